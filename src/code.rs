@@ -1,0 +1,381 @@
+//! Confirmation codes and SecretHash: generation, tags at rest, constant-time verification.
+//!
+//! * A code is 6 decimal digits drawn uniformly (rejection sampling, no modulo bias) from a
+//!   ChaCha20 stream seeded by the host's randomness.
+//! * A code is never stored. The store keeps a [`CodeTag`]: HMAC-SHA256 keyed with a pool secret
+//!   over the pool id, the user's immutable username and the code, length-prefixed so that no two
+//!   inputs share an encoding (P-3). [`CodeKeys`] holds several keys for rotation: the newest tags
+//!   new codes, all are tried when verifying.
+//! * Tags and SecretHashes are compared in constant time, as fixed-length byte arrays.
+//! * A successful check yields a [`CodeVerified`] proof that only this module can create; the
+//!   commit that confirms a user requires it.
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{Rng as _, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Number of digits in a confirmation code.
+pub const CODE_DIGITS: usize = 6;
+
+/// A freshly drawn confirmation code. It exists only on its way to delivery; `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Code([u8; CODE_DIGITS]);
+
+impl Code {
+    /// The code as text, e.g. `"042917"`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Always ASCII digits, so always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// Parses six ASCII digits (for tests and tools that read a code back from an outbox).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let bytes: [u8; CODE_DIGITS] = text.as_bytes().try_into().ok()?;
+        bytes.iter().all(u8::is_ascii_digit).then_some(Self(bytes))
+    }
+}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(<redacted>)")
+    }
+}
+
+/// 32 bytes of randomness handed to one operation; everything random in it derives from these.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Seed(pub [u8; 32]);
+
+impl fmt::Debug for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Seed(<redacted>)")
+    }
+}
+
+/// A deterministic stream of randomness expanded from a [`Seed`] (ChaCha20).
+#[derive(Debug)]
+pub(crate) struct Entropy(ChaCha20Rng);
+
+impl Entropy {
+    pub(crate) fn new(seed: Seed) -> Self {
+        Self(ChaCha20Rng::from_seed(seed.0))
+    }
+
+    pub(crate) fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        self.0.fill_bytes(&mut out);
+        out
+    }
+
+    /// A uniform integer in `0..bound` by rejection sampling (no modulo bias).
+    pub(crate) fn below(&mut self, bound: u32) -> u32 {
+        if bound == 0 {
+            return 0;
+        }
+        // The largest multiple of `bound` that fits in u32 arithmetic; draws at or above it are
+        // rejected so that every residue is equally likely.
+        let zone = u32::MAX.saturating_sub(u32::MAX.checked_rem(bound).unwrap_or(0));
+        loop {
+            let x = self.0.next_u32();
+            if x < zone {
+                return x.checked_rem(bound).unwrap_or(0);
+            }
+        }
+    }
+
+    /// A new confirmation code: six independent uniform digits.
+    pub(crate) fn code(&mut self) -> Code {
+        let mut digits = [b'0'; CODE_DIGITS];
+        for d in &mut digits {
+            // `below(10)` < 10, so the addition stays within ASCII digits.
+            let v = u8::try_from(self.below(10)).unwrap_or(0);
+            *d = b'0'.saturating_add(v);
+        }
+        Code(digits)
+    }
+
+    /// A version-4 UUID for `sub`.
+    pub(crate) fn uuid(&mut self) -> String {
+        uuid::Builder::from_random_bytes(self.bytes::<16>())
+            .into_uuid()
+            .hyphenated()
+            .to_string()
+    }
+}
+
+/// Generates a code from a seed, exactly as SignUp and ResendConfirmationCode do. Public for the
+/// statistical tests and tools; a host never needs it.
+#[must_use]
+pub fn generate_code(seed: Seed) -> Code {
+    Entropy::new(seed).code()
+}
+
+/// The stored form of a code: an HMAC-SHA256 tag (P-3). `PartialEq` is constant-time and `Debug`
+/// redacts it.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub struct CodeTag(#[serde(with = "tag_b64")] [u8; 32]);
+
+mod tag_b64 {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub(super) fn serialize<S: Serializer>(t: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(t))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(D::Error::custom)?;
+        bytes
+            .try_into()
+            .map_err(|_| D::Error::custom("a code tag is 32 bytes"))
+    }
+}
+
+impl CodeTag {
+    /// The raw tag bytes (for stores that keep them in a binary column).
+    #[must_use]
+    pub fn to_bytes(self) -> [u8; 32] {
+        self.0
+    }
+
+    /// A tag from raw bytes, e.g. read back from a binary column.
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl PartialEq for CodeTag {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for CodeTag {}
+
+impl fmt::Debug for CodeTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CodeTag(<redacted>)")
+    }
+}
+
+/// A pool's code-tagging keys, newest first (P-3 key rotation).
+///
+/// The newest key tags new codes; verification tries every key, in constant time per key.
+#[derive(Clone)]
+pub struct CodeKeys {
+    keys: Vec<HmacSha256>,
+}
+
+impl fmt::Debug for CodeKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodeKeys")
+            .field("keys", &self.keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key ring needs at least one key of at least 16 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a code key ring needs at least one key of at least 16 bytes")]
+pub struct InvalidCodeKeys;
+
+impl CodeKeys {
+    /// A key ring from keys given newest first. Each key must be at least 16 bytes (32 random
+    /// bytes recommended).
+    ///
+    /// # Errors
+    /// [`InvalidCodeKeys`] for an empty ring or a short key.
+    pub fn new<K: AsRef<[u8]>>(keys_newest_first: &[K]) -> Result<Self, InvalidCodeKeys> {
+        if keys_newest_first.is_empty() {
+            return Err(InvalidCodeKeys);
+        }
+        let mut keys = Vec::with_capacity(keys_newest_first.len());
+        for k in keys_newest_first {
+            let k = k.as_ref();
+            if k.len() < 16 {
+                return Err(InvalidCodeKeys);
+            }
+            keys.push(HmacSha256::new_from_slice(k).map_err(|_| InvalidCodeKeys)?);
+        }
+        Ok(Self { keys })
+    }
+
+    fn tag_with(key: &HmacSha256, pool_id: &str, username: &str, code: &[u8]) -> [u8; 32] {
+        let mut mac = key.clone();
+        for part in [pool_id.as_bytes(), username.as_bytes(), code] {
+            // Lengths are bounded by the shape limits (far below 4 GiB); saturate regardless.
+            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+            mac.update(&len.to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The tag of a new code, with the newest key.
+    #[must_use]
+    pub fn tag(&self, pool_id: &str, username: &str, code: &Code) -> CodeTag {
+        match self.keys.first() {
+            Some(key) => CodeTag(Self::tag_with(key, pool_id, username, &code.0)),
+            // Unreachable by construction (`new` refuses an empty ring).
+            None => CodeTag([0; 32]),
+        }
+    }
+
+    /// Checks a submitted code against a stored tag with every key. The work done is the same
+    /// whatever the input and whichever key matches: one HMAC and one constant-time comparison
+    /// per key.
+    pub(crate) fn verify(
+        &self,
+        pool_id: &str,
+        username: &str,
+        submitted: &str,
+        stored: &CodeTag,
+    ) -> Option<CodeVerified> {
+        let mut ok = subtle::Choice::from(0);
+        for key in &self.keys {
+            let candidate = Self::tag_with(key, pool_id, username, submitted.as_bytes());
+            ok |= candidate.ct_eq(&stored.0);
+        }
+        bool::from(ok).then_some(CodeVerified { _private: () })
+    }
+
+    /// The same work as [`verify`](Self::verify) for a user who does not exist (P-4), so that the
+    /// answer's timing does not tell whether the user exists.
+    pub(crate) fn verify_decoy(&self, pool_id: &str, username: &str, submitted: &str) {
+        let decoy = CodeTag([0x5a; 32]);
+        let verified = self.verify(pool_id, username, submitted, &decoy);
+        std::hint::black_box(verified.is_some());
+    }
+}
+
+/// Proof that a submitted code matched the user's live tag. Only [`CodeKeys`] creates it; the
+/// confirmation commit consumes it, so a confirmation without a check does not compile.
+#[derive(Debug)]
+#[must_use]
+pub(crate) struct CodeVerified {
+    _private: (),
+}
+
+/// Verifies a `SecretHash`: `Base64(HMAC-SHA256(client secret, username ‖ client id))` over the
+/// username exactly as sent (D-5). The submitted value is decoded to 32 bytes and compared in
+/// constant time; anything that does not decode to 32 bytes is a mismatch.
+#[must_use]
+pub fn verify_secret_hash(
+    client_secret: &str,
+    username: &str,
+    client_id: &str,
+    submitted: &str,
+) -> bool {
+    let Ok(mut mac) = HmacSha256::new_from_slice(client_secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    let mut decoded = [0u8; 33];
+    let engine = &base64::engine::general_purpose::STANDARD;
+    match engine.decode_slice(submitted.as_bytes(), &mut decoded) {
+        Ok(32) => mac.verify_slice(&decoded[..32]).is_ok(),
+        _ => false,
+    }
+}
+
+/// Computes a `SecretHash` as a client would (for tests, examples and tools).
+#[must_use]
+pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
+    let Ok(mut mac) = HmacSha256::new_from_slice(client_secret.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_hash_round_trips_and_rejects_variants() {
+        let h = secret_hash("s3cret", "alice", "client1");
+        assert_eq!(h.len(), 44);
+        assert!(verify_secret_hash("s3cret", "alice", "client1", &h));
+        assert!(!verify_secret_hash("s3cret", "Alice", "client1", &h));
+        assert!(!verify_secret_hash("other", "alice", "client1", &h));
+        assert!(!verify_secret_hash("s3cret", "alice", "client1", &h[..43]));
+        assert!(!verify_secret_hash(
+            "s3cret",
+            "alice",
+            "client1",
+            "not base64!"
+        ));
+        let long = format!("{h}AAAA");
+        assert!(!verify_secret_hash("s3cret", "alice", "client1", &long));
+    }
+
+    #[test]
+    fn tags_bind_pool_user_and_code() {
+        let keys = CodeKeys::new(&[[7u8; 32]]).unwrap();
+        let code = Code::parse("123456").unwrap();
+        let tag = keys.tag("pool", "alice", &code);
+        assert!(keys.verify("pool", "alice", "123456", &tag).is_some());
+        assert!(keys.verify("pool", "bob", "123456", &tag).is_none());
+        assert!(keys.verify("pool2", "alice", "123456", &tag).is_none());
+        assert!(keys.verify("pool", "alice", "123457", &tag).is_none());
+        // Length prefixes keep ("ab","c") and ("a","bc") apart.
+        assert_ne!(
+            CodeKeys::tag_with(&keys.keys[0], "p", "ab", b"c"),
+            CodeKeys::tag_with(&keys.keys[0], "p", "a", b"bc")
+        );
+    }
+
+    #[test]
+    fn rotated_keys_still_verify_old_tags() {
+        let old = CodeKeys::new(&[[1u8; 32]]).unwrap();
+        let code = Code::parse("000001").unwrap();
+        let tag = old.tag("pool", "alice", &code);
+        let rotated = CodeKeys::new(&[[2u8; 32], [1u8; 32]]).unwrap();
+        assert!(rotated.verify("pool", "alice", "000001", &tag).is_some());
+        assert_ne!(rotated.tag("pool", "alice", &code), tag);
+        assert!(CodeKeys::new::<[u8; 8]>(&[[0u8; 8]]).is_err());
+        assert!(CodeKeys::new::<[u8; 32]>(&[]).is_err());
+    }
+
+    #[test]
+    fn codes_are_six_digits_and_debug_redacts() {
+        let mut e = Entropy::new(Seed([3; 32]));
+        for _ in 0..1000 {
+            let c = e.code();
+            assert_eq!(c.as_str().len(), 6);
+            assert!(c.as_str().bytes().all(|b| b.is_ascii_digit()));
+            assert_eq!(format!("{c:?}"), "Code(<redacted>)");
+        }
+        let tag =
+            CodeKeys::new(&[[1u8; 32]])
+                .unwrap()
+                .tag("p", "u", &Code::parse("111111").unwrap());
+        assert_eq!(format!("{tag:?}"), "CodeTag(<redacted>)");
+    }
+
+    #[test]
+    fn below_is_in_range() {
+        let mut e = Entropy::new(Seed([9; 32]));
+        for bound in [1, 2, 3, 10, 1000, u32::MAX] {
+            for _ in 0..100 {
+                assert!(e.below(bound) < bound);
+            }
+        }
+        assert_eq!(e.below(0), 0);
+    }
+}

@@ -1,0 +1,671 @@
+//! User pool and app client settings.
+//!
+//! [`UserPool`] and [`AppClient`] deserialize from what `aws cognito-idp describe-user-pool` and
+//! `describe-user-pool-client` print (the bare object or the `{"UserPool": …}` /
+//! `{"UserPoolClient": …}` wrapper), so a real pool's settings can be pasted. Members this crate
+//! does not model are ignored. [`SignUpPolicy`] is the project's own extension (P-1, P-6): attempt
+//! limits, code validity and request rates, with Cognito's values as the default.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// An attribute that can act as an alias of the username (`AliasAttributes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum AliasAttribute {
+    /// `email`
+    #[serde(rename = "email")]
+    Email,
+    /// `phone_number`
+    #[serde(rename = "phone_number")]
+    PhoneNumber,
+    /// `preferred_username`
+    #[serde(rename = "preferred_username")]
+    PreferredUsername,
+}
+
+impl AliasAttribute {
+    /// The attribute name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            AliasAttribute::Email => "email",
+            AliasAttribute::PhoneNumber => "phone_number",
+            AliasAttribute::PreferredUsername => "preferred_username",
+        }
+    }
+}
+
+/// An attribute that can receive a code and be verified: `email` or `phone_number`.
+///
+/// Used for `UsernameAttributes` and `AutoVerifiedAttributes`, whose enums in the service model
+/// are exactly these two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum VerifiableAttribute {
+    /// `email`, delivered by EMAIL.
+    #[serde(rename = "email")]
+    Email,
+    /// `phone_number`, delivered by SMS.
+    #[serde(rename = "phone_number")]
+    PhoneNumber,
+}
+
+impl VerifiableAttribute {
+    /// The attribute name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            VerifiableAttribute::Email => "email",
+            VerifiableAttribute::PhoneNumber => "phone_number",
+        }
+    }
+
+    /// The name of the matching `*_verified` attribute.
+    #[must_use]
+    pub const fn verified_name(self) -> &'static str {
+        match self {
+            VerifiableAttribute::Email => "email_verified",
+            VerifiableAttribute::PhoneNumber => "phone_number_verified",
+        }
+    }
+
+    /// The alias attribute of the same name.
+    #[must_use]
+    pub const fn as_alias(self) -> AliasAttribute {
+        match self {
+            VerifiableAttribute::Email => AliasAttribute::Email,
+            VerifiableAttribute::PhoneNumber => AliasAttribute::PhoneNumber,
+        }
+    }
+
+    /// The medium a code for this attribute travels by.
+    #[must_use]
+    pub const fn medium(self) -> DeliveryMedium {
+        match self {
+            VerifiableAttribute::Email => DeliveryMedium::Email,
+            VerifiableAttribute::PhoneNumber => DeliveryMedium::Sms,
+        }
+    }
+}
+
+/// How a code is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum DeliveryMedium {
+    /// `SMS`
+    #[serde(rename = "SMS")]
+    Sms,
+    /// `EMAIL`
+    #[serde(rename = "EMAIL")]
+    Email,
+}
+
+impl DeliveryMedium {
+    /// The wire value, `SMS` or `EMAIL`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeliveryMedium::Sms => "SMS",
+            DeliveryMedium::Email => "EMAIL",
+        }
+    }
+}
+
+/// The app client's `PreventUserExistenceErrors` setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum PreventUserExistenceErrors {
+    /// Errors say when a user does not exist (the API default).
+    #[default]
+    #[serde(rename = "LEGACY")]
+    Legacy,
+    /// Errors never reveal whether a user exists.
+    #[serde(rename = "ENABLED")]
+    Enabled,
+}
+
+/// An operation of this crate, as named in `X-Amz-Target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `SignUp`
+    SignUp,
+    /// `ConfirmSignUp`
+    ConfirmSignUp,
+    /// `ResendConfirmationCode`
+    ResendConfirmationCode,
+    /// `AdminConfirmSignUp`
+    AdminConfirmSignUp,
+    /// `AdminGetUser`
+    AdminGetUser,
+    /// `AdminDisableUser`
+    AdminDisableUser,
+    /// `AdminEnableUser`
+    AdminEnableUser,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: &'static [Operation] = &[
+        Operation::SignUp,
+        Operation::ConfirmSignUp,
+        Operation::ResendConfirmationCode,
+        Operation::AdminConfirmSignUp,
+        Operation::AdminGetUser,
+        Operation::AdminDisableUser,
+        Operation::AdminEnableUser,
+    ];
+
+    /// The operation name, e.g. `"ConfirmSignUp"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Operation::SignUp => "SignUp",
+            Operation::ConfirmSignUp => "ConfirmSignUp",
+            Operation::ResendConfirmationCode => "ResendConfirmationCode",
+            Operation::AdminConfirmSignUp => "AdminConfirmSignUp",
+            Operation::AdminGetUser => "AdminGetUser",
+            Operation::AdminDisableUser => "AdminDisableUser",
+            Operation::AdminEnableUser => "AdminEnableUser",
+        }
+    }
+
+    /// Looks an operation up by name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+}
+
+/// `Policies.PasswordPolicy`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct PasswordPolicy {
+    /// `MinimumLength` (Cognito's default 8).
+    pub minimum_length: u32,
+    /// `RequireUppercase`
+    pub require_uppercase: bool,
+    /// `RequireLowercase`
+    pub require_lowercase: bool,
+    /// `RequireNumbers`
+    pub require_numbers: bool,
+    /// `RequireSymbols`
+    pub require_symbols: bool,
+}
+
+impl Default for PasswordPolicy {
+    /// Cognito's default policy: at least 8 characters, with upper and lower case letters, numbers
+    /// and symbols.
+    fn default() -> Self {
+        Self {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+        }
+    }
+}
+
+/// `Policies.SignInPolicy`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct SignInPolicy {
+    /// `AllowedFirstAuthFactors`, e.g. `PASSWORD`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`. A pool whose
+    /// list holds `EMAIL_OTP` or `SMS_OTP` accepts SignUp without a password.
+    pub allowed_first_auth_factors: Vec<String>,
+}
+
+/// `Policies`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct Policies {
+    /// `PasswordPolicy`
+    pub password_policy: PasswordPolicy,
+    /// `SignInPolicy`
+    pub sign_in_policy: SignInPolicy,
+}
+
+/// `AdminCreateUserConfig`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct AdminCreateUserConfig {
+    /// `AllowAdminCreateUserOnly`: SignUp answers NotAuthorizedException.
+    pub allow_admin_create_user_only: bool,
+}
+
+/// `UsernameConfiguration`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct UsernameConfiguration {
+    /// `CaseSensitive`: when false, usernames, `preferred_username` and `email` aliases are matched
+    /// case-insensitively (full Unicode lower case, D-10).
+    pub case_sensitive: bool,
+}
+
+impl Default for UsernameConfiguration {
+    /// The API default: case sensitive.
+    fn default() -> Self {
+        Self {
+            case_sensitive: true,
+        }
+    }
+}
+
+/// `LambdaConfig`: function names or ARNs of the triggers this crate invokes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct LambdaConfig {
+    /// `PreSignUp`
+    pub pre_sign_up: Option<String>,
+    /// `PostConfirmation`
+    pub post_confirmation: Option<String>,
+    /// `CustomMessage`
+    pub custom_message: Option<String>,
+}
+
+/// `VerificationMessageTemplate`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+#[non_exhaustive]
+pub struct VerificationMessageTemplate {
+    /// `SmsMessage`, must hold `{####}`.
+    pub sms_message: Option<String>,
+    /// `EmailMessage`, must hold `{####}`.
+    pub email_message: Option<String>,
+    /// `EmailSubject`
+    pub email_subject: Option<String>,
+}
+
+/// The attempt-limit and rate presets of P-1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum PolicyPreset {
+    /// Cognito's documented quotas.
+    #[default]
+    #[serde(rename = "cognito")]
+    Cognito,
+    /// Cognito's quotas plus a per-code cap and a minimum interval between codes.
+    #[serde(rename = "hardened")]
+    Hardened,
+}
+
+/// The project's sign-up policy (P-1, P-6): every knob on its own, Cognito's values by default.
+///
+/// In JSON (member `SignUpPolicy` of a pool) every member is optional: `Preset` chooses the
+/// starting point, the other members override it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct SignUpPolicy {
+    /// How long a code stays valid (24 h).
+    #[serde(serialize_with = "ser_secs", rename = "CodeValiditySeconds")]
+    pub code_validity: Duration,
+    /// The rolling window of the per-user limits (1 h).
+    #[serde(serialize_with = "ser_secs", rename = "AttemptWindowSeconds")]
+    pub attempt_window: Duration,
+    /// Failed ConfirmSignUp code checks allowed per user per window (15).
+    pub failed_confirmations_per_window: u32,
+    /// ResendConfirmationCode calls allowed per user per window (5).
+    pub resends_per_window: u32,
+    /// Failed checks after which the current code is dead (`None` under `cognito`, 5 under
+    /// `hardened`).
+    pub failed_checks_per_code: Option<u32>,
+    /// Minimum time between two codes for the same user (zero under `cognito`, 60 s under
+    /// `hardened`).
+    #[serde(serialize_with = "ser_secs", rename = "MinSecondsBetweenCodes")]
+    pub min_interval_between_codes: Duration,
+    /// Refill rate of the per-pool bucket shared by SignUp, ConfirmSignUp and AdminConfirmSignUp.
+    pub user_creation_rate: u32,
+    /// Burst of that bucket.
+    pub user_creation_burst: u32,
+    /// Refill rate of the per-pool ResendConfirmationCode bucket.
+    pub resend_rate: u32,
+    /// Burst of that bucket.
+    pub resend_burst: u32,
+    /// How many times an operation re-reads and decides again after a store conflict before it
+    /// answers InternalErrorException.
+    pub max_commit_attempts: u32,
+}
+
+fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
+}
+
+impl SignUpPolicy {
+    /// Cognito's quotas: 15 failed confirmations and 5 resends per user per rolling hour, codes
+    /// valid 24 h, 50 requests/s per pool and bucket.
+    #[must_use]
+    pub const fn cognito() -> Self {
+        Self {
+            code_validity: Duration::from_secs(24 * 3600),
+            attempt_window: Duration::from_secs(3600),
+            failed_confirmations_per_window: 15,
+            resends_per_window: 5,
+            failed_checks_per_code: None,
+            min_interval_between_codes: Duration::ZERO,
+            user_creation_rate: 50,
+            user_creation_burst: 50,
+            resend_rate: 50,
+            resend_burst: 50,
+            max_commit_attempts: 8,
+        }
+    }
+
+    /// `cognito` plus: a code dies after 5 failed checks, and two codes for one user are at least
+    /// 60 s apart.
+    #[must_use]
+    pub const fn hardened() -> Self {
+        let mut p = Self::cognito();
+        p.failed_checks_per_code = Some(5);
+        p.min_interval_between_codes = Duration::from_secs(60);
+        p
+    }
+
+    /// The policy of a preset.
+    #[must_use]
+    pub const fn preset(preset: PolicyPreset) -> Self {
+        match preset {
+            PolicyPreset::Cognito => Self::cognito(),
+            PolicyPreset::Hardened => Self::hardened(),
+        }
+    }
+}
+
+impl Default for SignUpPolicy {
+    fn default() -> Self {
+        Self::cognito()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SignUpPolicyJson {
+    #[serde(default)]
+    preset: PolicyPreset,
+    code_validity_seconds: Option<u64>,
+    attempt_window_seconds: Option<u64>,
+    #[serde(alias = "FailedConfirmationsPerWindow")]
+    failed_confirmations_per_hour: Option<u32>,
+    #[serde(alias = "ResendsPerWindow")]
+    resends_per_hour: Option<u32>,
+    failed_checks_per_code: Option<u32>,
+    min_seconds_between_codes: Option<u64>,
+    requests_per_second: Option<u32>,
+    max_commit_attempts: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for SignUpPolicy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let j = SignUpPolicyJson::deserialize(d)?;
+        let mut p = SignUpPolicy::preset(j.preset);
+        if let Some(v) = j.code_validity_seconds {
+            p.code_validity = Duration::from_secs(v);
+        }
+        if let Some(v) = j.attempt_window_seconds {
+            p.attempt_window = Duration::from_secs(v);
+        }
+        if let Some(v) = j.failed_confirmations_per_hour {
+            p.failed_confirmations_per_window = v;
+        }
+        if let Some(v) = j.resends_per_hour {
+            p.resends_per_window = v;
+        }
+        if let Some(v) = j.failed_checks_per_code {
+            p.failed_checks_per_code = Some(v);
+        }
+        if let Some(v) = j.min_seconds_between_codes {
+            p.min_interval_between_codes = Duration::from_secs(v);
+        }
+        if let Some(v) = j.requests_per_second {
+            if !(1..=100_000).contains(&v) {
+                return Err(serde::de::Error::custom(
+                    "RequestsPerSecond must be between 1 and 100000",
+                ));
+            }
+            p.user_creation_rate = v;
+            p.user_creation_burst = v;
+            p.resend_rate = v;
+            p.resend_burst = v;
+        }
+        if let Some(v) = j.max_commit_attempts {
+            p.max_commit_attempts = v.max(1);
+        }
+        Ok(p)
+    }
+}
+
+/// A user pool's settings, as `describe-user-pool` prints them (members this crate does not
+/// model are ignored), plus the project's [`SignUpPolicy`] and `DisabledOperations`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct UserPool {
+    /// `Id`, e.g. `us-east-1_Example`; the part before `_` is the region.
+    pub id: String,
+    /// `AliasAttributes`
+    #[serde(default)]
+    pub alias_attributes: BTreeSet<AliasAttribute>,
+    /// `UsernameAttributes`
+    #[serde(default)]
+    pub username_attributes: BTreeSet<VerifiableAttribute>,
+    /// `AutoVerifiedAttributes`
+    #[serde(default)]
+    pub auto_verified_attributes: BTreeSet<VerifiableAttribute>,
+    /// `UsernameConfiguration` (absent: case sensitive, the API default).
+    #[serde(default)]
+    pub username_configuration: UsernameConfiguration,
+    /// `Policies`
+    #[serde(default)]
+    pub policies: Policies,
+    /// `AdminCreateUserConfig`
+    #[serde(default)]
+    pub admin_create_user_config: AdminCreateUserConfig,
+    /// `LambdaConfig`
+    #[serde(default)]
+    pub lambda_config: LambdaConfig,
+    /// `VerificationMessageTemplate`
+    #[serde(default)]
+    pub verification_message_template: VerificationMessageTemplate,
+    /// `EmailVerificationMessage` (older form of the template).
+    #[serde(default)]
+    pub email_verification_message: Option<String>,
+    /// `EmailVerificationSubject` (older form of the template).
+    #[serde(default)]
+    pub email_verification_subject: Option<String>,
+    /// `SmsVerificationMessage` (older form of the template).
+    #[serde(default)]
+    pub sms_verification_message: Option<String>,
+    /// `SignUpPolicy`: the project's extension (attempt limits, rates).
+    #[serde(default)]
+    pub sign_up_policy: SignUpPolicy,
+    /// `DisabledOperations`: the project's extension (P-8); operations named here answer
+    /// OperationNotEnabledException.
+    #[serde(default)]
+    pub disabled_operations: BTreeSet<Operation>,
+}
+
+/// The default verification message of Cognito, for both email and SMS.
+pub const DEFAULT_VERIFICATION_MESSAGE: &str = "Your verification code is {####}. ";
+/// The default verification email subject of Cognito.
+pub const DEFAULT_VERIFICATION_SUBJECT: &str = "Your verification code";
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Wrapped<T> {
+    #[serde(rename_all = "PascalCase")]
+    Pool {
+        user_pool: T,
+    },
+    #[serde(rename_all = "PascalCase")]
+    Client {
+        user_pool_client: T,
+    },
+    Bare(T),
+}
+
+impl<T> Wrapped<T> {
+    fn into_inner(self) -> T {
+        match self {
+            Wrapped::Pool { user_pool: t }
+            | Wrapped::Client {
+                user_pool_client: t,
+            }
+            | Wrapped::Bare(t) => t,
+        }
+    }
+}
+
+impl UserPool {
+    /// A pool with the given id and Cognito's defaults for everything else: no aliases, no
+    /// username attributes, nothing auto-verified, case-sensitive usernames.
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            alias_attributes: BTreeSet::new(),
+            username_attributes: BTreeSet::new(),
+            auto_verified_attributes: BTreeSet::new(),
+            username_configuration: UsernameConfiguration::default(),
+            policies: Policies::default(),
+            admin_create_user_config: AdminCreateUserConfig::default(),
+            lambda_config: LambdaConfig::default(),
+            verification_message_template: VerificationMessageTemplate::default(),
+            email_verification_message: None,
+            email_verification_subject: None,
+            sms_verification_message: None,
+            sign_up_policy: SignUpPolicy::default(),
+            disabled_operations: BTreeSet::new(),
+        }
+    }
+
+    /// Parses the output of `aws cognito-idp describe-user-pool` (with or without the
+    /// `UserPool` wrapper).
+    ///
+    /// # Errors
+    /// The JSON error when the text is not a pool description.
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str::<Wrapped<Self>>(json).map(Wrapped::into_inner)
+    }
+
+    /// The region: the part of the id before `_`.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        self.id.split_once('_').map_or("us-east-1", |(r, _)| r)
+    }
+
+    /// Whether usernames and email/preferred_username aliases are case-insensitive.
+    #[must_use]
+    pub fn case_insensitive(&self) -> bool {
+        !self.username_configuration.case_sensitive
+    }
+
+    /// Whether SignUp may omit the password (passwordless first factors are allowed).
+    #[must_use]
+    pub fn allows_passwordless(&self) -> bool {
+        self.policies
+            .sign_in_policy
+            .allowed_first_auth_factors
+            .iter()
+            .any(|f| f == "EMAIL_OTP" || f == "SMS_OTP")
+    }
+
+    /// The message template for a medium: `VerificationMessageTemplate`, else the older members,
+    /// else Cognito's default.
+    #[must_use]
+    pub fn message_template(&self, medium: DeliveryMedium) -> &str {
+        let t = &self.verification_message_template;
+        match medium {
+            DeliveryMedium::Email => t
+                .email_message
+                .as_deref()
+                .or(self.email_verification_message.as_deref()),
+            DeliveryMedium::Sms => t
+                .sms_message
+                .as_deref()
+                .or(self.sms_verification_message.as_deref()),
+        }
+        .unwrap_or(DEFAULT_VERIFICATION_MESSAGE)
+    }
+
+    /// The email subject: `VerificationMessageTemplate.EmailSubject`, else
+    /// `EmailVerificationSubject`, else Cognito's default.
+    #[must_use]
+    pub fn email_subject(&self) -> &str {
+        self.verification_message_template
+            .email_subject
+            .as_deref()
+            .or(self.email_verification_subject.as_deref())
+            .unwrap_or(DEFAULT_VERIFICATION_SUBJECT)
+    }
+}
+
+/// An app client's settings, as `describe-user-pool-client` prints them.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
+pub struct AppClient {
+    /// `ClientId`
+    pub client_id: String,
+    /// `UserPoolId` (may be omitted when the client is nested in its pool's configuration).
+    #[serde(default)]
+    pub user_pool_id: Option<String>,
+    /// `ClientName`
+    #[serde(default)]
+    pub client_name: Option<String>,
+    /// `ClientSecret`: when present, every public operation needs a SecretHash.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// `PreventUserExistenceErrors`
+    #[serde(default)]
+    pub prevent_user_existence_errors: PreventUserExistenceErrors,
+}
+
+impl std::fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppClient")
+            .field("client_id", &self.client_id)
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_name", &self.client_name)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "prevent_user_existence_errors",
+                &self.prevent_user_existence_errors,
+            )
+            .finish()
+    }
+}
+
+impl AppClient {
+    /// A client without a secret, under LEGACY existence errors (the API defaults).
+    #[must_use]
+    pub fn new(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            user_pool_id: None,
+            client_name: None,
+            client_secret: None,
+            prevent_user_existence_errors: PreventUserExistenceErrors::Legacy,
+        }
+    }
+
+    /// Parses the output of `aws cognito-idp describe-user-pool-client` (with or without the
+    /// `UserPoolClient` wrapper).
+    ///
+    /// # Errors
+    /// The JSON error when the text is not a client description.
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str::<Wrapped<Self>>(json).map(Wrapped::into_inner)
+    }
+}

@@ -1,0 +1,237 @@
+//! The synchronous driver: runs the core's operations against the host's traits.
+//!
+//! The driver holds no decision logic: it reads the clock (and draws a seed) once per operation,
+//! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
+//! loop with `.await` (see `examples/async_host.rs`).
+
+use crate::error::Error;
+use crate::host::{
+    Clock, Delivery, Directory, GuardVerdict, LambdaInvoker, MemoryRateLimiter, NoDelivery,
+    NoLambda, OsRandomness, Randomness, RateLimiter, RequestGuard, SystemClock,
+};
+use crate::ops::{
+    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
+    Need, Operation, ResendConfirmationCode, SignUp, Step,
+};
+use crate::password::PasswordHashing;
+use crate::store::UserStore;
+use crate::types::{
+    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
+    AdminUserUpdateResponse, ConfirmSignUpRequest, ConfirmSignUpResponse,
+    ResendConfirmationCodeRequest, ResendConfirmationCodeResponse, SignUpRequest, SignUpResponse,
+};
+use std::fmt;
+use std::sync::Arc;
+
+/// Runs operations against a store and the host's other traits.
+///
+/// Defaults: [`SystemClock`], [`OsRandomness`], [`NoLambda`], [`NoDelivery`], no request guard,
+/// a [`MemoryRateLimiter`], and [`PasswordHashing::default`].
+pub struct Driver<S> {
+    store: S,
+    directory: Arc<dyn Directory>,
+    clock: Arc<dyn Clock>,
+    randomness: Arc<dyn Randomness>,
+    lambda: Arc<dyn LambdaInvoker>,
+    delivery: Arc<dyn Delivery>,
+    guard: Option<Arc<dyn RequestGuard>>,
+    limiter: Arc<dyn RateLimiter>,
+    hashing: PasswordHashing,
+}
+
+impl<S> fmt::Debug for Driver<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("hashing", &self.hashing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: UserStore> Driver<S> {
+    /// A driver over a store and a directory, with the defaults above.
+    pub fn new(store: S, directory: Arc<dyn Directory>) -> Self {
+        Self {
+            store,
+            directory,
+            clock: Arc::new(SystemClock),
+            randomness: Arc::new(OsRandomness),
+            lambda: Arc::new(NoLambda),
+            delivery: Arc::new(NoDelivery),
+            guard: None,
+            limiter: Arc::new(MemoryRateLimiter::new()),
+            hashing: PasswordHashing::default(),
+        }
+    }
+
+    /// Sets the clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the source of randomness.
+    #[must_use]
+    pub fn with_randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
+        self.randomness = randomness;
+        self
+    }
+
+    /// Sets the Lambda invoker.
+    #[must_use]
+    pub fn with_lambda(mut self, lambda: Arc<dyn LambdaInvoker>) -> Self {
+        self.lambda = lambda;
+        self
+    }
+
+    /// Sets message delivery.
+    #[must_use]
+    pub fn with_delivery(mut self, delivery: Arc<dyn Delivery>) -> Self {
+        self.delivery = delivery;
+        self
+    }
+
+    /// Sets the request guard (P-7).
+    #[must_use]
+    pub fn with_guard(mut self, guard: Arc<dyn RequestGuard>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// Sets the rate limiter (P-6).
+    #[must_use]
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// Sets the argon2id parameters of password hashing.
+    #[must_use]
+    pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Self {
+        self.hashing = hashing;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Answers one need by calling the matching trait.
+    pub fn answer(&self, need: Need) -> Answer {
+        match need {
+            Need::Client { client_id } => match self.directory.client(&client_id) {
+                Ok(c) => Answer::Client(c),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Pool { pool_id } => match self.directory.pool(&pool_id) {
+                Ok(p) => Answer::Pool(p),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Guard(request) => Answer::Guard(
+                self.guard
+                    .as_ref()
+                    .map_or(GuardVerdict::Allow, |g| g.check(&request)),
+            ),
+            Need::Throttle(request) => Answer::Throttle(self.limiter.try_acquire(&request)),
+            Need::Find { pool_id, keys } => match self.store.find(&pool_id, &keys) {
+                Ok(u) => Answer::Found(u),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Commit { pool_id, commit } => match self.store.commit(&pool_id, &commit) {
+                Ok(o) => Answer::Committed(o),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation)),
+            Need::Deliver(message) => Answer::Delivered(self.delivery.deliver(&message)),
+        }
+    }
+
+    /// Runs an operation to its end.
+    ///
+    /// # Errors
+    /// The operation's Cognito exception.
+    pub fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+        let mut step = op.start();
+        loop {
+            match step {
+                Step::Done(result) => return result,
+                Step::Need(need) => step = op.resume(self.answer(need)),
+            }
+        }
+    }
+
+    /// SignUp.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResponse, Error> {
+        let seed = self.randomness.seed().map_err(Error::internal)?;
+        let op = SignUp::new(request, self.clock.now(), seed).with_password_hashing(self.hashing);
+        self.run(op)
+    }
+
+    /// ConfirmSignUp.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn confirm_sign_up(
+        &self,
+        request: ConfirmSignUpRequest,
+    ) -> Result<ConfirmSignUpResponse, Error> {
+        self.run(ConfirmSignUp::new(request, self.clock.now()))
+    }
+
+    /// ResendConfirmationCode.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn resend_confirmation_code(
+        &self,
+        request: ResendConfirmationCodeRequest,
+    ) -> Result<ResendConfirmationCodeResponse, Error> {
+        let seed = self.randomness.seed().map_err(Error::internal)?;
+        self.run(ResendConfirmationCode::new(request, self.clock.now(), seed))
+    }
+
+    /// AdminConfirmSignUp.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn admin_confirm_sign_up(
+        &self,
+        request: AdminConfirmSignUpRequest,
+    ) -> Result<AdminConfirmSignUpResponse, Error> {
+        self.run(AdminConfirmSignUp::new(request, self.clock.now()))
+    }
+
+    /// AdminGetUser.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn admin_get_user(&self, request: AdminUserRequest) -> Result<AdminGetUserResponse, Error> {
+        self.run(AdminGetUser::new(request, self.clock.now()))
+    }
+
+    /// AdminDisableUser.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn admin_disable_user(
+        &self,
+        request: AdminUserRequest,
+    ) -> Result<AdminUserUpdateResponse, Error> {
+        self.run(AdminDisableUser::new(request, self.clock.now()))
+    }
+
+    /// AdminEnableUser.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn admin_enable_user(
+        &self,
+        request: AdminUserRequest,
+    ) -> Result<AdminUserUpdateResponse, Error> {
+        self.run(AdminEnableUser::new(request, self.clock.now()))
+    }
+}

@@ -1,0 +1,642 @@
+//! The traits a host implements besides the [store](crate::UserStore), the requests the core
+//! makes of them, and the reference implementations shipped with them.
+
+use crate::code::{Code, CodeKeys, Seed};
+use crate::config::{AppClient, DeliveryMedium, Operation, UserPool, VerifiableAttribute};
+use crate::error::HostError;
+use crate::time::Timestamp;
+use crate::types::UserContextData;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+/// The wall clock. The driver reads it once per operation.
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system's wall clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Timestamp::from_millis(millis)
+    }
+}
+
+/// A clock that moves only when told to (for tests and simulations).
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    /// A clock standing at `start`.
+    #[must_use]
+    pub fn new(start: Timestamp) -> Self {
+        Self(AtomicU64::new(start.as_millis()))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(millis))
+            });
+    }
+
+    /// Sets the clock.
+    pub fn set(&self, to: Timestamp) {
+        self.0.store(to.as_millis(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.0.load(Ordering::SeqCst))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Randomness
+
+/// The source of randomness. The driver draws one [`Seed`] per operation that needs one
+/// (SignUp, ResendConfirmationCode); everything random in the operation derives from it.
+pub trait Randomness: Send + Sync {
+    /// 32 fresh random bytes.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn seed(&self) -> Result<Seed, HostError>;
+}
+
+/// The operating system's randomness (`getrandom`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsRandomness;
+
+impl Randomness for OsRandomness {
+    fn seed(&self) -> Result<Seed, HostError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| -> HostError { e.to_string().into() })?;
+        Ok(Seed(bytes))
+    }
+}
+
+/// Reproducible randomness: seed `n` is derived from a base seed and `n` (for tests and fuzzing;
+/// **not** for production).
+#[derive(Debug)]
+pub struct SeededRandomness {
+    base: [u8; 32],
+    counter: AtomicU64,
+}
+
+impl SeededRandomness {
+    /// A source whose seeds derive from `base`.
+    #[must_use]
+    pub fn new(base: [u8; 32]) -> Self {
+        Self {
+            base,
+            counter: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Randomness for SeededRandomness {
+    fn seed(&self) -> Result<Seed, HostError> {
+        use sha2::Digest as _;
+        let n = self.counter.fetch_add(1, Ordering::SeqCst);
+        let mut h = sha2::Sha256::new();
+        h.update(self.base);
+        h.update(n.to_be_bytes());
+        Ok(Seed(h.finalize().into()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory
+
+/// A pool as the core needs it: its settings and its code-tagging keys.
+#[derive(Clone, Debug)]
+pub struct PoolContext {
+    /// The settings.
+    pub pool: UserPool,
+    /// The keys that tag codes (P-3).
+    pub code_keys: CodeKeys,
+}
+
+/// An app client together with its pool.
+#[derive(Clone, Debug)]
+pub struct ClientContext {
+    /// The pool.
+    pub pool: Arc<PoolContext>,
+    /// The client.
+    pub client: Arc<AppClient>,
+}
+
+/// The directory of pools and app clients.
+pub trait Directory: Send + Sync {
+    /// The client with this id, with its pool.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError>;
+
+    /// The pool with this id.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError>;
+}
+
+/// A directory fixed at start-up.
+#[derive(Debug, Default, Clone)]
+pub struct StaticDirectory {
+    pools: HashMap<String, Arc<PoolContext>>,
+    clients: HashMap<String, ClientContext>,
+}
+
+/// The client names a pool the directory does not hold.
+#[derive(Debug, thiserror::Error)]
+#[error("app client {client_id} names user pool {pool_id}, which the directory does not hold")]
+pub struct UnknownPool {
+    /// The client.
+    pub client_id: String,
+    /// The pool it names.
+    pub pool_id: String,
+}
+
+impl StaticDirectory {
+    /// An empty directory.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a pool with its code keys.
+    pub fn add_pool(&mut self, pool: UserPool, code_keys: CodeKeys) -> &mut Self {
+        let id = pool.id.clone();
+        let cx = Arc::new(PoolContext { pool, code_keys });
+        for c in self.clients.values_mut() {
+            if c.pool.pool.id == id {
+                c.pool = Arc::clone(&cx);
+            }
+        }
+        self.pools.insert(id, cx);
+        self
+    }
+
+    /// Adds (or replaces) a client of a pool already added.
+    ///
+    /// # Errors
+    /// [`UnknownPool`] if the pool has not been added.
+    pub fn add_client(
+        &mut self,
+        pool_id: &str,
+        client: AppClient,
+    ) -> Result<&mut Self, UnknownPool> {
+        let Some(pool) = self.pools.get(pool_id) else {
+            return Err(UnknownPool {
+                client_id: client.client_id,
+                pool_id: pool_id.to_owned(),
+            });
+        };
+        let mut client = client;
+        client.user_pool_id = Some(pool_id.to_owned());
+        self.clients.insert(
+            client.client_id.clone(),
+            ClientContext {
+                pool: Arc::clone(pool),
+                client: Arc::new(client),
+            },
+        );
+        Ok(self)
+    }
+}
+
+impl Directory for StaticDirectory {
+    fn client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError> {
+        Ok(self.clients.get(client_id).cloned())
+    }
+
+    fn pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError> {
+        Ok(self.pools.get(pool_id).cloned())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request guard (P-7)
+
+/// What the request guard sees of a public operation.
+#[derive(Clone, Debug)]
+pub struct GuardRequest {
+    /// The operation.
+    pub operation: Operation,
+    /// The pool the client belongs to.
+    pub pool_id: String,
+    /// The app client.
+    pub client_id: String,
+    /// The request's `UserContextData`.
+    pub user_context_data: Option<UserContextData>,
+}
+
+/// The guard's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardVerdict {
+    /// Let the request through.
+    Allow,
+    /// Answer ForbiddenException.
+    Block,
+}
+
+/// An optional check of public operations, the role AWS WAF plays (P-7).
+pub trait RequestGuard: Send + Sync {
+    /// Decides whether the request goes on.
+    fn check(&self, request: &GuardRequest) -> GuardVerdict;
+}
+
+/// A guard that lets everything through.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllowAll;
+
+impl RequestGuard for AllowAll {
+    fn check(&self, _: &GuardRequest) -> GuardVerdict {
+        GuardVerdict::Allow
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limiting (P-6)
+
+/// The per-pool request buckets of P-6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Bucket {
+    /// SignUp, ConfirmSignUp and AdminConfirmSignUp (Cognito's `UserCreation` category).
+    UserCreation,
+    /// ResendConfirmationCode (its own bucket, D-14).
+    ResendConfirmationCode,
+}
+
+/// One request's claim on a bucket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThrottleRequest {
+    /// The pool.
+    pub pool_id: String,
+    /// The bucket.
+    pub bucket: Bucket,
+    /// Tokens added per second.
+    pub rate: u32,
+    /// Capacity.
+    pub burst: u32,
+    /// The operation's time.
+    pub now: Timestamp,
+}
+
+/// Decides whether a request may take a token.
+pub trait RateLimiter: Send + Sync {
+    /// Takes one token if there is one; `false` answers TooManyRequestsException.
+    fn try_acquire(&self, request: &ThrottleRequest) -> bool;
+}
+
+/// A token bucket's state: the arithmetic of P-6, kept by whoever stores buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenBucket {
+    /// Tokens available, in thousandths of a token.
+    milli_tokens: u64,
+    /// When tokens were last added.
+    last: Timestamp,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    #[must_use]
+    pub fn full(burst: u32, now: Timestamp) -> Self {
+        Self {
+            milli_tokens: u64::from(burst).saturating_mul(1000),
+            last: now,
+        }
+    }
+
+    /// Refills for the time elapsed since the last call and takes one token if there is one.
+    /// Time going backwards adds nothing.
+    pub fn try_take(&mut self, rate: u32, burst: u32, now: Timestamp) -> bool {
+        let cap = u64::from(burst).saturating_mul(1000);
+        let elapsed_ms = now.as_millis().saturating_sub(self.last.as_millis());
+        // rate tokens per second = rate milli-tokens per millisecond.
+        let added = elapsed_ms.saturating_mul(u64::from(rate));
+        self.milli_tokens = self.milli_tokens.saturating_add(added).min(cap);
+        if now > self.last {
+            self.last = now;
+        }
+        if self.milli_tokens >= 1000 {
+            self.milli_tokens = self.milli_tokens.saturating_sub(1000);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Token buckets in memory, one per pool and bucket.
+#[derive(Debug, Default)]
+pub struct MemoryRateLimiter {
+    buckets: Mutex<HashMap<(String, Bucket), TokenBucket>>,
+}
+
+impl MemoryRateLimiter {
+    /// No buckets yet; each starts full.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl RateLimiter for MemoryRateLimiter {
+    fn try_acquire(&self, r: &ThrottleRequest) -> bool {
+        let Ok(mut buckets) = self.buckets.lock() else {
+            // A poisoned limiter fails closed.
+            return false;
+        };
+        if let Some(b) = buckets.get_mut(&(r.pool_id.clone(), r.bucket)) {
+            return b.try_take(r.rate, r.burst, r.now);
+        }
+        let mut b = TokenBucket::full(r.burst, r.now);
+        let ok = b.try_take(r.rate, r.burst, r.now);
+        buckets.insert((r.pool_id.clone(), r.bucket), b);
+        ok
+    }
+}
+
+/// A limiter that never throttles.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unlimited;
+
+impl RateLimiter for Unlimited {
+    fn try_acquire(&self, _: &ThrottleRequest) -> bool {
+        true
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda
+
+/// A trigger this crate invokes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Trigger {
+    /// `PreSignUp`
+    PreSignUp,
+    /// `PostConfirmation`
+    PostConfirmation,
+    /// `CustomMessage`
+    CustomMessage,
+}
+
+impl Trigger {
+    /// The name used in error messages, e.g. `PostConfirmation`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Trigger::PreSignUp => "PreSignUp",
+            Trigger::PostConfirmation => "PostConfirmation",
+            Trigger::CustomMessage => "CustomMessage",
+        }
+    }
+}
+
+/// One invocation of a trigger: the function and the event as JSON (§11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LambdaInvocation {
+    /// The trigger.
+    pub trigger: Trigger,
+    /// The event's `triggerSource`, e.g. `PostConfirmation_ConfirmSignUp`.
+    pub trigger_source: &'static str,
+    /// The function name or ARN from `LambdaConfig`.
+    pub function: String,
+    /// The event, serialized.
+    pub payload: String,
+}
+
+/// Why an invocation did not reach the function or did not come back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvokeFailure {
+    /// Every try timed out (P-10: 5 s per try, 3 tries).
+    Timeout,
+    /// The function may not be invoked, or does not exist.
+    AccessDenied,
+    /// Any other failure, named by an AWS error code such as `ServiceException`.
+    Other(String),
+}
+
+/// What came back from a trigger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LambdaReply {
+    /// The function returned this body.
+    Returned(Vec<u8>),
+    /// The function failed (`X-Amz-Function-Error`), with its `errorMessage`.
+    FunctionError {
+        /// `errorMessage`
+        error_message: String,
+        /// `errorType`
+        error_type: Option<String>,
+    },
+    /// The function could not be invoked.
+    InvokeFailed(InvokeFailure),
+}
+
+/// Invokes Lambda triggers, synchronously.
+///
+/// # Contract
+/// Implementations apply P-10 themselves: 5 s per try, at most 3 tries, then
+/// [`InvokeFailure::Timeout`]. A function error is reported as [`LambdaReply::FunctionError`], not
+/// retried.
+pub trait LambdaInvoker: Send + Sync {
+    /// Invokes the function and reports what came back.
+    fn invoke(&self, invocation: &LambdaInvocation) -> LambdaReply;
+}
+
+/// An invoker for hosts without Lambda: a configured trigger cannot be invoked
+/// (UnexpectedLambdaException with AccessDeniedException, as when Cognito lacks permission).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoLambda;
+
+impl LambdaInvoker for NoLambda {
+    fn invoke(&self, _: &LambdaInvocation) -> LambdaReply {
+        LambdaReply::InvokeFailed(InvokeFailure::AccessDenied)
+    }
+}
+
+type LambdaHandler = dyn Fn(&LambdaInvocation) -> LambdaReply + Send + Sync;
+
+/// An invoker that records every invocation and answers with a handler (by default: echo the
+/// event back, which is what a trigger that changes nothing returns).
+pub struct RecordingLambda {
+    calls: Mutex<Vec<LambdaInvocation>>,
+    handler: Box<LambdaHandler>,
+}
+
+impl fmt::Debug for RecordingLambda {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordingLambda").finish_non_exhaustive()
+    }
+}
+
+impl Default for RecordingLambda {
+    fn default() -> Self {
+        Self::echo()
+    }
+}
+
+impl RecordingLambda {
+    /// Records and returns each event unchanged.
+    #[must_use]
+    pub fn echo() -> Self {
+        Self::with_handler(|inv| LambdaReply::Returned(inv.payload.clone().into_bytes()))
+    }
+
+    /// Records and answers with `handler`.
+    #[must_use]
+    pub fn with_handler(
+        handler: impl Fn(&LambdaInvocation) -> LambdaReply + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            calls: Mutex::new(Vec::new()),
+            handler: Box::new(handler),
+        }
+    }
+
+    /// Every invocation so far.
+    #[must_use]
+    pub fn calls(&self) -> Vec<LambdaInvocation> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+impl LambdaInvoker for RecordingLambda {
+    fn invoke(&self, invocation: &LambdaInvocation) -> LambdaReply {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(invocation.clone());
+        }
+        (self.handler)(invocation)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+/// A confirmation message to deliver. `Debug` redacts the destination, the code and the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The pool.
+    pub pool_id: String,
+    /// The username as AdminGetUser reports it (the `sub` in username-attribute pools).
+    pub username: String,
+    /// `CustomMessage_SignUp` or `CustomMessage_ResendCode`.
+    pub trigger_source: &'static str,
+    /// EMAIL or SMS.
+    pub medium: DeliveryMedium,
+    /// The attribute the code goes to.
+    pub attribute: VerifiableAttribute,
+    /// The unmasked address or phone number.
+    pub destination: String,
+    /// The code.
+    pub code: Code,
+    /// The text to send, code included (the CustomMessage function's when there is one).
+    pub body: String,
+    /// The email subject (EMAIL only).
+    pub subject: Option<String>,
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("pool_id", &self.pool_id)
+            .field("trigger_source", &self.trigger_source)
+            .field("medium", &self.medium)
+            .field("attribute", &self.attribute)
+            .field("destination", &"<redacted>")
+            .field("code", &self.code)
+            .field("body", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Delivers confirmation messages (email, SMS).
+pub trait Delivery: Send + Sync {
+    /// Sends the message.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers CodeDeliveryFailureException.
+    fn deliver(&self, message: &Message) -> Result<(), HostError>;
+}
+
+/// Delivery that drops every message (for hosts that do not send codes, e.g. pools without
+/// AutoVerifiedAttributes).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDelivery;
+
+impl Delivery for NoDelivery {
+    fn deliver(&self, _: &Message) -> Result<(), HostError> {
+        Ok(())
+    }
+}
+
+/// Delivery that keeps every message in memory (for tests: read the code back).
+#[derive(Debug, Default)]
+pub struct RecordingDelivery {
+    sent: Mutex<Vec<Message>>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+/// The failure [`RecordingDelivery`] reports when told to fail.
+#[derive(Debug, thiserror::Error)]
+#[error("delivery is switched off")]
+pub struct DeliverySwitchedOff;
+
+impl RecordingDelivery {
+    /// Keeps every message.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every message so far.
+    #[must_use]
+    pub fn messages(&self) -> Vec<Message> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The newest message.
+    #[must_use]
+    pub fn last(&self) -> Option<Message> {
+        self.sent.lock().ok().and_then(|s| s.last().cloned())
+    }
+
+    /// Makes every later delivery fail (or succeed again).
+    pub fn set_failing(&self, failing: bool) {
+        self.fail.store(failing, Ordering::SeqCst);
+    }
+}
+
+impl Delivery for RecordingDelivery {
+    fn deliver(&self, message: &Message) -> Result<(), HostError> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(Box::new(DeliverySwitchedOff));
+        }
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push(message.clone());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod code;
+pub mod config;
+pub mod driver;
+pub mod error;
+pub mod host;
+pub mod mask;
+pub mod ops;
+pub mod password;
+pub mod store;
+pub mod time;
+pub mod triggers;
+pub mod types;
+pub mod user;
+pub mod validate;
+
+pub use code::{Code, CodeKeys, CodeTag, Seed};
+pub use config::{
+    AliasAttribute, AppClient, DeliveryMedium, Operation, PolicyPreset, PreventUserExistenceErrors,
+    SignUpPolicy, UserPool, VerifiableAttribute,
+};
+pub use driver::Driver;
+pub use error::{Error, Exception, HostError};
+pub use host::{
+    ClientContext, Clock, Delivery, Directory, LambdaInvoker, ManualClock, MemoryRateLimiter,
+    Message, NoDelivery, NoLambda, OsRandomness, PoolContext, Randomness, RateLimiter,
+    RecordingDelivery, RecordingLambda, RequestGuard, SeededRandomness, StaticDirectory,
+    SystemClock,
+};
+pub use password::PasswordHashing;
+pub use store::{MemoryStore, UserStore};
+pub use time::Timestamp;
+pub use types::*;
+pub use user::{UserRecord, UserStatus};

@@ -1,0 +1,394 @@
+//! AdminConfirmSignUp, AdminGetUser, AdminDisableUser and AdminEnableUser.
+//!
+//! Admin operations name a pool, not a client: no SecretHash, no request guard, no
+//! PreventUserExistenceErrors. A missing user is UserNotFoundException "User does not exist.".
+//! AdminConfirmSignUp shares the UserCreation bucket (P-6); the reads and Enabled switches are
+//! not throttled.
+
+use super::gate::{AdminGate, Gated};
+use super::support::{
+    cannot_confirm, finished, lookup_keys, post_confirmation, too_many_conflicts, unexpected,
+};
+use super::{Answer, Need, Operation, Step};
+use crate::config::Operation as Op;
+use crate::error::{Error, Exception, messages};
+use crate::host::{Bucket, PoolContext, Trigger};
+use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::time::Timestamp;
+use crate::triggers::{decode_post_confirmation, returned_body};
+use crate::types::{
+    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
+    AdminUserUpdateResponse, AttributeType, ClientMetadata,
+};
+use crate::user::{UserRecord, UserStatus};
+use crate::validate::{self, Violations};
+use std::sync::Arc;
+
+fn validate_shape(
+    pool_id: Option<&str>,
+    username: Option<&str>,
+    client_metadata: Option<&ClientMetadata>,
+) -> Result<(), Error> {
+    let mut v = Violations::default();
+    v.string(validate::C_USER_POOL_ID, pool_id);
+    v.string(validate::C_USERNAME, username);
+    validate::client_metadata(&mut v, client_metadata);
+    v.finish()
+}
+
+fn user_not_found() -> Error {
+    Error::new(Exception::UserNotFound, messages::USER_DOES_NOT_EXIST)
+}
+
+/// What an admin operation does with the user it found.
+// Moved once per operation; boxing the record would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Decision<T> {
+    Done(Result<T, Error>),
+    Commit(UserRecord, u64),
+}
+
+/// The shared machine of admin operations: gate, find, decide, commit, then (optionally) a
+/// PostConfirmation.
+struct AdminMachine<T> {
+    pool_id: String,
+    username: String,
+    now: Timestamp,
+    commits: u32,
+    state: AdminState<T>,
+}
+
+#[allow(clippy::large_enum_variant)]
+enum AdminState<T> {
+    Gate(AdminGate),
+    Find(Arc<PoolContext>),
+    Commit(Arc<PoolContext>, UserRecord),
+    PostConfirmation(T),
+    Done,
+}
+
+impl<T> AdminMachine<T> {
+    fn new(pool_id: Option<&str>, username: Option<&str>, now: Timestamp) -> Self {
+        Self {
+            pool_id: pool_id.unwrap_or_default().to_owned(),
+            username: username.unwrap_or_default().to_owned(),
+            now,
+            commits: 0,
+            state: AdminState::Done,
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Step<T> {
+        self.state = AdminState::Done;
+        Step::Done(Err(e))
+    }
+
+    fn start(&mut self, operation: Op, bucket: Option<Bucket>) -> Step<T> {
+        let gate = AdminGate::new(operation, bucket, &self.pool_id, self.now);
+        let g = gate.start();
+        self.state = AdminState::Gate(gate);
+        self.gated(g)
+    }
+
+    fn gated(&mut self, g: Gated<Arc<PoolContext>>) -> Step<T> {
+        match g {
+            Gated::Need(n) => Step::Need(n),
+            Gated::Fail(e) => self.fail(e),
+            Gated::Pass(pool) => self.find(pool),
+        }
+    }
+
+    fn find(&mut self, pool: Arc<PoolContext>) -> Step<T> {
+        let need = Need::Find {
+            pool_id: pool.pool.id.clone(),
+            keys: lookup_keys(&pool.pool, &self.username),
+        };
+        self.state = AdminState::Find(pool);
+        Step::Need(need)
+    }
+
+    /// Drives the machine; `decide` sees the found user, `after` runs once the commit is in.
+    fn resume(
+        &mut self,
+        answer: Answer,
+        decide: impl FnOnce(&PoolContext, Option<Versioned<UserRecord>>, Timestamp) -> Decision<T>,
+        after: impl FnOnce(&PoolContext, UserRecord) -> Step<T>,
+        post: impl FnOnce(T, crate::host::LambdaReply) -> Result<T, Error>,
+    ) -> Step<T> {
+        match (std::mem::replace(&mut self.state, AdminState::Done), answer) {
+            (AdminState::Gate(mut gate), answer) => {
+                let g = gate.resume(answer);
+                self.state = AdminState::Gate(gate);
+                self.gated(g)
+            }
+            (AdminState::Find(pool), Answer::Found(found)) => {
+                match decide(&pool, found, self.now) {
+                    Decision::Done(r) => Step::Done(r),
+                    Decision::Commit(record, version) => {
+                        self.commits = self.commits.saturating_add(1);
+                        let need = Need::Commit {
+                            pool_id: pool.pool.id.clone(),
+                            commit: Commit {
+                                records: vec![RecordWrite {
+                                    expected_version: Some(version),
+                                    record: record.clone(),
+                                }],
+                                index: Vec::new(),
+                            },
+                        };
+                        self.state = AdminState::Commit(pool, record);
+                        Step::Need(need)
+                    }
+                }
+            }
+            (AdminState::Commit(pool, record), Answer::Committed(CommitOutcome::Committed)) => {
+                after(&pool, record)
+            }
+            (AdminState::Commit(pool, _), Answer::Committed(CommitOutcome::Conflict)) => {
+                if self.commits >= pool.pool.sign_up_policy.max_commit_attempts {
+                    return self.fail(too_many_conflicts());
+                }
+                self.find(pool)
+            }
+            (AdminState::PostConfirmation(out), Answer::Lambda(reply)) => {
+                Step::Done(post(out, reply))
+            }
+            (AdminState::Done, _) => Step::Done(Err(finished())),
+            (_, answer) => self.fail(unexpected(answer)),
+        }
+    }
+}
+
+/// The AdminConfirmSignUp operation.
+pub struct AdminConfirmSignUp {
+    req: AdminConfirmSignUpRequest,
+    m: AdminMachine<AdminConfirmSignUpResponse>,
+}
+
+impl std::fmt::Debug for AdminConfirmSignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfirmSignUp")
+            .field("req", &self.req)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminConfirmSignUp {
+    /// An AdminConfirmSignUp at time `now`.
+    #[must_use]
+    pub fn new(request: AdminConfirmSignUpRequest, now: Timestamp) -> Self {
+        let m = AdminMachine::new(
+            request.user_pool_id.as_deref(),
+            request.username.as_deref(),
+            now,
+        );
+        Self { req: request, m }
+    }
+}
+
+impl Operation for AdminConfirmSignUp {
+    type Output = AdminConfirmSignUpResponse;
+
+    fn start(&mut self) -> Step<Self::Output> {
+        if let Err(e) = validate_shape(
+            self.req.user_pool_id.as_deref(),
+            self.req.username.as_deref(),
+            self.req.client_metadata.as_ref(),
+        ) {
+            return self.m.fail(e);
+        }
+        self.m
+            .start(Op::AdminConfirmSignUp, Some(Bucket::UserCreation))
+    }
+
+    fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+        let metadata = self.req.client_metadata.clone();
+        let mut invoked = false;
+        let step = self.m.resume(
+            answer,
+            |_, found, now| {
+                let Some(found) = found else {
+                    return Decision::Done(Err(user_not_found()));
+                };
+                if found.value.status != UserStatus::Unconfirmed {
+                    return Decision::Done(Err(cannot_confirm(found.value.status)));
+                }
+                // No attribute is verified; any pending code is dead (§16).
+                let mut rec = found.value;
+                rec.status = UserStatus::Confirmed;
+                rec.code = None;
+                rec.last_modified = now;
+                Decision::Commit(rec, found.version)
+            },
+            |pool, user| match post_confirmation(&pool.pool, &user, None, metadata.as_ref()) {
+                Some(inv) => {
+                    invoked = true;
+                    Step::Need(Need::Invoke(inv))
+                }
+                None => Step::Done(Ok(AdminConfirmSignUpResponse {})),
+            },
+            |out, reply| {
+                returned_body(Trigger::PostConfirmation, reply)
+                    .and_then(|b| decode_post_confirmation(&b))
+                    .map(|()| out)
+            },
+        );
+        if invoked {
+            self.m.state = AdminState::PostConfirmation(AdminConfirmSignUpResponse {});
+        }
+        step
+    }
+}
+
+/// The AdminGetUser operation.
+pub struct AdminGetUser {
+    req: AdminUserRequest,
+    m: AdminMachine<AdminGetUserResponse>,
+}
+
+impl std::fmt::Debug for AdminGetUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminGetUser")
+            .field("req", &self.req)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminGetUser {
+    /// An AdminGetUser at time `now`.
+    #[must_use]
+    pub fn new(request: AdminUserRequest, now: Timestamp) -> Self {
+        let m = AdminMachine::new(
+            request.user_pool_id.as_deref(),
+            request.username.as_deref(),
+            now,
+        );
+        Self { req: request, m }
+    }
+}
+
+/// The AdminGetUser answer for a record.
+#[must_use]
+pub fn admin_get_user_response(user: &UserRecord) -> AdminGetUserResponse {
+    AdminGetUserResponse {
+        username: user.username.clone(),
+        user_attributes: user
+            .attributes()
+            .into_iter()
+            .map(AttributeType::from)
+            .collect(),
+        user_create_date: user.created.as_secs_f64(),
+        user_last_modified_date: user.last_modified.as_secs_f64(),
+        enabled: user.enabled,
+        user_status: user.status.as_str().to_owned(),
+    }
+}
+
+impl Operation for AdminGetUser {
+    type Output = AdminGetUserResponse;
+
+    fn start(&mut self) -> Step<Self::Output> {
+        if let Err(e) = validate_shape(
+            self.req.user_pool_id.as_deref(),
+            self.req.username.as_deref(),
+            None,
+        ) {
+            return self.m.fail(e);
+        }
+        self.m.start(Op::AdminGetUser, None)
+    }
+
+    fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+        self.m.resume(
+            answer,
+            |_, found, _| {
+                Decision::Done(
+                    found
+                        .map(|f| admin_get_user_response(&f.value))
+                        .ok_or_else(user_not_found),
+                )
+            },
+            |_, _| Step::Done(Err(finished())),
+            |_, _| Err(finished()),
+        )
+    }
+}
+
+macro_rules! enabled_switch {
+    ($(#[$doc:meta])* $name:ident, $op:expr, $enabled:expr) => {
+        $(#[$doc])*
+        pub struct $name {
+            req: AdminUserRequest,
+            m: AdminMachine<AdminUserUpdateResponse>,
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("req", &self.req)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl $name {
+            /// The operation at time `now`.
+            #[must_use]
+            pub fn new(request: AdminUserRequest, now: Timestamp) -> Self {
+                let m = AdminMachine::new(
+                    request.user_pool_id.as_deref(),
+                    request.username.as_deref(),
+                    now,
+                );
+                Self { req: request, m }
+            }
+        }
+
+        impl Operation for $name {
+            type Output = AdminUserUpdateResponse;
+
+            fn start(&mut self) -> Step<Self::Output> {
+                if let Err(e) = validate_shape(
+                    self.req.user_pool_id.as_deref(),
+                    self.req.username.as_deref(),
+                    None,
+                ) {
+                    return self.m.fail(e);
+                }
+                self.m.start($op, None)
+            }
+
+            fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+                self.m.resume(
+                    answer,
+                    |_, found, now| {
+                        let Some(found) = found else {
+                            return Decision::Done(Err(user_not_found()));
+                        };
+                        if found.value.enabled == $enabled {
+                            return Decision::Done(Ok(AdminUserUpdateResponse {}));
+                        }
+                        let mut rec = found.value;
+                        rec.enabled = $enabled;
+                        rec.last_modified = now;
+                        Decision::Commit(rec, found.version)
+                    },
+                    |_, _| Step::Done(Ok(AdminUserUpdateResponse {})),
+                    |_, _| Err(finished()),
+                )
+            }
+        }
+    };
+}
+
+enabled_switch!(
+    /// The AdminDisableUser operation: a disabled user cannot be confirmed (D-8).
+    AdminDisableUser,
+    Op::AdminDisableUser,
+    false
+);
+enabled_switch!(
+    /// The AdminEnableUser operation.
+    AdminEnableUser,
+    Op::AdminEnableUser,
+    true
+);

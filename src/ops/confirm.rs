@@ -1,0 +1,419 @@
+//! ConfirmSignUp.
+//!
+//! Order of checks (P-11): shape; client; enabled; guard; throttle; SecretHash; user lookup
+//! (username, active alias or sign-in attribute, `sub`); disabled user (D-8); attempt limits
+//! (P-1); status; code (D-7); alias conflict (D-17); one atomic commit (P-5); PostConfirmation
+//! (D-13); response.
+
+use super::gate::{Gated, PublicGate};
+use super::support::{
+    alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
+    post_confirmation, record_in_window, too_many_conflicts, unexpected,
+};
+use super::{Answer, Need, Operation, Step};
+use crate::code::CodeVerified;
+use crate::config::{Operation as Op, PreventUserExistenceErrors, VerifiableAttribute};
+use crate::error::{Error, Exception, messages};
+use crate::host::{Bucket, ClientContext};
+use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::time::Timestamp;
+use crate::triggers::{decode_post_confirmation, returned_body};
+use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
+use crate::user::{UserRecord, UserStatus};
+use crate::validate::{self, Violations};
+
+enum State {
+    Gate(PublicGate),
+    FindUser(ClientContext),
+    FindHolder {
+        cx: ClientContext,
+        user: Versioned<UserRecord>,
+        attribute: VerifiableAttribute,
+        proof: CodeVerified,
+    },
+    CommitFailure(ClientContext),
+    CommitConfirm {
+        cx: ClientContext,
+        user: UserRecord,
+    },
+    PostConfirmation,
+    Done,
+}
+
+/// The ConfirmSignUp operation.
+pub struct ConfirmSignUp {
+    req: ConfirmSignUpRequest,
+    now: Timestamp,
+    commits: u32,
+    state: State,
+}
+
+impl std::fmt::Debug for ConfirmSignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmSignUp")
+            .field("req", &self.req)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+type Out = ConfirmSignUpResponse;
+
+fn validate(r: &ConfirmSignUpRequest) -> Result<(), Error> {
+    let mut v = Violations::default();
+    v.string(validate::C_CLIENT_ID, r.client_id.as_deref());
+    v.string(validate::C_SECRET_HASH, r.secret_hash.as_deref());
+    v.string(validate::C_USERNAME, r.username.as_deref());
+    v.string(
+        validate::C_CONFIRMATION_CODE,
+        r.confirmation_code.as_deref(),
+    );
+    if let Some(a) = &r.analytics_metadata {
+        v.string_at(
+            "analyticsMetadata.analyticsEndpointId",
+            validate::C_STRING,
+            a.analytics_endpoint_id.as_deref(),
+        );
+    }
+    if let Some(u) = &r.user_context_data {
+        v.string_at(
+            "userContextData.ipAddress",
+            validate::C_STRING,
+            u.ip_address.as_deref(),
+        );
+        v.string_at(
+            "userContextData.encodedData",
+            validate::C_STRING,
+            u.encoded_data.as_deref(),
+        );
+    }
+    validate::client_metadata(&mut v, r.client_metadata.as_ref());
+    v.string(validate::C_SESSION, r.session.as_deref());
+    v.finish()
+}
+
+impl ConfirmSignUp {
+    /// A ConfirmSignUp at time `now`.
+    #[must_use]
+    pub fn new(request: ConfirmSignUpRequest, now: Timestamp) -> Self {
+        Self {
+            req: request,
+            now,
+            commits: 0,
+            state: State::Done,
+        }
+    }
+
+    fn username(&self) -> &str {
+        self.req.username.as_deref().unwrap_or_default()
+    }
+
+    fn code(&self) -> &str {
+        self.req.confirmation_code.as_deref().unwrap_or_default()
+    }
+
+    fn fail(&mut self, e: Error) -> Step<Out> {
+        self.state = State::Done;
+        Step::Done(Err(e))
+    }
+
+    fn gated(&mut self, g: Gated<ClientContext>) -> Step<Out> {
+        match g {
+            Gated::Need(n) => Step::Need(n),
+            Gated::Fail(e) => self.fail(e),
+            Gated::Pass(cx) => self.find_user(cx),
+        }
+    }
+
+    fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
+        let need = Need::Find {
+            pool_id: cx.pool.pool.id.clone(),
+            keys: lookup_keys(&cx.pool.pool, self.username()),
+        };
+        self.state = State::FindUser(cx);
+        Step::Need(need)
+    }
+
+    /// Re-reads after a conflict, until the policy's budget is spent.
+    fn retry(&mut self, cx: ClientContext) -> Step<Out> {
+        if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
+            return self.fail(too_many_conflicts());
+        }
+        self.find_user(cx)
+    }
+
+    fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Step<Out> {
+        self.commits = self.commits.saturating_add(1);
+        Step::Need(Need::Commit {
+            pool_id: cx.pool.pool.id.clone(),
+            commit,
+        })
+    }
+
+    /// The answer for a user who cannot be told apart from a missing one (P-4, D-8, D-18).
+    fn hidden_user(&mut self, cx: &ClientContext) -> Step<Out> {
+        let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
+        keys.verify_decoy(&pool.id, self.username(), self.code());
+        self.fail(code_mismatch())
+    }
+
+    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
+        let enabled =
+            cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
+        let Some(found) = found else {
+            if enabled {
+                return self.hidden_user(&cx);
+            }
+            return self.fail(Error::new(
+                Exception::UserNotFound,
+                messages::USERNAME_CLIENT_NOT_FOUND,
+            ));
+        };
+        let user = &found.value;
+        if !user.enabled {
+            if enabled {
+                return self.hidden_user(&cx);
+            }
+            return self.fail(Error::new(
+                Exception::NotAuthorized,
+                messages::USER_DISABLED,
+            ));
+        }
+        let pool = &cx.pool.pool;
+        let policy = &pool.sign_up_policy;
+        let failures = count_in_window(&user.failed_confirmations, self.now, policy.attempt_window);
+        if failures >= policy.failed_confirmations_per_window {
+            return self.fail(Error::new(
+                Exception::LimitExceeded,
+                messages::ATTEMPT_LIMIT,
+            ));
+        }
+        if let (Some(cap), Some(code)) = (policy.failed_checks_per_code, &user.code) {
+            if code.failed_checks >= cap {
+                return self.fail(Error::new(
+                    Exception::TooManyFailedAttempts,
+                    messages::TOO_MANY_FAILED_ATTEMPTS,
+                ));
+            }
+        }
+        if user.status != UserStatus::Unconfirmed {
+            return self.fail(cannot_confirm(user.status));
+        }
+        let expired = Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE);
+        let Some(pending) = &user.code else {
+            return self.fail(expired);
+        };
+        if self.now.since(pending.issued_at) >= policy.code_validity {
+            return self.fail(expired);
+        }
+        let verified =
+            cx.pool
+                .code_keys
+                .verify(&pool.id, &user.username, self.code(), &pending.tag);
+        let Some(proof) = verified else {
+            // A counted failure: the only change a rejected code makes.
+            let mut rec = user.clone();
+            rec.failed_confirmations = record_in_window(
+                &rec.failed_confirmations,
+                self.now,
+                policy.attempt_window,
+                policy.failed_confirmations_per_window,
+            );
+            if let Some(c) = rec.code.as_mut() {
+                c.failed_checks = c.failed_checks.saturating_add(1);
+            }
+            let commit = Commit {
+                records: vec![RecordWrite {
+                    expected_version: Some(found.version),
+                    record: rec,
+                }],
+                index: Vec::new(),
+            };
+            let step = self.commit(&cx, commit);
+            self.state = State::CommitFailure(cx);
+            return step;
+        };
+        let attribute = pending.attribute;
+        let alias = attribute.as_alias();
+        match user.verifiable(attribute) {
+            Some(value) if pool.alias_attributes.contains(&alias) => {
+                let key = alias_key(pool, alias, value);
+                let need = Need::Find {
+                    pool_id: pool.id.clone(),
+                    keys: vec![key],
+                };
+                self.state = State::FindHolder {
+                    cx,
+                    user: found,
+                    attribute,
+                    proof,
+                };
+                Step::Need(need)
+            }
+            _ => self.commit_confirm(cx, found, attribute, None, proof),
+        }
+    }
+
+    fn on_holder(
+        &mut self,
+        cx: ClientContext,
+        user: Versioned<UserRecord>,
+        attribute: VerifiableAttribute,
+        holder: Option<Versioned<UserRecord>>,
+        proof: CodeVerified,
+    ) -> Step<Out> {
+        let taken = holder
+            .as_ref()
+            .is_some_and(|h| h.value.sub != user.value.sub);
+        if taken && !self.req.force_alias_creation.unwrap_or(false) {
+            // D-17: nothing changes, the code stays live, no attempt is counted.
+            return self.fail(Error::new(
+                Exception::AliasExists,
+                format!("An account with the {} already exists.", attribute.name()),
+            ));
+        }
+        self.commit_confirm(cx, user, attribute, holder, proof)
+    }
+
+    /// The confirmation commit: status, verified attribute, alias (moved from its previous holder
+    /// under ForceAliasCreation), code consumed. Requires the proof that the code was checked.
+    fn commit_confirm(
+        &mut self,
+        cx: ClientContext,
+        user: Versioned<UserRecord>,
+        attribute: VerifiableAttribute,
+        holder: Option<Versioned<UserRecord>>,
+        proof: CodeVerified,
+    ) -> Step<Out> {
+        let CodeVerified { .. } = proof;
+        let pool = &cx.pool.pool;
+        let mut rec = user.value;
+        rec.status = UserStatus::Confirmed;
+        rec.set_verified(attribute, true);
+        rec.code = None;
+        rec.last_modified = self.now;
+        let mut commit = Commit {
+            records: Vec::with_capacity(2),
+            index: Vec::new(),
+        };
+        let alias = attribute.as_alias();
+        if let (true, Some(value)) = (
+            pool.alias_attributes.contains(&alias),
+            rec.verifiable(attribute),
+        ) {
+            let key: IndexKey = alias_key(pool, alias, value);
+            match holder {
+                None => commit.index.push(IndexWrite {
+                    key,
+                    expected: None,
+                    new: Some(rec.sub.clone()),
+                }),
+                Some(h) if h.value.sub == rec.sub => {}
+                Some(h) => {
+                    let mut previous = h.value;
+                    previous.set_verified(attribute, false);
+                    previous.last_modified = self.now;
+                    commit.index.push(IndexWrite {
+                        key,
+                        expected: Some(previous.sub.clone()),
+                        new: Some(rec.sub.clone()),
+                    });
+                    commit.records.push(RecordWrite {
+                        expected_version: Some(h.version),
+                        record: previous,
+                    });
+                }
+            }
+        }
+        commit.records.insert(
+            0,
+            RecordWrite {
+                expected_version: Some(user.version),
+                record: rec.clone(),
+            },
+        );
+        let step = self.commit(&cx, commit);
+        self.state = State::CommitConfirm { cx, user: rec };
+        step
+    }
+
+    fn on_confirmed(&mut self, cx: ClientContext, user: UserRecord) -> Step<Out> {
+        let inv = post_confirmation(
+            &cx.pool.pool,
+            &user,
+            Some(&cx.client.client_id),
+            self.req.client_metadata.as_ref(),
+        );
+        match inv {
+            Some(inv) => {
+                self.state = State::PostConfirmation;
+                Step::Need(Need::Invoke(inv))
+            }
+            None => {
+                self.state = State::Done;
+                Step::Done(Ok(ConfirmSignUpResponse {}))
+            }
+        }
+    }
+}
+
+impl Operation for ConfirmSignUp {
+    type Output = ConfirmSignUpResponse;
+
+    fn start(&mut self) -> Step<Out> {
+        if let Err(e) = validate(&self.req) {
+            return self.fail(e);
+        }
+        let gate = PublicGate::new(
+            Op::ConfirmSignUp,
+            Bucket::UserCreation,
+            self.req.client_id.as_deref().unwrap_or_default(),
+            self.username(),
+            self.req.secret_hash.as_deref(),
+            self.req.user_context_data.as_ref(),
+            self.now,
+        );
+        let g = gate.start();
+        self.state = State::Gate(gate);
+        self.gated(g)
+    }
+
+    fn resume(&mut self, answer: Answer) -> Step<Out> {
+        match (std::mem::replace(&mut self.state, State::Done), answer) {
+            (State::Gate(mut gate), answer) => {
+                let g = gate.resume(answer);
+                self.state = State::Gate(gate);
+                self.gated(g)
+            }
+            (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
+            (
+                State::FindHolder {
+                    cx,
+                    user,
+                    attribute,
+                    proof,
+                },
+                Answer::Found(holder),
+            ) => self.on_holder(cx, user, attribute, holder, proof),
+            (State::CommitFailure(_), Answer::Committed(CommitOutcome::Committed)) => {
+                self.fail(code_mismatch())
+            }
+            (State::CommitFailure(cx), Answer::Committed(CommitOutcome::Conflict))
+            | (State::CommitConfirm { cx, .. }, Answer::Committed(CommitOutcome::Conflict)) => {
+                self.retry(cx)
+            }
+            (State::CommitConfirm { cx, user }, Answer::Committed(CommitOutcome::Committed)) => {
+                self.on_confirmed(cx, user)
+            }
+            (State::PostConfirmation, Answer::Lambda(reply)) => {
+                // D-13: the user is committed; a trigger failure is reported, not rolled back.
+                let result = returned_body(crate::host::Trigger::PostConfirmation, reply)
+                    .and_then(|body| decode_post_confirmation(&body))
+                    .map(|()| ConfirmSignUpResponse {});
+                Step::Done(result)
+            }
+            (State::Done, _) => Step::Done(Err(finished())),
+            (_, answer) => self.fail(unexpected(answer)),
+        }
+    }
+}

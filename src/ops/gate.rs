@@ -1,0 +1,237 @@
+//! The checks every operation makes before it looks at a user (P-11): client or pool lookup,
+//! operation enabled, request guard, throttle, SecretHash.
+
+use super::support::unexpected;
+use super::{Answer, Need};
+use crate::code::verify_secret_hash;
+use crate::config::Operation;
+use crate::error::{Error, Exception, messages};
+use crate::host::{
+    Bucket, ClientContext, GuardRequest, GuardVerdict, PoolContext, ThrottleRequest,
+};
+use crate::time::Timestamp;
+use crate::types::UserContextData;
+use std::sync::Arc;
+
+/// What a gate does next.
+pub(crate) enum Gated<T> {
+    Need(Need),
+    Pass(T),
+    Fail(Error),
+}
+
+enum PublicState {
+    Client,
+    Guard(ClientContext),
+    Throttle(ClientContext),
+    Done,
+}
+
+/// The gate of public operations: client, enabled, guard, throttle, SecretHash.
+pub(crate) struct PublicGate {
+    operation: Operation,
+    bucket: Bucket,
+    client_id: String,
+    username: String,
+    secret_hash: Option<String>,
+    user_context_data: Option<UserContextData>,
+    now: Timestamp,
+    state: PublicState,
+}
+
+impl PublicGate {
+    pub(crate) fn new(
+        operation: Operation,
+        bucket: Bucket,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+        user_context_data: Option<&UserContextData>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            operation,
+            bucket,
+            client_id: client_id.to_owned(),
+            username: username.to_owned(),
+            secret_hash: secret_hash.map(str::to_owned),
+            user_context_data: user_context_data.cloned(),
+            now,
+            state: PublicState::Client,
+        }
+    }
+
+    pub(crate) fn start(&self) -> Gated<ClientContext> {
+        Gated::Need(Need::Client {
+            client_id: self.client_id.clone(),
+        })
+    }
+
+    pub(crate) fn resume(&mut self, answer: Answer) -> Gated<ClientContext> {
+        match (
+            std::mem::replace(&mut self.state, PublicState::Done),
+            answer,
+        ) {
+            (PublicState::Client, Answer::Client(None)) => Gated::Fail(Error::new(
+                Exception::ResourceNotFound,
+                format!("User pool client {} does not exist.", self.client_id),
+            )),
+            (PublicState::Client, Answer::Client(Some(cx))) => {
+                if cx.pool.pool.disabled_operations.contains(&self.operation) {
+                    return Gated::Fail(Error::new(
+                        Exception::OperationNotEnabled,
+                        messages::OPERATION_NOT_ENABLED,
+                    ));
+                }
+                let need = Need::Guard(GuardRequest {
+                    operation: self.operation,
+                    pool_id: cx.pool.pool.id.clone(),
+                    client_id: self.client_id.clone(),
+                    user_context_data: self.user_context_data.take(),
+                });
+                self.state = PublicState::Guard(cx);
+                Gated::Need(need)
+            }
+            (PublicState::Guard(_), Answer::Guard(GuardVerdict::Block)) => {
+                Gated::Fail(Error::new(Exception::Forbidden, messages::WAF_BLOCK))
+            }
+            (PublicState::Guard(cx), Answer::Guard(GuardVerdict::Allow)) => {
+                let need = throttle(&cx.pool, self.bucket, self.now);
+                self.state = PublicState::Throttle(cx);
+                Gated::Need(need)
+            }
+            (PublicState::Throttle(_), Answer::Throttle(false)) => Gated::Fail(Error::new(
+                Exception::TooManyRequests,
+                messages::RATE_EXCEEDED,
+            )),
+            (PublicState::Throttle(cx), Answer::Throttle(true)) => {
+                match check_secret_hash(
+                    &cx,
+                    &self.client_id,
+                    &self.username,
+                    self.secret_hash.as_deref(),
+                ) {
+                    Ok(()) => Gated::Pass(cx),
+                    Err(e) => Gated::Fail(e),
+                }
+            }
+            (_, answer) => Gated::Fail(unexpected(answer)),
+        }
+    }
+}
+
+fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Need {
+    let p = &pool.pool.sign_up_policy;
+    let (rate, burst) = match bucket {
+        Bucket::UserCreation => (p.user_creation_rate, p.user_creation_burst),
+        Bucket::ResendConfirmationCode => (p.resend_rate, p.resend_burst),
+    };
+    Need::Throttle(ThrottleRequest {
+        pool_id: pool.pool.id.clone(),
+        bucket,
+        rate,
+        burst,
+        now,
+    })
+}
+
+/// The SecretHash rules of §5, D-5 and D-16.
+fn check_secret_hash(
+    cx: &ClientContext,
+    client_id: &str,
+    username: &str,
+    submitted: Option<&str>,
+) -> Result<(), Error> {
+    match (&cx.client.client_secret, submitted) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(Error::new(
+            Exception::InvalidParameter,
+            format!(
+                "App client {client_id} is not configured for secret but secret hash was received"
+            ),
+        )),
+        (Some(_), None) => Err(Error::new(
+            Exception::NotAuthorized,
+            format!("Client {client_id} is configured for secret but secret was not received"),
+        )),
+        (Some(secret), Some(hash)) => {
+            if verify_secret_hash(secret, username, client_id, hash) {
+                Ok(())
+            } else {
+                Err(Error::new(
+                    Exception::NotAuthorized,
+                    format!("Unable to verify secret hash for client {client_id}"),
+                ))
+            }
+        }
+    }
+}
+
+enum AdminState {
+    Pool,
+    Throttle(Arc<PoolContext>),
+    Done,
+}
+
+/// The gate of admin operations: pool, enabled, and (for AdminConfirmSignUp) the throttle.
+pub(crate) struct AdminGate {
+    operation: Operation,
+    bucket: Option<Bucket>,
+    pool_id: String,
+    now: Timestamp,
+    state: AdminState,
+}
+
+impl AdminGate {
+    pub(crate) fn new(
+        operation: Operation,
+        bucket: Option<Bucket>,
+        pool_id: &str,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            operation,
+            bucket,
+            pool_id: pool_id.to_owned(),
+            now,
+            state: AdminState::Pool,
+        }
+    }
+
+    pub(crate) fn start(&self) -> Gated<Arc<PoolContext>> {
+        Gated::Need(Need::Pool {
+            pool_id: self.pool_id.clone(),
+        })
+    }
+
+    pub(crate) fn resume(&mut self, answer: Answer) -> Gated<Arc<PoolContext>> {
+        match (std::mem::replace(&mut self.state, AdminState::Done), answer) {
+            (AdminState::Pool, Answer::Pool(None)) => Gated::Fail(Error::new(
+                Exception::ResourceNotFound,
+                format!("User pool {} does not exist.", self.pool_id),
+            )),
+            (AdminState::Pool, Answer::Pool(Some(pool))) => {
+                if pool.pool.disabled_operations.contains(&self.operation) {
+                    return Gated::Fail(Error::new(
+                        Exception::OperationNotEnabled,
+                        messages::OPERATION_NOT_ENABLED,
+                    ));
+                }
+                match self.bucket {
+                    None => Gated::Pass(pool),
+                    Some(bucket) => {
+                        let need = throttle(&pool, bucket, self.now);
+                        self.state = AdminState::Throttle(pool);
+                        Gated::Need(need)
+                    }
+                }
+            }
+            (AdminState::Throttle(_), Answer::Throttle(false)) => Gated::Fail(Error::new(
+                Exception::TooManyRequests,
+                messages::RATE_EXCEEDED,
+            )),
+            (AdminState::Throttle(pool), Answer::Throttle(true)) => Gated::Pass(pool),
+            (_, answer) => Gated::Fail(unexpected(answer)),
+        }
+    }
+}

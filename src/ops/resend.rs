@@ -1,0 +1,406 @@
+//! ResendConfirmationCode.
+//!
+//! Order (§15, with the gate of P-11): shape; client; enabled; guard; throttle (own bucket,
+//! D-14); SecretHash; user lookup (unknown or disabled user: UserNotFound / NotAuthorized under
+//! LEGACY, a simulated delivery under ENABLED); per-user limits (P-1); status (D-9); delivery
+//! target; new code, killing the previous one; CustomMessage_ResendCode; commit; delivery.
+//!
+//! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
+//! the old code are kept or replaced, never cleared in the user's favour (P-1).
+
+use super::gate::{Gated, PublicGate};
+use super::support::{
+    code_target, compose, count_in_window, custom_message, delivery_details, finished, lookup_keys,
+    record_in_window, too_many_conflicts, unexpected,
+};
+use super::{Answer, Need, Operation, Step};
+use crate::code::{Code, Entropy, Seed};
+use crate::config::{Operation as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute};
+use crate::error::{Error, Exception, messages};
+use crate::host::{Bucket, ClientContext, Message, Trigger};
+use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::time::Timestamp;
+use crate::triggers::{decode_custom_message, returned_body};
+use crate::types::{
+    CodeDeliveryDetails, ResendConfirmationCodeRequest, ResendConfirmationCodeResponse,
+};
+use crate::user::{PendingCode, UserRecord, UserStatus};
+use crate::validate::{self, Violations, looks_like_phone};
+
+enum State {
+    Gate(PublicGate),
+    FindUser(ClientContext),
+    CustomMessage {
+        cx: ClientContext,
+        user: Versioned<UserRecord>,
+        attr: VerifiableAttribute,
+    },
+    Commit {
+        cx: ClientContext,
+        user: UserRecord,
+        attr: VerifiableAttribute,
+    },
+    Deliver(ResendConfirmationCodeResponse),
+    Done,
+}
+
+/// The ResendConfirmationCode operation.
+pub struct ResendConfirmationCode {
+    req: ResendConfirmationCodeRequest,
+    now: Timestamp,
+    code: Code,
+    message: Option<(String, Option<String>)>,
+    commits: u32,
+    state: State,
+}
+
+impl std::fmt::Debug for ResendConfirmationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResendConfirmationCode")
+            .field("req", &self.req)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+type Out = ResendConfirmationCodeResponse;
+
+fn validate_shape(r: &ResendConfirmationCodeRequest) -> Result<(), Error> {
+    let mut v = Violations::default();
+    v.string(validate::C_CLIENT_ID, r.client_id.as_deref());
+    v.string(validate::C_SECRET_HASH, r.secret_hash.as_deref());
+    if let Some(u) = &r.user_context_data {
+        v.string_at(
+            "userContextData.ipAddress",
+            validate::C_STRING,
+            u.ip_address.as_deref(),
+        );
+        v.string_at(
+            "userContextData.encodedData",
+            validate::C_STRING,
+            u.encoded_data.as_deref(),
+        );
+    }
+    v.string(validate::C_USERNAME, r.username.as_deref());
+    if let Some(a) = &r.analytics_metadata {
+        v.string_at(
+            "analyticsMetadata.analyticsEndpointId",
+            validate::C_STRING,
+            a.analytics_endpoint_id.as_deref(),
+        );
+    }
+    validate::client_metadata(&mut v, r.client_metadata.as_ref());
+    v.finish()
+}
+
+/// The delivery details answered for a user who does not exist (or is disabled) under ENABLED:
+/// a fixed value per pool in the masked format (D-12), by the medium a real user of that name
+/// would get.
+fn simulated_details(pool: &UserPool, username: &str) -> Option<CodeDeliveryDetails> {
+    use sha2::Digest as _;
+    let avas = &pool.auto_verified_attributes;
+    let phone = avas.contains(&VerifiableAttribute::PhoneNumber);
+    let email = avas.contains(&VerifiableAttribute::Email);
+    let attr = match (phone, email) {
+        (true, true) if looks_like_phone(username) => VerifiableAttribute::PhoneNumber,
+        (_, true) => VerifiableAttribute::Email,
+        (true, false) => VerifiableAttribute::PhoneNumber,
+        (false, false) => return None,
+    };
+    let h: [u8; 32] = sha2::Sha256::digest(pool.id.as_bytes()).into();
+    let letter = |b: u8| char::from(b'a'.saturating_add(b % 26));
+    let digit = |b: u8| char::from(b'0'.saturating_add(b % 10));
+    let destination = match attr {
+        VerifiableAttribute::Email => format!("{}***@{}***.com", letter(h[0]), letter(h[1])),
+        VerifiableAttribute::PhoneNumber => format!(
+            "+*******{}{}{}{}",
+            digit(h[2]),
+            digit(h[3]),
+            digit(h[4]),
+            digit(h[5])
+        ),
+    };
+    Some(CodeDeliveryDetails {
+        destination,
+        delivery_medium: attr.medium(),
+        attribute_name: attr.name().to_owned(),
+    })
+}
+
+fn no_target(pool: &UserPool) -> Error {
+    if pool.auto_verified_attributes.is_empty() {
+        Error::new(
+            Exception::InvalidParameter,
+            "Auto verification not turned on.",
+        )
+    } else {
+        Error::new(
+            Exception::InvalidParameter,
+            "The user has no attribute that the user pool verifies automatically.",
+        )
+    }
+}
+
+impl ResendConfirmationCode {
+    /// A ResendConfirmationCode at time `now`; the new code derives from `seed`.
+    #[must_use]
+    pub fn new(request: ResendConfirmationCodeRequest, now: Timestamp, seed: Seed) -> Self {
+        Self {
+            req: request,
+            now,
+            code: Entropy::new(seed).code(),
+            message: None,
+            commits: 0,
+            state: State::Done,
+        }
+    }
+
+    fn username(&self) -> &str {
+        self.req.username.as_deref().unwrap_or_default()
+    }
+
+    fn fail(&mut self, e: Error) -> Step<Out> {
+        self.state = State::Done;
+        Step::Done(Err(e))
+    }
+
+    fn gated(&mut self, g: Gated<ClientContext>) -> Step<Out> {
+        match g {
+            Gated::Need(n) => Step::Need(n),
+            Gated::Fail(e) => self.fail(e),
+            Gated::Pass(cx) => self.find_user(cx),
+        }
+    }
+
+    fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
+        let need = Need::Find {
+            pool_id: cx.pool.pool.id.clone(),
+            keys: lookup_keys(&cx.pool.pool, self.username()),
+        };
+        self.state = State::FindUser(cx);
+        Step::Need(need)
+    }
+
+    fn simulated(&mut self, cx: &ClientContext) -> Step<Out> {
+        let pool = &cx.pool.pool;
+        self.state = State::Done;
+        match simulated_details(pool, self.username()) {
+            Some(d) => Step::Done(Ok(ResendConfirmationCodeResponse {
+                code_delivery_details: Some(d),
+            })),
+            None => Step::Done(Err(no_target(pool))),
+        }
+    }
+
+    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
+        let enabled =
+            cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
+        let Some(found) = found else {
+            if enabled {
+                return self.simulated(&cx);
+            }
+            return self.fail(Error::new(
+                Exception::UserNotFound,
+                messages::USERNAME_CLIENT_NOT_FOUND,
+            ));
+        };
+        let user = &found.value;
+        if !user.enabled {
+            if enabled {
+                return self.simulated(&cx);
+            }
+            return self.fail(Error::new(
+                Exception::NotAuthorized,
+                messages::USER_DISABLED,
+            ));
+        }
+        let pool = &cx.pool.pool;
+        let policy = &pool.sign_up_policy;
+        let limited = Error::new(Exception::LimitExceeded, messages::ATTEMPT_LIMIT);
+        if count_in_window(&user.resends, self.now, policy.attempt_window)
+            >= policy.resends_per_window
+        {
+            return self.fail(limited);
+        }
+        let last_code = user
+            .code
+            .as_ref()
+            .map(|c| c.issued_at)
+            .into_iter()
+            .chain(user.resends.last().copied())
+            .max();
+        if let Some(last) = last_code {
+            if !policy.min_interval_between_codes.is_zero()
+                && self.now.since(last) < policy.min_interval_between_codes
+            {
+                return self.fail(limited);
+            }
+        }
+        if user.status != UserStatus::Unconfirmed {
+            return self.fail(Error::new(
+                Exception::InvalidParameter,
+                messages::ALREADY_CONFIRMED,
+            ));
+        }
+        let Some(attr) = code_target(pool, user) else {
+            return self.fail(no_target(pool));
+        };
+        if self.message.is_none() {
+            if let Some(inv) = custom_message(
+                pool,
+                user,
+                "CustomMessage_ResendCode",
+                &cx.client.client_id,
+                self.req.client_metadata.as_ref(),
+            ) {
+                self.state = State::CustomMessage {
+                    cx,
+                    user: found,
+                    attr,
+                };
+                return Step::Need(Need::Invoke(inv));
+            }
+            match compose(pool, attr.medium(), None, &self.code) {
+                Ok(m) => self.message = Some(m),
+                Err(e) => return self.fail(e),
+            }
+        }
+        self.commit(cx, found, attr)
+    }
+
+    fn commit(
+        &mut self,
+        cx: ClientContext,
+        found: Versioned<UserRecord>,
+        attr: VerifiableAttribute,
+    ) -> Step<Out> {
+        let pool = &cx.pool.pool;
+        let policy = &pool.sign_up_policy;
+        let mut rec = found.value;
+        rec.code = Some(PendingCode {
+            tag: cx.pool.code_keys.tag(&pool.id, &rec.username, &self.code),
+            issued_at: self.now,
+            attribute: attr,
+            failed_checks: 0,
+        });
+        rec.resends = record_in_window(
+            &rec.resends,
+            self.now,
+            policy.attempt_window,
+            policy.resends_per_window,
+        );
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(found.version),
+                record: rec.clone(),
+            }],
+            index: Vec::new(),
+        };
+        self.commits = self.commits.saturating_add(1);
+        let need = Need::Commit {
+            pool_id: pool.id.clone(),
+            commit,
+        };
+        self.state = State::Commit {
+            cx,
+            user: rec,
+            attr,
+        };
+        Step::Need(need)
+    }
+
+    fn on_committed(
+        &mut self,
+        cx: &ClientContext,
+        user: &UserRecord,
+        attr: VerifiableAttribute,
+    ) -> Step<Out> {
+        let Some((body, subject)) = self.message.take() else {
+            return self.fail(finished());
+        };
+        let destination = user.verifiable(attr).unwrap_or_default().to_owned();
+        let response = ResendConfirmationCodeResponse {
+            code_delivery_details: Some(delivery_details(attr, &destination)),
+        };
+        let message = Message {
+            pool_id: cx.pool.pool.id.clone(),
+            username: user.username.clone(),
+            trigger_source: "CustomMessage_ResendCode",
+            medium: attr.medium(),
+            attribute: attr,
+            destination,
+            code: self.code.clone(),
+            body,
+            subject,
+        };
+        self.state = State::Deliver(response);
+        Step::Need(Need::Deliver(message))
+    }
+}
+
+impl Operation for ResendConfirmationCode {
+    type Output = ResendConfirmationCodeResponse;
+
+    fn start(&mut self) -> Step<Out> {
+        if let Err(e) = validate_shape(&self.req) {
+            return self.fail(e);
+        }
+        let gate = PublicGate::new(
+            Op::ResendConfirmationCode,
+            Bucket::ResendConfirmationCode,
+            self.req.client_id.as_deref().unwrap_or_default(),
+            self.username(),
+            self.req.secret_hash.as_deref(),
+            self.req.user_context_data.as_ref(),
+            self.now,
+        );
+        let g = gate.start();
+        self.state = State::Gate(gate);
+        self.gated(g)
+    }
+
+    fn resume(&mut self, answer: Answer) -> Step<Out> {
+        match (std::mem::replace(&mut self.state, State::Done), answer) {
+            (State::Gate(mut gate), answer) => {
+                let g = gate.resume(answer);
+                self.state = State::Gate(gate);
+                self.gated(g)
+            }
+            (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
+            (State::CustomMessage { cx, user, attr }, Answer::Lambda(reply)) => {
+                let composed = returned_body(Trigger::CustomMessage, reply)
+                    .and_then(|body| decode_custom_message(&body))
+                    .and_then(|c| compose(&cx.pool.pool, attr.medium(), Some(&c), &self.code));
+                match composed {
+                    Ok(m) => {
+                        self.message = Some(m);
+                        self.commit(cx, user, attr)
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            (State::Commit { cx, user, attr }, Answer::Committed(CommitOutcome::Committed)) => {
+                self.on_committed(&cx, &user, attr)
+            }
+            (State::Commit { cx, .. }, Answer::Committed(CommitOutcome::Conflict)) => {
+                if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
+                    return self.fail(too_many_conflicts());
+                }
+                self.find_user(cx)
+            }
+            (State::Deliver(response), Answer::Delivered(result)) => {
+                self.state = State::Done;
+                Step::Done(match result {
+                    Ok(()) => Ok(response),
+                    Err(e) => Err(Error::new(
+                        Exception::CodeDeliveryFailure,
+                        "Unable to deliver the confirmation code.",
+                    )
+                    .with_source(e)),
+                })
+            }
+            (State::Done, _) => Step::Done(Err(finished())),
+            (_, answer) => self.fail(unexpected(answer)),
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Shape validation with Cognito's (Coral's) messages (§1.3.2, D-3), and the format rules of
+//! usernames, email addresses and phone numbers.
+//!
+//! Lengths are counted in UTF-16 code units, as the service (written in Java) counts them.
+//! Patterns are full-match. Values are echoed for `clientId` and `userPoolId` only; every other
+//! member is reported without its value (`Value at 'username' …`). This redacts
+//! `confirmationCode` too, which Cognito echoes: codes never appear in this crate's errors.
+
+use crate::error::{Error, Exception};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A pattern: its Java text (for the message) and the check.
+#[derive(Clone, Copy)]
+pub(crate) struct Pattern {
+    text: &'static str,
+    check: fn(&str) -> bool,
+}
+
+fn is_ascii_word_or(c: char, extra: &[char]) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c)
+}
+
+/// Java's `\s`: `[ \t\n\x0B\f\r]`.
+fn is_java_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+}
+
+static UNICODE_NAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$").ok());
+static ATTRIBUTE_NAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+$").ok());
+
+fn full_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
+    re.as_ref().is_some_and(|re| re.is_match(s))
+}
+
+pub(crate) const CLIENT_ID: Pattern = Pattern {
+    text: r"[\w+]+",
+    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+'])),
+};
+pub(crate) const SECRET_HASH: Pattern = Pattern {
+    text: r"[\w+=/]+",
+    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+', '=', '/'])),
+};
+pub(crate) const USERNAME: Pattern = Pattern {
+    text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
+    check: |s| full_match(&UNICODE_NAME, s),
+};
+pub(crate) const NON_SPACE: Pattern = Pattern {
+    text: r"[\S]+",
+    check: |s| !s.is_empty() && !s.chars().any(is_java_space),
+};
+pub(crate) const USER_POOL_ID: Pattern = Pattern {
+    text: r"[\w-]+_[0-9a-zA-Z]+",
+    check: |s| {
+        let Some((region, rest)) = s.rsplit_once('_') else {
+            return false;
+        };
+        !region.is_empty()
+            && region.chars().all(|c| is_ascii_word_or(c, &['-']))
+            && !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    },
+};
+pub(crate) const ATTRIBUTE_NAME_PATTERN: Pattern = Pattern {
+    text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+",
+    check: |s| full_match(&ATTRIBUTE_NAME, s),
+};
+
+/// Whether a member's value may be echoed in a message (D-3).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Echo {
+    Yes,
+    No,
+}
+
+/// The constraints of one string member.
+#[derive(Clone, Copy)]
+pub(crate) struct Constraint {
+    pub(crate) path: &'static str,
+    pub(crate) required: bool,
+    pub(crate) echo: Echo,
+    pub(crate) pattern: Option<Pattern>,
+    pub(crate) min: Option<usize>,
+    pub(crate) max: Option<usize>,
+}
+
+/// Collects violations in member order and turns them into one InvalidParameterException.
+#[derive(Default)]
+pub(crate) struct Violations(Vec<String>);
+
+impl Violations {
+    fn value_part(echo: Echo, value: &str) -> String {
+        match echo {
+            Echo::Yes => format!("Value '{value}' at"),
+            Echo::No => "Value at".to_owned(),
+        }
+    }
+
+    /// Checks a string member.
+    pub(crate) fn string(&mut self, c: Constraint, value: Option<&str>) {
+        self.string_at(c.path, c, value);
+    }
+
+    /// Checks a string member whose path is computed (list members).
+    pub(crate) fn string_at(&mut self, path: &str, c: Constraint, value: Option<&str>) {
+        let Some(value) = value else {
+            if c.required {
+                self.0.push(format!(
+                    "Value null at '{path}' failed to satisfy constraint: Member must not be null"
+                ));
+            }
+            return;
+        };
+        let v = Self::value_part(c.echo, value);
+        if let Some(p) = c.pattern {
+            if !(p.check)(value) {
+                self.0.push(format!(
+                    "{v} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    p.text
+                ));
+            }
+        }
+        let len = value.encode_utf16().count();
+        if let Some(min) = c.min {
+            if len < min {
+                self.0.push(format!(
+                    "{v} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+                ));
+            }
+        }
+        if let Some(max) = c.max {
+            if len > max {
+                self.0.push(format!(
+                    "{v} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+                ));
+            }
+        }
+    }
+
+    /// The InvalidParameterException, if anything was violated.
+    pub(crate) fn finish(self) -> Result<(), Error> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(Error::new(
+                Exception::InvalidParameter,
+                format!("1 validation error detected: {}", self.0.join("; ")),
+            )),
+            n => Err(Error::new(
+                Exception::InvalidParameter,
+                format!("{n} validation errors detected: {}", self.0.join("; ")),
+            )),
+        }
+    }
+}
+
+pub(crate) const C_CLIENT_ID: Constraint = Constraint {
+    path: "clientId",
+    required: true,
+    echo: Echo::Yes,
+    pattern: Some(CLIENT_ID),
+    min: Some(1),
+    max: Some(128),
+};
+pub(crate) const C_SECRET_HASH: Constraint = Constraint {
+    path: "secretHash",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(SECRET_HASH),
+    min: Some(1),
+    max: Some(128),
+};
+pub(crate) const C_USERNAME: Constraint = Constraint {
+    path: "username",
+    required: true,
+    echo: Echo::No,
+    pattern: Some(USERNAME),
+    min: Some(1),
+    max: Some(128),
+};
+pub(crate) const C_CONFIRMATION_CODE: Constraint = Constraint {
+    path: "confirmationCode",
+    required: true,
+    echo: Echo::No,
+    pattern: Some(NON_SPACE),
+    min: Some(1),
+    max: Some(2048),
+};
+pub(crate) const C_PASSWORD: Constraint = Constraint {
+    path: "password",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(NON_SPACE),
+    min: None,
+    max: Some(256),
+};
+pub(crate) const C_SESSION: Constraint = Constraint {
+    path: "session",
+    required: false,
+    echo: Echo::No,
+    pattern: None,
+    min: Some(20),
+    max: Some(2048),
+};
+pub(crate) const C_USER_POOL_ID: Constraint = Constraint {
+    path: "userPoolId",
+    required: true,
+    echo: Echo::Yes,
+    pattern: Some(USER_POOL_ID),
+    min: Some(1),
+    max: Some(55),
+};
+pub(crate) const C_ATTRIBUTE_NAME: Constraint = Constraint {
+    path: "name",
+    required: true,
+    echo: Echo::No,
+    pattern: Some(ATTRIBUTE_NAME_PATTERN),
+    min: Some(1),
+    max: Some(32),
+};
+pub(crate) const C_ATTRIBUTE_VALUE: Constraint = Constraint {
+    path: "value",
+    required: false,
+    echo: Echo::No,
+    pattern: None,
+    min: None,
+    max: Some(2048),
+};
+/// `StringType` (0 to 131072).
+pub(crate) const C_STRING: Constraint = Constraint {
+    path: "",
+    required: false,
+    echo: Echo::No,
+    pattern: None,
+    min: None,
+    max: Some(131_072),
+};
+
+/// Checks a list of attributes (`userAttributes`, `validationData`).
+pub(crate) fn attributes(
+    v: &mut Violations,
+    list_path: &str,
+    list: Option<&[crate::types::AttributeType]>,
+) {
+    for (i, a) in list.unwrap_or_default().iter().enumerate() {
+        let n = i.saturating_add(1);
+        v.string_at(
+            &format!("{list_path}.{n}.member.name"),
+            C_ATTRIBUTE_NAME,
+            a.name.as_deref(),
+        );
+        v.string_at(
+            &format!("{list_path}.{n}.member.value"),
+            C_ATTRIBUTE_VALUE,
+            a.value.as_deref(),
+        );
+    }
+}
+
+/// Checks `ClientMetadata` keys and values (`StringType`).
+pub(crate) fn client_metadata(v: &mut Violations, m: Option<&crate::types::ClientMetadata>) {
+    for (k, val) in m.into_iter().flatten() {
+        v.string_at("clientMetadata", C_STRING, Some(k));
+        v.string_at("clientMetadata", C_STRING, Some(val));
+    }
+}
+
+/// Whether a value has the shape of an email address: one `@`, a non-empty local part, a domain
+/// with a dot and no empty label, no whitespace or control characters.
+#[must_use]
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(|l| !l.is_empty())
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && s.len() <= 2048
+}
+
+/// Whether a value has the shape of an E.164 phone number: `+` and 2 to 15 digits.
+#[must_use]
+pub fn looks_like_phone(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(f: impl FnOnce(&mut Violations)) -> String {
+        let mut v = Violations::default();
+        f(&mut v);
+        v.finish().unwrap_err().message().to_owned()
+    }
+
+    #[test]
+    fn null_member() {
+        assert_eq!(
+            msg(|v| v.string(C_CONFIRMATION_CODE, None)),
+            "1 validation error detected: Value null at 'confirmationCode' failed to satisfy constraint: Member must not be null"
+        );
+    }
+
+    #[test]
+    fn empty_code_reports_pattern_then_length_without_value() {
+        assert_eq!(
+            msg(|v| v.string(C_CONFIRMATION_CODE, Some(""))),
+            "2 validation errors detected: Value at 'confirmationCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+; Value at 'confirmationCode' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+    }
+
+    #[test]
+    fn client_id_is_echoed() {
+        assert_eq!(
+            msg(|v| v.string(C_CLIENT_ID, Some("ap-northeast-1_xxxxxxxxx"))),
+            "1 validation error detected: Value 'ap-northeast-1_xxxxxxxxx' at 'clientId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+]+"
+        );
+    }
+
+    #[test]
+    fn username_pattern_is_unicode() {
+        let mut v = Violations::default();
+        v.string(C_USERNAME, Some("Zoë.Ünïcode@例え.jp"));
+        assert!(v.finish().is_ok());
+        assert_eq!(
+            msg(|v| v.string(C_USERNAME, Some("has space"))),
+            "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"
+        );
+        // A zero-width space is a format character (Cf), outside the pattern.
+        let mut v = Violations::default();
+        v.string(C_USERNAME, Some("a\u{200B}b"));
+        assert!(v.finish().is_err());
+    }
+
+    #[test]
+    fn lengths_count_utf16_units() {
+        // 64 emoji = 128 UTF-16 units: allowed; 65 = 130: too long.
+        let ok: String = "😀".repeat(64);
+        let mut v = Violations::default();
+        v.string(C_USERNAME, Some(&ok));
+        assert!(v.finish().is_ok());
+        let long: String = "😀".repeat(65);
+        assert!(msg(|v| v.string(C_USERNAME, Some(&long))).ends_with("less than or equal to 128"));
+    }
+
+    #[test]
+    fn pool_id_pattern() {
+        assert!((USER_POOL_ID.check)("us-east-1_Example"));
+        assert!(!(USER_POOL_ID.check)("us-east-1"));
+        assert!(!(USER_POOL_ID.check)("us-east-1_"));
+        assert!(!(USER_POOL_ID.check)("_abc"));
+    }
+
+    #[test]
+    fn formats() {
+        assert!(looks_like_email("a@b.co"));
+        assert!(!looks_like_email("a@b"));
+        assert!(!looks_like_email("a b@c.d"));
+        assert!(!looks_like_email("@c.d"));
+        assert!(!looks_like_email("a@@c.d"));
+        assert!(looks_like_phone("+14155550100"));
+        assert!(!looks_like_phone("14155550100"));
+        assert!(!looks_like_phone("+1"));
+        assert!(!looks_like_phone("+1415555010012345"));
+    }
+}
