@@ -1,0 +1,30 @@
+//! The public API's behaviour, operation by operation: every exception path, every decision of
+//! DECISIONS.md, the trigger events of §11 and the state afterwards (read with AdminGetUser).
+//! One test binary; modules by `#[path]`.
+
+// Test code: a failed expectation is a panic.
+#![allow(
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+#[path = "api/harness.rs"]
+mod harness;
+
+#[path = "api/admin.rs"]
+mod admin;
+#[path = "api/config.rs"]
+mod config;
+#[path = "api/confirm.rs"]
+mod confirm;
+#[path = "api/interleave.rs"]
+mod interleave;
+#[path = "api/redaction.rs"]
+mod redaction;
+#[path = "api/resend.rs"]
+mod resend;
+#[path = "api/sign_up.rs"]
+mod sign_up;

@@ -1,0 +1,229 @@
+//! Several operations' steps interleaved against one store through the sans-IO core: the
+//! invariants of P-5 hold whatever the order.
+
+use crate::harness::*;
+use cognito_signup::ops::{ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
+use cognito_signup::*;
+
+/// Drives an operation until it asks to commit, answering everything else from the host.
+fn until_commit<O: Operation>(h: &Host, op: &mut O, first: Step<O::Output>) -> Need
+where
+    O::Output: std::fmt::Debug,
+{
+    let mut step = first;
+    loop {
+        match step {
+            Step::Need(n @ Need::Commit { .. }) => return n,
+            Step::Need(n) => step = op.resume(h.driver.answer(n)),
+            Step::Done(r) => panic!("finished before committing: {r:?}"),
+        }
+    }
+}
+
+/// Answers `need` and drives the operation to its end.
+fn finish<O: Operation>(h: &Host, op: &mut O, need: Need) -> Result<O::Output, Error> {
+    let mut step = op.resume(h.driver.answer(need));
+    loop {
+        match step {
+            Step::Done(r) => return r,
+            Step::Need(n) => step = op.resume(h.driver.answer(n)),
+        }
+    }
+}
+
+fn confirm_op(h: &Host, user: &str, code: &str, force: bool) -> ConfirmSignUp {
+    let mut r = h.confirm_req(user, code);
+    r.force_alias_creation = force.then_some(true);
+    ConfirmSignUp::new(r, START)
+}
+
+#[test]
+fn parallel_confirms_of_one_user_confirm_once_and_fire_post_confirmation_once() {
+    let h = host().post_confirmation().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    let mut a = confirm_op(&h, "alice", &code, false);
+    let mut b = confirm_op(&h, "alice", &code, false);
+    let sa = a.start();
+    let ca = until_commit(&h, &mut a, sa);
+    let sb = b.start();
+    let cb = until_commit(&h, &mut b, sb);
+    finish(&h, &mut a, ca).unwrap();
+    assert_eq!(
+        err(finish(&h, &mut b, cb)),
+        pair(
+            "NotAuthorizedException",
+            "User cannot be confirmed. Current status is CONFIRMED"
+        )
+    );
+    assert_eq!(h.lambda.events("PostConfirmation_ConfirmSignUp").len(), 1);
+}
+
+#[test]
+fn racing_wrong_codes_never_count_past_the_policy() {
+    let h = host().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    let wrong = Host::wrong(&code);
+    let mut ops: Vec<ConfirmSignUp> = (0..20)
+        .map(|_| confirm_op(&h, "alice", &wrong, false))
+        .collect();
+    // Every operation reads the same version before any commits.
+    let needs: Vec<Need> = ops
+        .iter_mut()
+        .map(|op| {
+            let s = op.start();
+            until_commit(&h, op, s)
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for (op, need) in ops.iter_mut().zip(needs) {
+        answers.push(err(finish(&h, op, need)).0);
+    }
+    let mismatches = answers
+        .iter()
+        .filter(|a| *a == "CodeMismatchException")
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|a| *a == "LimitExceededException")
+        .count();
+    assert_eq!((mismatches, limited), (15, 5), "{answers:?}");
+    assert_eq!(h.record("alice").failed_confirmations.len(), 15);
+    assert_eq!(err(h.confirm("alice", &code)).0, "LimitExceededException");
+}
+
+#[test]
+fn a_confirm_racing_a_resend_cannot_use_the_superseded_code() {
+    let h = host().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    let mut c = confirm_op(&h, "alice", &code, false);
+    let sc = c.start();
+    let cc = until_commit(&h, &mut c, sc);
+    let mut r = ResendConfirmationCode::new(
+        ResendConfirmationCodeRequest::new(CLIENT, "alice"),
+        START,
+        Seed([9; 32]),
+    );
+    let sr = r.start();
+    let cr = until_commit(&h, &mut r, sr);
+    finish(&h, &mut r, cr).unwrap();
+    let fresh = h.last_code();
+    let result = finish(&h, &mut c, cc);
+    if fresh == code {
+        // The new code happens to have the same digits: confirming with them is legitimate.
+        result.unwrap();
+    } else {
+        assert_eq!(err(result).0, "CodeMismatchException");
+        assert_eq!(h.status("alice"), "UNCONFIRMED");
+        h.confirm("alice", &fresh).unwrap();
+    }
+}
+
+fn alias_holders(h: &Host) -> Vec<String> {
+    h.store
+        .inner
+        .index(POOL)
+        .unwrap()
+        .into_iter()
+        .filter(|(k, _)| k.as_str().starts_with("a:email:"))
+        .map(|(_, sub)| sub)
+        .collect()
+}
+
+#[test]
+fn two_users_racing_for_one_alias_end_with_one_holder() {
+    for force in [false, true] {
+        let h = host().email_alias().build();
+        let a_code = h.sign_up("alice", "shared@example.com");
+        let b_code = h.sign_up("bob", "shared@example.com");
+        let mut a = confirm_op(&h, "alice", &a_code, force);
+        let mut b = confirm_op(&h, "bob", &b_code, force);
+        let sa = a.start();
+        let ca = until_commit(&h, &mut a, sa);
+        let sb = b.start();
+        let cb = until_commit(&h, &mut b, sb);
+        finish(&h, &mut a, ca).unwrap();
+        let rb = finish(&h, &mut b, cb);
+        let holders = alias_holders(&h);
+        assert_eq!(holders.len(), 1);
+        let verified: Vec<_> = h
+            .records()
+            .into_iter()
+            .filter(|r| r.value.email_verified)
+            .map(|r| r.value.sub)
+            .collect();
+        assert_eq!(verified, holders, "the holder is the only verified one");
+        if force {
+            rb.unwrap();
+            assert_eq!(h.get("shared@example.com").username, "bob");
+            assert_eq!(h.get("alice").attribute("email_verified"), Some("false"));
+        } else {
+            assert_eq!(
+                err(rb),
+                pair(
+                    "AliasExistsException",
+                    "An account with the email already exists."
+                )
+            );
+            assert_eq!(h.status("bob"), "UNCONFIRMED");
+        }
+    }
+}
+
+#[test]
+fn the_core_never_does_io_it_only_asks() {
+    // The same request, time and answers give the same questions: run one confirmation twice
+    // against fresh hosts built alike and compare every need.
+    let trace = || {
+        let h = host().post_confirmation().build();
+        let code = h.sign_up("alice", "alice@example.com");
+        let mut op = confirm_op(&h, "alice", &code, false);
+        let mut seen = Vec::new();
+        let mut step = op.start();
+        loop {
+            match step {
+                Step::Done(r) => {
+                    seen.push(format!("{:?}", r.map(|_| ())));
+                    return seen;
+                }
+                Step::Need(n) => {
+                    seen.push(format!("{n:?}"));
+                    step = op.resume(h.driver.answer(n));
+                }
+            }
+        }
+    };
+    let one = trace();
+    assert_eq!(one, trace());
+    assert!(
+        one.len() >= 6,
+        "client, guard, throttle, find, commit, invoke: {one:?}"
+    );
+}
+
+#[test]
+fn resuming_a_finished_operation_is_internal_error() {
+    let h = host().build();
+    let mut op = confirm_op(&h, "nobody", "123456", false);
+    let mut step = op.start();
+    while let Step::Need(n) = step {
+        step = op.resume(h.driver.answer(n));
+    }
+    let again = op.resume(ops::Answer::Throttle(true));
+    let Step::Done(r) = again else {
+        panic!("expected Done")
+    };
+    assert_eq!(r.unwrap_err().name(), "InternalErrorException");
+}
+
+#[test]
+fn a_wrong_answer_is_internal_error() {
+    let h = host().build();
+    let mut op = confirm_op(&h, "alice", "123456", false);
+    let Step::Need(Need::Client { .. }) = op.start() else {
+        panic!("expected the client need")
+    };
+    let Step::Done(r) = op.resume(ops::Answer::Throttle(true)) else {
+        panic!("expected Done")
+    };
+    assert_eq!(r.unwrap_err().name(), "InternalErrorException");
+}
