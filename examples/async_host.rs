@@ -1,0 +1,208 @@
+//! Driving the sans-IO core from an async runtime.
+//!
+//! The store and the Lambda trigger here are asynchronous (they `.await` simulated network
+//! round trips), and many operations run at once on ONE thread: nothing blocks. The loop below is
+//! the whole integration: every decision stays in the library's operations; the host only answers
+//! what each operation asks for.
+//!
+//! Run with `cargo run --example async_host`.
+
+use cognito_signup::host::{GuardVerdict, LambdaInvocation, LambdaReply, Message};
+use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, SignUp, Step};
+use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
+use cognito_signup::{
+    AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,
+    MemoryRateLimiter, MemoryStore, PasswordHashing, RateLimiter, Seed, SignUpRequest,
+    StaticDirectory, SystemClock, UserPool, UserRecord, UserStore, VerifiableAttribute,
+};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// An asynchronous store: every call is a (simulated) network round trip to a database.
+struct RemoteStore {
+    db: MemoryStore,
+    latency: Duration,
+}
+
+impl RemoteStore {
+    async fn find(
+        &self,
+        pool: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, HostError> {
+        tokio::time::sleep(self.latency).await;
+        self.db.find(pool, keys)
+    }
+
+    async fn commit(&self, pool: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
+        tokio::time::sleep(self.latency).await;
+        self.db.commit(pool, commit)
+    }
+}
+
+/// An asynchronous Lambda: a trigger that takes a while and returns the event unchanged.
+async fn invoke(invocation: &LambdaInvocation) -> LambdaReply {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    LambdaReply::Returned(invocation.payload.clone().into_bytes())
+}
+
+/// The host: the same traits as the sync driver's, some of them async.
+struct Host {
+    store: RemoteStore,
+    directory: StaticDirectory,
+    limiter: MemoryRateLimiter,
+    outbox: Mutex<HashMap<String, String>>,
+}
+
+impl Host {
+    /// Answers one need. Nothing here decides anything about Cognito's behaviour.
+    async fn answer(&self, need: Need) -> Answer {
+        match need {
+            Need::Client { client_id } => match self.directory.client(&client_id) {
+                Ok(c) => Answer::Client(c),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Pool { pool_id } => match self.directory.pool(&pool_id) {
+                Ok(p) => Answer::Pool(p),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Guard(_) => Answer::Guard(GuardVerdict::Allow),
+            Need::Throttle(r) => Answer::Throttle(self.limiter.try_acquire(&r)),
+            Need::Find { pool_id, keys } => match self.store.find(&pool_id, &keys).await {
+                Ok(u) => Answer::Found(u),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Commit { pool_id, commit } => match self.store.commit(&pool_id, &commit).await {
+                Ok(o) => Answer::Committed(o),
+                Err(e) => Answer::HostFailed(e),
+            },
+            Need::Invoke(invocation) => Answer::Lambda(invoke(&invocation).await),
+            Need::Deliver(message) => Answer::Delivered(self.deliver(message)),
+            // `Need` is non-exhaustive: a need this host does not know is a host failure.
+            other => Answer::HostFailed(format!("unsupported need {other:?}").into()),
+        }
+    }
+
+    fn deliver(&self, m: Message) -> Result<(), HostError> {
+        let mut outbox = self.outbox.lock().map_err(|e| e.to_string())?;
+        outbox.insert(m.username.clone(), m.code.as_str().to_owned());
+        Ok(())
+    }
+
+    /// The async twin of `Driver::run`.
+    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+        let mut step = op.start();
+        loop {
+            match step {
+                Step::Done(result) => return result,
+                Step::Need(need) => step = op.resume(self.answer(need).await),
+            }
+        }
+    }
+}
+
+fn seed(n: u8) -> Seed {
+    // A real host draws these from the OS (`cognito_signup::OsRandomness`).
+    Seed([n; 32])
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut pool = UserPool::new("us-east-1_Async");
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    pool.lambda_config.post_confirmation = Some("post-confirmation".into());
+    // Cognito's 50 requests/s per pool would throttle this burst of 80 operations.
+    pool.sign_up_policy.user_creation_rate = 1000;
+    pool.sign_up_policy.user_creation_burst = 1000;
+    let mut directory = StaticDirectory::new();
+    directory.add_pool(pool, CodeKeys::new(&[[3u8; 32]])?);
+    directory.add_client("us-east-1_Async", AppClient::new("asyncclient"))?;
+    let host = Rc::new(Host {
+        store: RemoteStore {
+            db: MemoryStore::new(),
+            latency: Duration::from_millis(10),
+        },
+        directory,
+        limiter: MemoryRateLimiter::new(),
+        outbox: Mutex::new(HashMap::new()),
+    });
+    let clock = SystemClock;
+    let started = std::time::Instant::now();
+
+    // 40 sign-ups at once, on one thread: each waits on its own store round trips.
+    let users = 40u8;
+    let mut tasks = tokio::task::JoinSet::new();
+    let local = tokio::task::LocalSet::new();
+    for i in 0..users {
+        let host = Rc::clone(&host);
+        let now = clock.now();
+        tasks.spawn_local_on(
+            async move {
+                let request =
+                    SignUpRequest::new("asyncclient", format!("user{i}"), "Corr3ct-Horse")
+                        .attribute("email", format!("user{i}@example.com"));
+                let op = SignUp::new(request, now, seed(i))
+                    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+                host.run(op).await
+            },
+            &local,
+        );
+    }
+    let signed_up = local
+        .run_until(async {
+            let mut ok: usize = 0;
+            while let Some(r) = tasks.join_next().await {
+                r??;
+                ok = ok.saturating_add(1);
+            }
+            Ok::<_, Box<dyn std::error::Error>>(ok)
+        })
+        .await?;
+
+    // Confirm them all, concurrently again, with the codes the outbox received.
+    let codes = host.outbox.lock().map_err(|e| e.to_string())?.clone();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (username, code) in codes {
+        let host = Rc::clone(&host);
+        let now = clock.now();
+        tasks.spawn_local_on(
+            async move {
+                let op = ConfirmSignUp::new(
+                    ConfirmSignUpRequest::new("asyncclient", username, code),
+                    now,
+                );
+                host.run(op).await
+            },
+            &local,
+        );
+    }
+    let confirmed = local
+        .run_until(async {
+            let mut ok: usize = 0;
+            while let Some(r) = tasks.join_next().await {
+                r??;
+                ok = ok.saturating_add(1);
+            }
+            Ok::<_, Box<dyn std::error::Error>>(ok)
+        })
+        .await?;
+
+    let elapsed = started.elapsed();
+    println!(
+        "signed up {signed_up} and confirmed {confirmed} users on one thread in {elapsed:?} \
+         (each confirmation alone waits ~{} ms on the store and the trigger)",
+        10 * 2 + 20
+    );
+    let records = host.store.db.records("us-east-1_Async")?;
+    let all_confirmed = records
+        .iter()
+        .all(|r| r.value.status.as_str() == "CONFIRMED");
+    println!("every user confirmed: {all_confirmed}");
+    if !all_confirmed || confirmed != usize::from(users) {
+        return Err("not every user was confirmed".into());
+    }
+    Ok(())
+}
