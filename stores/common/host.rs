@@ -152,7 +152,7 @@ macro_rules! flow_tests {
         $(
             #[test]
             fn $name() {
-                if let Some(fixture) = $make() {
+                if let Some(fixture) = $make(stringify!($name)) {
                     $crate::host::$name(fixture.store.clone());
                 }
             }

@@ -32,7 +32,7 @@ macro_rules! store_suite {
         $(
             #[test]
             fn $name() {
-                if let Some(fixture) = $make() {
+                if let Some(fixture) = $make(stringify!($name)) {
                     $crate::suite::$name(&*fixture.store);
                 }
             }

@@ -52,8 +52,8 @@ fn fresh_with(test: &str, options: PostgresOptions) -> Option<Fixture<PostgresSt
     })
 }
 
-fn fresh() -> Option<Fixture<PostgresStore>> {
-    fresh_with("postgres store test", PostgresOptions::default())
+fn fresh(test: &str) -> Option<Fixture<PostgresStore>> {
+    fresh_with(test, PostgresOptions::default())
 }
 
 store_suite!(fresh);
@@ -145,7 +145,7 @@ fn bad_connection_strings_and_schema_names_are_errors_not_panics() {
 
 #[test]
 fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
-    let Some(fixture) = fresh() else { return };
+    let Some(fixture) = fresh("a_corrupt_record_is_an_error_that_does_not_show_the_row") else { return };
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
     let store = &fixture.store;
     let mut rec = suite::user("sub-a", "alice");
@@ -211,7 +211,7 @@ fn a_commit_blocked_past_the_lock_timeout_is_an_error_and_applies_nothing() {
 
 #[test]
 fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
-    let Some(fixture) = fresh() else { return };
+    let Some(fixture) = fresh("a_commit_waiting_on_a_concurrent_writer_sees_its_outcome") else { return };
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
     let store = fixture.store.clone();
     assert_eq!(

@@ -34,7 +34,7 @@ impl Inspect for SqliteStore {
 }
 
 /// A store in a new file of a new temporary directory.
-fn fresh() -> Option<Fixture<SqliteStore>> {
+fn fresh(_test: &str) -> Option<Fixture<SqliteStore>> {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("users.db")).unwrap();
     Some(Fixture {
