@@ -63,7 +63,8 @@ fn hammer_worker<S: UserStore + 'static>(store: Arc<S>, plan: &Value) {
                 let store = store.clone();
                 scope.spawn(move || {
                     let h = host::host(store);
-                    let (user, code) = (who["user"].as_str().unwrap(), who["code"].as_str().unwrap());
+                    let (user, code) =
+                        (who["user"].as_str().unwrap(), who["code"].as_str().unwrap());
                     sleep_until_ms(start);
                     for _ in 0..attempts {
                         println!("{tag} {}", outcome(h.confirm(user, code, false)));
@@ -181,23 +182,45 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
         for line in text.lines() {
             let parts: Vec<&str> = line.split(' ').collect();
             match parts.as_slice() {
-                ["ALIAS", round, what] => rounds[round.parse::<usize>().unwrap()][p] = what.to_string(),
+                ["ALIAS", round, what] => {
+                    rounds[round.parse::<usize>().unwrap()][p] = what.to_string()
+                }
                 [tag, what] => {
-                    *tally.entry(tag.to_string()).or_default().entry(what.to_string()).or_default() += 1
+                    *tally
+                        .entry(tag.to_string())
+                        .or_default()
+                        .entry(what.to_string())
+                        .or_default() += 1
                 }
                 _ => {}
             }
         }
     }
     let total = PROCS * THREADS as usize * ATTEMPTS as usize;
-    let count = |tag: &str, what: &str| tally.get(tag).and_then(|t| t.get(what)).copied().unwrap_or(0);
+    let count = |tag: &str, what: &str| {
+        tally
+            .get(tag)
+            .and_then(|t| t.get(what))
+            .copied()
+            .unwrap_or(0)
+    };
     // One successful confirmation; every other attempt saw the user confirmed.
     if count("RIGHT", "OK") != 1 || count("RIGHT", "NotAuthorizedException") != total - 1 {
-        return Err(format!("right-code confirmations: {:?}", tally.get("RIGHT")));
+        return Err(format!(
+            "right-code confirmations: {:?}",
+            tally.get("RIGHT")
+        ));
     }
-    let racer = store.all_records(POOL).into_iter().find(|r| r.value.username == "racer").unwrap();
+    let racer = store
+        .all_records(POOL)
+        .into_iter()
+        .find(|r| r.value.username == "racer")
+        .unwrap();
     if racer.version != 2 || racer.value.status.as_str() != "CONFIRMED" {
-        return Err(format!("racer stored at version {} as {}", racer.version, racer.value.status));
+        return Err(format!(
+            "racer stored at version {} as {}",
+            racer.version, racer.value.status
+        ));
     }
     // Wrong codes: exactly 15 counted failures, the rest locked out.
     if count("WRONG", "CodeMismatchException") != 15
@@ -205,7 +228,11 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
     {
         return Err(format!("wrong codes: {:?}", tally.get("WRONG")));
     }
-    let guesser = store.all_records(POOL).into_iter().find(|r| r.value.username == "guesser").unwrap();
+    let guesser = store
+        .all_records(POOL)
+        .into_iter()
+        .find(|r| r.value.username == "guesser")
+        .unwrap();
     if guesser.value.failed_confirmations.len() != 15 || guesser.version != 16 {
         return Err(format!(
             "guesser stored {} failures at version {}",
@@ -233,12 +260,17 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
         let Some(holder_sub) = index.get(&key) else {
             return Err(format!("round {round}: no holder ({answers:?})"));
         };
-        let users: Vec<&cognito_signup::UserRecord> =
-            (0..PROCS).map(|p| &records[&format!("p{p}r{round}")]).collect();
-        let holder: Vec<usize> = (0..PROCS).filter(|p| &users[*p].sub == holder_sub).collect();
+        let users: Vec<&cognito_signup::UserRecord> = (0..PROCS)
+            .map(|p| &records[&format!("p{p}r{round}")])
+            .collect();
+        let holder: Vec<usize> = (0..PROCS)
+            .filter(|p| &users[*p].sub == holder_sub)
+            .collect();
         let verified: Vec<usize> = (0..PROCS).filter(|p| users[*p].email_verified).collect();
         if holder.len() != 1 || verified != holder {
-            return Err(format!("round {round}: holder {holder:?}, verified {verified:?}"));
+            return Err(format!(
+                "round {round}: holder {holder:?}, verified {verified:?}"
+            ));
         }
         if round % 2 == 0 {
             if answers.iter().any(|a| a != "OK") {
@@ -247,9 +279,14 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
             moved += 1;
         } else {
             let ok: Vec<usize> = (0..PROCS).filter(|p| answers[*p] == "OK").collect();
-            let refused = answers.iter().filter(|a| *a == "AliasExistsException").count();
+            let refused = answers
+                .iter()
+                .filter(|a| *a == "AliasExistsException")
+                .count();
             if ok != holder || refused != PROCS - 1 {
-                return Err(format!("round {round}: answers {answers:?}, holder {holder:?}"));
+                return Err(format!(
+                    "round {round}: answers {answers:?}, holder {holder:?}"
+                ));
             }
         }
     }
@@ -276,14 +313,18 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
             .collect();
         for user in acked {
             if records.get(user).map(String::as_str) != Some("CONFIRMED") {
-                return Err(format!("acknowledged {user} is {:?} after the kill", records.get(user)));
+                return Err(format!(
+                    "acknowledged {user} is {:?} after the kill",
+                    records.get(user)
+                ));
             }
         }
         check_invariants(&*store)
     };
     let mut kills = Vec::new();
     for (cycle, kill_after) in [25usize, 60, 5].into_iter().enumerate() {
-        let plan = json!({"prefix": format!("k{cycle}"), "threads": 3, "ops": 100_000, "seconds": 60});
+        let plan =
+            json!({"prefix": format!("k{cycle}"), "threads": 3, "ops": 100_000, "seconds": 60});
         let mut child = spawn("load", spec, &plan);
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -320,7 +361,9 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
             }
         }
         if status.success() {
-            return Err(format!("cycle {cycle}: the worker ended before it was killed"));
+            return Err(format!(
+                "cycle {cycle}: the worker ended before it was killed"
+            ));
         }
         kills.push(seen);
         check(&acked)?;
@@ -339,7 +382,9 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
         }
     }
     if restarted != 20 {
-        return Err(format!("the restarted worker acknowledged {restarted} of 20"));
+        return Err(format!(
+            "the restarted worker acknowledged {restarted} of 20"
+        ));
     }
     check(&acked)?;
     Ok(format!(

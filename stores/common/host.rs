@@ -123,7 +123,10 @@ pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
             return Err(format!("{sub}: sub key not held"));
         }
         if let (true, Some(email)) = (r.email_verified, &r.email) {
-            if !held(IndexKey::alias(AliasAttribute::Email, &email.to_lowercase())) {
+            if !held(IndexKey::alias(
+                AliasAttribute::Email,
+                &email.to_lowercase(),
+            )) {
                 return Err(format!("{sub}: verified email without its alias key"));
             }
         }
@@ -171,7 +174,10 @@ pub fn sign_up_then_confirm<S: Inspect>(store: Arc<S>) {
     assert_eq!(alice.attribute("email_verified"), Some("true"));
     let records = store.all_records(POOL);
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].version, 2, "sign-up wrote version 1, the confirmation 2");
+    assert_eq!(
+        records[0].version, 2,
+        "sign-up wrote version 1, the confirmation 2"
+    );
     assert!(records[0].value.code.is_none(), "the code is consumed");
     assert_eq!(
         err_name(h.confirm("alice", &code, false)),
@@ -187,13 +193,30 @@ pub fn wrong_codes_until_the_lockout<S: Inspect>(store: Arc<S>) {
     let bad = wrong(&code);
     for i in 0..15 {
         h.clock.advance(Duration::from_secs(60));
-        assert_eq!(err_name(h.confirm("bob", &bad, false)), "CodeMismatchException", "try {i}");
+        assert_eq!(
+            err_name(h.confirm("bob", &bad, false)),
+            "CodeMismatchException",
+            "try {i}"
+        );
     }
-    assert_eq!(err_name(h.confirm("bob", &code, false)), "LimitExceededException");
-    assert_eq!(err_name(h.confirm("bob", &bad, false)), "LimitExceededException");
+    assert_eq!(
+        err_name(h.confirm("bob", &code, false)),
+        "LimitExceededException"
+    );
+    assert_eq!(
+        err_name(h.confirm("bob", &bad, false)),
+        "LimitExceededException"
+    );
     let rec = store.all_records(POOL).pop().unwrap();
-    assert_eq!(rec.value.failed_confirmations.len(), 15, "every failure durably counted");
-    assert_eq!(rec.version, 16, "one commit per counted failure, none per lockout");
+    assert_eq!(
+        rec.value.failed_confirmations.len(),
+        15,
+        "every failure durably counted"
+    );
+    assert_eq!(
+        rec.version, 16,
+        "one commit per counted failure, none per lockout"
+    );
     // The window slides: an hour after the first failure the right code works.
     h.clock.advance(Duration::from_secs(46 * 60));
     h.confirm("bob", &code, false).unwrap();
@@ -206,14 +229,25 @@ pub fn alias_moves_only_with_force_alias_creation<S: Inspect>(store: Arc<S>) {
     let a = h.sign_up("alice", "shared@example.com");
     h.confirm("alice", &a, false).unwrap();
     let b = h.sign_up("bob", "Shared@Example.com");
-    assert_eq!(err_name(h.confirm("bob", &b, false)), "AliasExistsException");
+    assert_eq!(
+        err_name(h.confirm("bob", &b, false)),
+        "AliasExistsException"
+    );
     assert_eq!(h.get("shared@example.com").username, "alice");
     check_invariants(&*store).unwrap();
     h.confirm("bob", &b, true).unwrap();
-    assert_eq!(h.get("SHARED@example.com").username, "bob", "the alias moved");
+    assert_eq!(
+        h.get("SHARED@example.com").username,
+        "bob",
+        "the alias moved"
+    );
     let alice = h.get("alice");
     assert_eq!(alice.attribute("email_verified"), Some("false"));
-    assert_eq!(alice.attribute("email"), Some("shared@example.com"), "value kept");
+    assert_eq!(
+        alice.attribute("email"),
+        Some("shared@example.com"),
+        "value kept"
+    );
     assert_eq!(h.get("bob").attribute("email_verified"), Some("true"));
     let holders = store
         .all_index(POOL)
@@ -232,7 +266,10 @@ pub fn resend_supersedes_the_code<S: Inspect>(store: Arc<S>) {
         .unwrap();
     let second = h.delivery.last().unwrap().code.as_str().to_owned();
     if first != second {
-        assert_eq!(err_name(h.confirm("carol", &first, false)), "CodeMismatchException");
+        assert_eq!(
+            err_name(h.confirm("carol", &first, false)),
+            "CodeMismatchException"
+        );
     }
     h.confirm("carol", &second, false).unwrap();
     assert_eq!(h.get("carol").user_status, "CONFIRMED");

@@ -126,10 +126,7 @@ pub fn read_your_writes<S: UserStore>(s: &S) {
         name: "custom:plan".into(),
         value: "gold ✓".into(),
     });
-    assert_eq!(
-        ok(s, POOL, &insert(rec.clone())),
-        CommitOutcome::Committed
-    );
+    assert_eq!(ok(s, POOL, &insert(rec.clone())), CommitOutcome::Committed);
     for key in [ukey("alice"), IndexKey::sub("sub-a")] {
         let got = found(s, POOL, &[key]).expect("written record not found");
         assert_eq!(got.version, 1);
@@ -156,7 +153,13 @@ pub fn find_order_first_present_key<S: UserStore>(s: &S) {
     assert_eq!(who(&[ukey("bob"), ukey("alice")]).as_deref(), Some("bob"));
     assert_eq!(who(&[ukey("alice"), ukey("bob")]).as_deref(), Some("alice"));
     assert_eq!(
-        who(&[ukey("nobody"), akey("x@example.com"), ukey("bob"), ukey("alice")]).as_deref(),
+        who(&[
+            ukey("nobody"),
+            akey("x@example.com"),
+            ukey("bob"),
+            ukey("alice")
+        ])
+        .as_deref(),
         Some("bob")
     );
     assert_eq!(
@@ -181,10 +184,20 @@ pub fn conflict_stale_version<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice")]);
     let mut first = user("sub-a", "alice");
     first.enabled = false;
-    assert_eq!(ok(s, POOL, &update(first.clone(), 1)), CommitOutcome::Committed);
+    assert_eq!(
+        ok(s, POOL, &update(first.clone(), 1)),
+        CommitOutcome::Committed
+    );
     let stale = user("sub-a", "alice");
-    assert_eq!(ok(s, POOL, &update(stale.clone(), 1)), CommitOutcome::Conflict);
-    assert_eq!(ok(s, POOL, &update(stale, 3)), CommitOutcome::Conflict, "future version");
+    assert_eq!(
+        ok(s, POOL, &update(stale.clone(), 1)),
+        CommitOutcome::Conflict
+    );
+    assert_eq!(
+        ok(s, POOL, &update(stale, 3)),
+        CommitOutcome::Conflict,
+        "future version"
+    );
     let got = found(s, POOL, &[ukey("alice")]).unwrap();
     assert_eq!((got.version, got.value), (2, first));
 }
@@ -203,7 +216,11 @@ pub fn conflict_insert_existing_record<S: UserStore>(s: &S) {
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict);
     let got = found(s, POOL, &[IndexKey::sub("sub-a")]).unwrap();
     assert_eq!((got.version, got.value), (1, user("sub-a", "alice")));
-    assert_eq!(found(s, POOL, &[ukey("mallory")]), None, "its claim was not applied");
+    assert_eq!(
+        found(s, POOL, &[ukey("mallory")]),
+        None,
+        "its claim was not applied"
+    );
 }
 
 pub fn conflict_update_missing_record<S: UserStore>(s: &S) {
@@ -231,14 +248,27 @@ pub fn conflict_index_claim_of_held_key<S: UserStore>(s: &S) {
     c.index.push(claim(ukey("alice"), "sub-a"));
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict);
     let got = found(s, POOL, &[ukey("alice")]).unwrap();
-    assert_eq!(got.version, 1, "the record write of the commit was not applied");
+    assert_eq!(
+        got.version, 1,
+        "the record write of the commit was not applied"
+    );
     assert!(!got.value.email_verified);
 }
 
 pub fn conflict_index_move_from_wrong_holder<S: UserStore>(s: &S) {
-    setup(s, &[("sub-a", "alice"), ("sub-b", "bob"), ("sub-c", "carol")]);
+    setup(
+        s,
+        &[("sub-a", "alice"), ("sub-b", "bob"), ("sub-c", "carol")],
+    );
     assert_eq!(
-        ok(s, POOL, &Commit { records: vec![], index: vec![claim(akey("x@example.com"), "sub-a")] }),
+        ok(
+            s,
+            POOL,
+            &Commit {
+                records: vec![],
+                index: vec![claim(akey("x@example.com"), "sub-a")]
+            }
+        ),
         CommitOutcome::Committed
     );
     let wrong = IndexWrite {
@@ -246,15 +276,25 @@ pub fn conflict_index_move_from_wrong_holder<S: UserStore>(s: &S) {
         expected: Some("sub-c".into()),
         new: Some("sub-b".into()),
     };
-    let c = Commit { records: vec![], index: vec![wrong] };
+    let c = Commit {
+        records: vec![],
+        index: vec![wrong],
+    };
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict);
     let absent = IndexWrite {
         key: akey("y@example.com"),
         expected: Some("sub-a".into()),
         new: Some("sub-b".into()),
     };
-    let c = Commit { records: vec![], index: vec![absent] };
-    assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict, "a move of an absent key");
+    let c = Commit {
+        records: vec![],
+        index: vec![absent],
+    };
+    assert_eq!(
+        ok(s, POOL, &c),
+        CommitOutcome::Conflict,
+        "a move of an absent key"
+    );
     assert_eq!(found(s, POOL, &[akey("y@example.com")]), None);
     let holder = found(s, POOL, &[akey("x@example.com")]).unwrap();
     assert_eq!(holder.value.sub, "sub-a");
@@ -264,27 +304,55 @@ pub fn conflict_index_remove_absent_key<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice")]);
     let remove = |key: IndexKey, expected: &str| Commit {
         records: vec![],
-        index: vec![IndexWrite { key, expected: Some(expected.into()), new: None }],
+        index: vec![IndexWrite {
+            key,
+            expected: Some(expected.into()),
+            new: None,
+        }],
     };
-    assert_eq!(ok(s, POOL, &remove(akey("x@example.com"), "sub-a")), CommitOutcome::Conflict);
-    assert_eq!(ok(s, POOL, &remove(ukey("alice"), "sub-b")), CommitOutcome::Conflict, "other holder");
+    assert_eq!(
+        ok(s, POOL, &remove(akey("x@example.com"), "sub-a")),
+        CommitOutcome::Conflict
+    );
+    assert_eq!(
+        ok(s, POOL, &remove(ukey("alice"), "sub-b")),
+        CommitOutcome::Conflict,
+        "other holder"
+    );
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().value.sub, "sub-a");
 }
 
 pub fn index_expected_absent_without_write<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice")]);
     let assert_absent = |key: IndexKey| Commit {
-        records: vec![RecordWrite { expected_version: Some(1), record: {
-            let mut r = user("sub-a", "alice");
-            r.enabled = false;
-            r
-        } }],
-        index: vec![IndexWrite { key, expected: None, new: None }],
+        records: vec![RecordWrite {
+            expected_version: Some(1),
+            record: {
+                let mut r = user("sub-a", "alice");
+                r.enabled = false;
+                r
+            },
+        }],
+        index: vec![IndexWrite {
+            key,
+            expected: None,
+            new: None,
+        }],
     };
-    assert_eq!(ok(s, POOL, &assert_absent(ukey("alice"))), CommitOutcome::Conflict);
+    assert_eq!(
+        ok(s, POOL, &assert_absent(ukey("alice"))),
+        CommitOutcome::Conflict
+    );
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().version, 1);
-    assert_eq!(ok(s, POOL, &assert_absent(ukey("nobody"))), CommitOutcome::Committed);
-    assert_eq!(found(s, POOL, &[ukey("nobody")]), None, "the key stays absent");
+    assert_eq!(
+        ok(s, POOL, &assert_absent(ukey("nobody"))),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        found(s, POOL, &[ukey("nobody")]),
+        None,
+        "the key stays absent"
+    );
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().version, 2);
 }
 
@@ -299,22 +367,54 @@ pub fn index_move_and_remove_apply<S: UserStore>(s: &S) {
             new: new.map(Into::into),
         }],
     };
-    assert_eq!(ok(s, POOL, &step(None, Some("sub-a"))), CommitOutcome::Committed);
-    assert_eq!(found(s, POOL, &[k.clone()]).unwrap().value.sub, "sub-a");
-    assert_eq!(ok(s, POOL, &step(Some("sub-a"), Some("sub-b"))), CommitOutcome::Committed);
-    assert_eq!(found(s, POOL, &[k.clone()]).unwrap().value.sub, "sub-b");
-    assert_eq!(ok(s, POOL, &step(Some("sub-b"), Some("sub-b"))), CommitOutcome::Committed);
-    assert_eq!(ok(s, POOL, &step(Some("sub-b"), None)), CommitOutcome::Committed);
-    assert_eq!(found(s, POOL, &[k.clone()]), None);
-    assert_eq!(ok(s, POOL, &step(None, Some("sub-a"))), CommitOutcome::Committed, "reclaimed");
+    assert_eq!(
+        ok(s, POOL, &step(None, Some("sub-a"))),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        found(s, POOL, std::slice::from_ref(&k)).unwrap().value.sub,
+        "sub-a"
+    );
+    assert_eq!(
+        ok(s, POOL, &step(Some("sub-a"), Some("sub-b"))),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        found(s, POOL, std::slice::from_ref(&k)).unwrap().value.sub,
+        "sub-b"
+    );
+    assert_eq!(
+        ok(s, POOL, &step(Some("sub-b"), Some("sub-b"))),
+        CommitOutcome::Committed
+    );
+    assert_eq!(
+        ok(s, POOL, &step(Some("sub-b"), None)),
+        CommitOutcome::Committed
+    );
+    assert_eq!(found(s, POOL, std::slice::from_ref(&k)), None);
+    assert_eq!(
+        ok(s, POOL, &step(None, Some("sub-a"))),
+        CommitOutcome::Committed,
+        "reclaimed"
+    );
     // Records are untouched by index writes.
     assert_eq!(found(s, POOL, &[ukey("bob")]).unwrap().version, 1);
 }
 
 pub fn atomicity_index_precondition_last<S: UserStore>(s: &S) {
-    setup(s, &[("sub-a", "alice"), ("sub-b", "bob"), ("sub-h", "holder")]);
+    setup(
+        s,
+        &[("sub-a", "alice"), ("sub-b", "bob"), ("sub-h", "holder")],
+    );
     assert_eq!(
-        ok(s, POOL, &Commit { records: vec![], index: vec![claim(akey("z@example.com"), "sub-h")] }),
+        ok(
+            s,
+            POOL,
+            &Commit {
+                records: vec![],
+                index: vec![claim(akey("z@example.com"), "sub-h")]
+            }
+        ),
         CommitOutcome::Committed
     );
     let mut a = user("sub-a", "alice");
@@ -324,44 +424,101 @@ pub fn atomicity_index_precondition_last<S: UserStore>(s: &S) {
     // Every write but the last holds; keys sort both before and after the failing one.
     let c = Commit {
         records: vec![
-            RecordWrite { expected_version: Some(1), record: a },
-            RecordWrite { expected_version: Some(1), record: b },
-            RecordWrite { expected_version: None, record: user("sub-n", "newbie") },
+            RecordWrite {
+                expected_version: Some(1),
+                record: a,
+            },
+            RecordWrite {
+                expected_version: Some(1),
+                record: b,
+            },
+            RecordWrite {
+                expected_version: None,
+                record: user("sub-n", "newbie"),
+            },
         ],
         index: vec![
             claim(akey("a@example.com"), "sub-a"),
             claim(ukey("newbie"), "sub-n"),
-            IndexWrite { key: ukey("bob"), expected: Some("sub-b".into()), new: None },
+            IndexWrite {
+                key: ukey("bob"),
+                expected: Some("sub-b".into()),
+                new: None,
+            },
             claim(akey("z@example.com"), "sub-a"),
         ],
     };
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict);
-    assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap(), Versioned { version: 1, value: user("sub-a", "alice") });
-    assert_eq!(found(s, POOL, &[ukey("bob")]).unwrap(), Versioned { version: 1, value: user("sub-b", "bob") });
-    assert_eq!(found(s, POOL, &[IndexKey::sub("sub-n"), ukey("newbie"), akey("a@example.com")]), None);
-    assert_eq!(found(s, POOL, &[akey("z@example.com")]).unwrap().value.sub, "sub-h");
+    assert_eq!(
+        found(s, POOL, &[ukey("alice")]).unwrap(),
+        Versioned {
+            version: 1,
+            value: user("sub-a", "alice")
+        }
+    );
+    assert_eq!(
+        found(s, POOL, &[ukey("bob")]).unwrap(),
+        Versioned {
+            version: 1,
+            value: user("sub-b", "bob")
+        }
+    );
+    assert_eq!(
+        found(
+            s,
+            POOL,
+            &[
+                IndexKey::sub("sub-n"),
+                ukey("newbie"),
+                akey("a@example.com")
+            ]
+        ),
+        None
+    );
+    assert_eq!(
+        found(s, POOL, &[akey("z@example.com")]).unwrap().value.sub,
+        "sub-h"
+    );
 }
 
 pub fn atomicity_record_precondition_last<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")]);
     // bob moves to version 2, so the commit below is stale for bob only.
-    assert_eq!(ok(s, POOL, &update(user("sub-b", "bob"), 1)), CommitOutcome::Committed);
+    assert_eq!(
+        ok(s, POOL, &update(user("sub-b", "bob"), 1)),
+        CommitOutcome::Committed
+    );
     let mut a = user("sub-a", "alice");
     a.status = UserStatus::Confirmed;
     let c = Commit {
         records: vec![
-            RecordWrite { expected_version: Some(1), record: a },
-            RecordWrite { expected_version: None, record: user("sub-0", "zero") },
-            RecordWrite { expected_version: Some(1), record: user("sub-b", "bob") },
+            RecordWrite {
+                expected_version: Some(1),
+                record: a,
+            },
+            RecordWrite {
+                expected_version: None,
+                record: user("sub-0", "zero"),
+            },
+            RecordWrite {
+                expected_version: Some(1),
+                record: user("sub-b", "bob"),
+            },
         ],
         index: vec![claim(akey("a@example.com"), "sub-a")],
     };
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict);
     let alice = found(s, POOL, &[ukey("alice")]).unwrap();
-    assert_eq!((alice.version, alice.value.status), (1, UserStatus::Unconfirmed));
+    assert_eq!(
+        (alice.version, alice.value.status),
+        (1, UserStatus::Unconfirmed)
+    );
     assert_eq!(found(s, POOL, &[akey("a@example.com")]), None);
     // The new record of the failed commit does not exist: inserting it again succeeds.
-    assert_eq!(ok(s, POOL, &insert(user("sub-0", "zero"))), CommitOutcome::Committed);
+    assert_eq!(
+        ok(s, POOL, &insert(user("sub-0", "zero"))),
+        CommitOutcome::Committed
+    );
 }
 
 pub fn multi_record_alias_move_applies_all<S: UserStore>(s: &S) {
@@ -380,8 +537,14 @@ pub fn multi_record_alias_move_applies_all<S: UserStore>(s: &S) {
     b.status = UserStatus::Confirmed;
     let c = Commit {
         records: vec![
-            RecordWrite { expected_version: Some(1), record: b.clone() },
-            RecordWrite { expected_version: Some(2), record: a.clone() },
+            RecordWrite {
+                expected_version: Some(1),
+                record: b.clone(),
+            },
+            RecordWrite {
+                expected_version: Some(2),
+                record: a.clone(),
+            },
         ],
         index: vec![IndexWrite {
             key: akey("x@example.com"),
@@ -390,20 +553,45 @@ pub fn multi_record_alias_move_applies_all<S: UserStore>(s: &S) {
         }],
     };
     assert_eq!(ok(s, POOL, &c), CommitOutcome::Committed);
-    assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap(), Versioned { version: 3, value: a });
-    assert_eq!(found(s, POOL, &[ukey("bob")]).unwrap(), Versioned { version: 2, value: b.clone() });
+    assert_eq!(
+        found(s, POOL, &[ukey("alice")]).unwrap(),
+        Versioned {
+            version: 3,
+            value: a
+        }
+    );
+    assert_eq!(
+        found(s, POOL, &[ukey("bob")]).unwrap(),
+        Versioned {
+            version: 2,
+            value: b.clone()
+        }
+    );
     assert_eq!(found(s, POOL, &[akey("x@example.com")]).unwrap().value, b);
 }
 
 pub fn alias_index_uniqueness<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")]);
-    let claim_for = |sub: &str| Commit { records: vec![], index: vec![claim(akey("x@example.com"), sub)] };
+    let claim_for = |sub: &str| Commit {
+        records: vec![],
+        index: vec![claim(akey("x@example.com"), sub)],
+    };
     assert_eq!(ok(s, POOL, &claim_for("sub-a")), CommitOutcome::Committed);
     assert_eq!(ok(s, POOL, &claim_for("sub-b")), CommitOutcome::Conflict);
-    assert_eq!(ok(s, POOL, &claim_for("sub-a")), CommitOutcome::Conflict, "even by its holder");
-    assert_eq!(found(s, POOL, &[akey("x@example.com")]).unwrap().value.sub, "sub-a");
+    assert_eq!(
+        ok(s, POOL, &claim_for("sub-a")),
+        CommitOutcome::Conflict,
+        "even by its holder"
+    );
+    assert_eq!(
+        found(s, POOL, &[akey("x@example.com")]).unwrap().value.sub,
+        "sub-a"
+    );
     // A new user claiming a held username is refused as a whole.
-    assert_eq!(ok(s, POOL, &insert(user("sub-c", "alice"))), CommitOutcome::Conflict);
+    assert_eq!(
+        ok(s, POOL, &insert(user("sub-c", "alice"))),
+        CommitOutcome::Conflict
+    );
     assert_eq!(found(s, POOL, &[IndexKey::sub("sub-c")]), None);
 }
 
@@ -413,10 +601,18 @@ pub fn duplicate_writes_with_different_expectations_conflict<S: UserStore>(s: &S
         records: vec![],
         index: vec![
             claim(akey("x@example.com"), "sub-a"),
-            IndexWrite { key: akey("x@example.com"), expected: Some("sub-a".into()), new: None },
+            IndexWrite {
+                key: akey("x@example.com"),
+                expected: Some("sub-a".into()),
+                new: None,
+            },
         ],
     };
-    assert_eq!(ok(s, POOL, &c), CommitOutcome::Conflict, "absent and present at once");
+    assert_eq!(
+        ok(s, POOL, &c),
+        CommitOutcome::Conflict,
+        "absent and present at once"
+    );
     assert_eq!(found(s, POOL, &[akey("x@example.com")]), None);
 }
 
@@ -426,10 +622,20 @@ pub fn pools_are_isolated<S: UserStore>(s: &S) {
     let other = user("sub-a", "alice-elsewhere");
     let mut c = insert(other.clone());
     c.index[0] = claim(ukey("alice"), "sub-a");
-    assert_eq!(ok(s, OTHER_POOL, &c), CommitOutcome::Committed, "same sub and key, other pool");
+    assert_eq!(
+        ok(s, OTHER_POOL, &c),
+        CommitOutcome::Committed,
+        "same sub and key, other pool"
+    );
     assert_eq!(found(s, OTHER_POOL, &[ukey("alice")]).unwrap().value, other);
-    assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().value, user("sub-a", "alice"));
-    assert_eq!(ok(s, OTHER_POOL, &update(user("sub-a", "x"), 1)), CommitOutcome::Committed);
+    assert_eq!(
+        found(s, POOL, &[ukey("alice")]).unwrap().value,
+        user("sub-a", "alice")
+    );
+    assert_eq!(
+        ok(s, OTHER_POOL, &update(user("sub-a", "x"), 1)),
+        CommitOutcome::Committed
+    );
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().version, 1);
 }
 
@@ -465,7 +671,11 @@ pub fn concurrent_one_winner_per_version<S: UserStore>(s: &S) {
     });
     let mut all: Vec<u64> = wins.iter().flatten().copied().collect();
     all.sort_unstable();
-    assert_eq!(all, (1..=ROUNDS).collect::<Vec<_>>(), "exactly one winner per version");
+    assert_eq!(
+        all,
+        (1..=ROUNDS).collect::<Vec<_>>(),
+        "exactly one winner per version"
+    );
     let last = found(s, POOL, &[ukey("alice")]).unwrap();
     assert_eq!(last.version, ROUNDS + 1);
     let winner = wins.iter().position(|w| w.contains(&ROUNDS)).unwrap();
@@ -488,7 +698,8 @@ pub fn concurrent_alias_claims_one_winner<S: UserStore>(s: &S) {
                     for round in 0..ROUNDS {
                         let sub = format!("sub-{round}-{t}");
                         let mut c = insert(user(&sub, &format!("user-{round}-{t}")));
-                        c.index.push(claim(akey(&format!("r{round}@example.com")), &sub));
+                        c.index
+                            .push(claim(akey(&format!("r{round}@example.com")), &sub));
                         barrier.wait();
                         if ok(s, POOL, &c) == CommitOutcome::Committed {
                             won.push(round);
@@ -501,13 +712,19 @@ pub fn concurrent_alias_claims_one_winner<S: UserStore>(s: &S) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for round in 0..ROUNDS {
-        let n: Vec<usize> = (0..THREADS).filter(|t| winners[*t].contains(&round)).collect();
+        let n: Vec<usize> = (0..THREADS)
+            .filter(|t| winners[*t].contains(&round))
+            .collect();
         assert_eq!(n.len(), 1, "round {round}: winners {n:?}");
         let holder = found(s, POOL, &[akey(&format!("r{round}@example.com"))]).unwrap();
         assert_eq!(holder.value.sub, format!("sub-{round}-{}", n[0]));
         for t in 0..THREADS {
             let exists = found(s, POOL, &[IndexKey::sub(&format!("sub-{round}-{t}"))]).is_some();
-            assert_eq!(exists, t == n[0], "round {round}: only the winner's record exists");
+            assert_eq!(
+                exists,
+                t == n[0],
+                "round {round}: only the winner's record exists"
+            );
         }
     }
 }
@@ -538,7 +755,9 @@ pub fn concurrent_alias_moves_keep_one_holder<S: UserStore + Sync>(s: &S) {
             scope.spawn(move || {
                 for _ in 0..15 {
                     let me = found(s, POOL, &[IndexKey::sub(&format!("sub-{t}"))]).unwrap();
-                    let Some(holder) = found(s, POOL, &[key.clone()]) else { continue };
+                    let Some(holder) = found(s, POOL, std::slice::from_ref(&key)) else {
+                        continue;
+                    };
                     if holder.value.sub == me.value.sub {
                         continue;
                     }
@@ -548,8 +767,14 @@ pub fn concurrent_alias_moves_keep_one_holder<S: UserStore + Sync>(s: &S) {
                     theirs.email_verified = false;
                     let c = Commit {
                         records: vec![
-                            RecordWrite { expected_version: Some(me.version), record: mine },
-                            RecordWrite { expected_version: Some(holder.version), record: theirs },
+                            RecordWrite {
+                                expected_version: Some(me.version),
+                                record: mine,
+                            },
+                            RecordWrite {
+                                expected_version: Some(holder.version),
+                                record: theirs,
+                            },
                         ],
                         index: vec![IndexWrite {
                             key: key.clone(),
@@ -564,11 +789,19 @@ pub fn concurrent_alias_moves_keep_one_holder<S: UserStore + Sync>(s: &S) {
             });
         }
     });
-    assert!(moves.load(std::sync::atomic::Ordering::SeqCst) > 0, "some moves committed");
+    assert!(
+        moves.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "some moves committed"
+    );
     let holder = found(s, POOL, &[key]).unwrap().value.sub;
     let verified: Vec<String> = subs
         .iter()
-        .filter(|sub| found(s, POOL, &[IndexKey::sub(sub)]).unwrap().value.email_verified)
+        .filter(|sub| {
+            found(s, POOL, &[IndexKey::sub(sub)])
+                .unwrap()
+                .value
+                .email_verified
+        })
         .cloned()
         .collect();
     assert_eq!(verified, vec![holder], "exactly the holder is verified");

@@ -195,7 +195,9 @@ pub enum StoreError {
     #[error("postgres connection pool: {0}")]
     Pool(#[from] r2d2::Error),
     /// The database's schema is newer than this crate.
-    #[error("the database schema is at version {found}, newer than the {supported} this crate knows")]
+    #[error(
+        "the database schema is at version {found}, newer than the {supported} this crate knows"
+    )]
     SchemaTooNew {
         /// The version in the database.
         found: i64,
@@ -384,7 +386,12 @@ impl PostgresStore {
             .max_size(manager.options.max_connections.max(1))
             .min_idle(Some(0))
             .test_on_check_out(false)
-            .connection_timeout(manager.options.connect_timeout.max(Duration::from_millis(1)))
+            .connection_timeout(
+                manager
+                    .options
+                    .connect_timeout
+                    .max(Duration::from_millis(1)),
+            )
             .build_unchecked(manager);
         Ok(Self { pool, schema })
     }
@@ -560,9 +567,7 @@ fn write_index(
     let key = op.key;
     match (op.expected, op.new) {
         (None, Some(new)) => execute(client, &stmts.insert_index, &[&pool_id, &key, &new]),
-        (Some(old), Some(new)) => {
-            execute(client, &stmts.move_index, &[&pool_id, &key, &old, &new])
-        }
+        (Some(old), Some(new)) => execute(client, &stmts.move_index, &[&pool_id, &key, &old, &new]),
         (Some(old), None) => execute(client, &stmts.delete_index, &[&pool_id, &key, &old]),
         (None, None) => {
             // The key must be absent and stay absent until we commit: claiming it (with an

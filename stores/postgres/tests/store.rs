@@ -61,7 +61,8 @@ flow_tests!(fresh);
 
 fn raw(url: &str, schema: &str) -> postgres::Client {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    c.batch_execute(&format!("SET search_path TO \"{schema}\"")).unwrap();
+    c.batch_execute(&format!("SET search_path TO \"{schema}\""))
+        .unwrap();
     c
 }
 
@@ -71,7 +72,10 @@ fn migrations_run_once_and_record_the_schema_version() {
         return;
     };
     let schema = pg::unique_schema("m");
-    let _guard = pg::SchemaGuard { url: url.clone(), schema: schema.clone() };
+    let _guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
     let options = || PostgresOptions::default().schema(schema.clone());
     // Nodes starting together: each migrates under the advisory lock, once in all.
     let stores: Vec<PostgresStore> = std::thread::scope(|s| {
@@ -99,7 +103,10 @@ fn migrations_run_once_and_record_the_schema_version() {
 
 #[test]
 fn a_schema_newer_than_the_crate_is_refused() {
-    let Some(fixture) = fresh_with("a_schema_newer_than_the_crate_is_refused", PostgresOptions::default()) else {
+    let Some(fixture) = fresh_with(
+        "a_schema_newer_than_the_crate_is_refused",
+        PostgresOptions::default(),
+    ) else {
         return;
     };
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
@@ -133,7 +140,10 @@ fn bad_connection_strings_and_schema_names_are_errors_not_panics() {
     );
     let err = unreachable.unwrap_err();
     assert!(matches!(err, StoreError::Connection(_)), "{err:?}");
-    assert!(!format!("{err} {err:?}").contains("hunter2"), "no password in errors");
+    assert!(
+        !format!("{err} {err:?}").contains("hunter2"),
+        "no password in errors"
+    );
     for bad in ["", "1abc", "a\"b", "a;b", "a b", &"x".repeat(64)] {
         let r = PostgresStore::connect_with(
             "host=127.0.0.1 port=1",
@@ -145,7 +155,9 @@ fn bad_connection_strings_and_schema_names_are_errors_not_panics() {
 
 #[test]
 fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
-    let Some(fixture) = fresh("a_corrupt_record_is_an_error_that_does_not_show_the_row") else { return };
+    let Some(fixture) = fresh("a_corrupt_record_is_an_error_that_does_not_show_the_row") else {
+        return;
+    };
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
     let store = &fixture.store;
     let mut rec = suite::user("sub-a", "alice");
@@ -160,7 +172,9 @@ fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
         &[],
     )
     .unwrap();
-    let err = store.find(suite::POOL, &[suite::ukey("alice")]).unwrap_err();
+    let err = store
+        .find(suite::POOL, &[suite::ukey("alice")])
+        .unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(text.contains("corrupt row of user sub-a"), "{text}");
     assert!(!text.contains("secret-address"), "{text}");
@@ -186,43 +200,65 @@ fn a_commit_blocked_past_the_lock_timeout_is_an_error_and_applies_nothing() {
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
     let store = &fixture.store;
     assert_eq!(
-        store.commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice"))).unwrap(),
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
         CommitOutcome::Committed
     );
     // Another session holds alice's row.
     let mut other = raw(&guard.url, &guard.schema);
     let mut tx = other.transaction().unwrap();
-    tx.execute("SELECT 1 FROM cognito_users WHERE sub = 'sub-a' FOR UPDATE", &[])
-        .unwrap();
+    tx.execute(
+        "SELECT 1 FROM cognito_users WHERE sub = 'sub-a' FOR UPDATE",
+        &[],
+    )
+    .unwrap();
     let mut bob_and_alice = suite::insert(suite::user("sub-b", "bob"));
-    bob_and_alice.records.push(cognito_signup::store::RecordWrite {
-        expected_version: Some(1),
-        record: suite::user("sub-a", "alice"),
-    });
+    bob_and_alice
+        .records
+        .push(cognito_signup::store::RecordWrite {
+            expected_version: Some(1),
+            record: suite::user("sub-a", "alice"),
+        });
     let result = store.commit(suite::POOL, &bob_and_alice);
     match result {
         Err(e) => assert!(e.to_string().contains("55P03"), "{e}"),
         Ok(o) => panic!("expected a lock timeout, got {o:?}"),
     }
     tx.rollback().unwrap();
-    assert_eq!(store.find(suite::POOL, &[suite::ukey("bob")]).unwrap(), None, "nothing applied");
-    assert_eq!(store.commit(suite::POOL, &bob_and_alice).unwrap(), CommitOutcome::Committed);
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("bob")]).unwrap(),
+        None,
+        "nothing applied"
+    );
+    assert_eq!(
+        store.commit(suite::POOL, &bob_and_alice).unwrap(),
+        CommitOutcome::Committed
+    );
 }
 
 #[test]
 fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
-    let Some(fixture) = fresh("a_commit_waiting_on_a_concurrent_writer_sees_its_outcome") else { return };
+    let Some(fixture) = fresh("a_commit_waiting_on_a_concurrent_writer_sees_its_outcome") else {
+        return;
+    };
     let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
     let store = fixture.store.clone();
     assert_eq!(
-        store.commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice"))).unwrap(),
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
         CommitOutcome::Committed
     );
     // Another session updates alice (version 1 -> 2) and holds its transaction open while
     // our commit, expecting version 1, waits on the row; then it commits.
     let mut other = raw(&guard.url, &guard.schema);
     let mut tx = other.transaction().unwrap();
-    tx.execute("UPDATE cognito_users SET version = 2 WHERE sub = 'sub-a'", &[]).unwrap();
+    tx.execute(
+        "UPDATE cognito_users SET version = 2 WHERE sub = 'sub-a'",
+        &[],
+    )
+    .unwrap();
     let waiting = std::thread::spawn(move || {
         let mut c = suite::insert(suite::user("sub-b", "bob"));
         c.records.push(cognito_signup::store::RecordWrite {
@@ -233,6 +269,16 @@ fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
     });
     std::thread::sleep(Duration::from_millis(300));
     tx.commit().unwrap();
-    assert_eq!(waiting.join().unwrap(), CommitOutcome::Conflict, "re-checked on the committed row");
-    assert_eq!(fixture.store.find(suite::POOL, &[suite::ukey("bob")]).unwrap(), None);
+    assert_eq!(
+        waiting.join().unwrap(),
+        CommitOutcome::Conflict,
+        "re-checked on the committed row"
+    );
+    assert_eq!(
+        fixture
+            .store
+            .find(suite::POOL, &[suite::ukey("bob")])
+            .unwrap(),
+        None
+    );
 }

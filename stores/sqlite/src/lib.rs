@@ -186,7 +186,9 @@ pub enum StoreError {
     #[error("sqlite connection pool: {0}")]
     Pool(#[from] r2d2::Error),
     /// The database's schema is newer than this crate.
-    #[error("the database schema is at version {found}, newer than the {supported} this crate knows")]
+    #[error(
+        "the database schema is at version {found}, newer than the {supported} this crate knows"
+    )]
     SchemaTooNew {
         /// The version in the database.
         found: i64,
@@ -288,7 +290,8 @@ impl SqliteStore {
             options,
         };
         let mut conn = manager.open()?;
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::NoWal(mode));
         }
@@ -325,7 +328,11 @@ impl SqliteStore {
             "SELECT sub, version, record FROM cognito_users WHERE pool_id = ?1 ORDER BY sub",
         )?;
         let rows = stmt.query_map([pool_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -341,9 +348,8 @@ impl SqliteStore {
     /// [`StoreError`] when the database cannot be read.
     pub fn index(&self, pool_id: &str) -> Result<Vec<(IndexKey, String)>, StoreError> {
         let conn = self.pool.get()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT key, sub FROM cognito_index WHERE pool_id = ?1 ORDER BY key",
-        )?;
+        let mut stmt = conn
+            .prepare_cached("SELECT key, sub FROM cognito_index WHERE pool_id = ?1 ORDER BY key")?;
         let rows = stmt.query_map([pool_id], |r| {
             Ok((IndexKey::from_stored(r.get(0)?), r.get(1)?))
         })?;
@@ -358,8 +364,9 @@ impl SqliteStore {
         if keys.is_empty() {
             return Ok(None);
         }
-        let keys_json = serde_json::to_string(&keys.iter().map(IndexKey::as_str).collect::<Vec<_>>())
-            .map_err(|_| StoreError::Encode)?;
+        let keys_json =
+            serde_json::to_string(&keys.iter().map(IndexKey::as_str).collect::<Vec<_>>())
+                .map_err(|_| StoreError::Encode)?;
         let conn = self.pool.get()?;
         // One statement, so one snapshot: the first key (in the order given) that the index
         // holds, and the record of its holder, if there is one.

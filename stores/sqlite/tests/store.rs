@@ -18,8 +18,8 @@ mod suite;
 #[path = "../../common/host.rs"]
 mod host;
 
-use cognito_signup::store::{CommitOutcome, IndexKey, UserStore, Versioned};
 use cognito_signup::UserRecord;
+use cognito_signup::store::{CommitOutcome, IndexKey, UserStore, Versioned};
 use cognito_signup_sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore, StoreError};
 use host::{Fixture, Inspect};
 use std::sync::Arc;
@@ -84,7 +84,9 @@ fn migrations_run_once_and_record_the_schema_version() {
     assert_eq!(second.records(suite::POOL).unwrap().len(), 1);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let applied: i64 = conn
-        .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(applied, SCHEMA_VERSION);
     let mode: String = conn
@@ -117,14 +119,20 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.db");
     std::fs::write(&path, b"this is not an SQLite database, just some bytes").unwrap();
-    assert!(matches!(SqliteStore::open(&path), Err(StoreError::Sqlite(_))));
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::Sqlite(_))
+    ));
     let missing_dir = dir.path().join("no/such/dir/users.db");
     assert!(SqliteStore::open(missing_dir).is_err());
 }
 
 #[test]
 fn an_in_memory_database_is_refused_for_lack_of_wal() {
-    assert!(matches!(SqliteStore::open(":memory:"), Err(StoreError::NoWal(_))));
+    assert!(matches!(
+        SqliteStore::open(":memory:"),
+        Err(StoreError::NoWal(_))
+    ));
 }
 
 #[test]
@@ -144,7 +152,9 @@ fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
         [],
     )
     .unwrap();
-    let err = store.find(suite::POOL, &[suite::ukey("alice")]).unwrap_err();
+    let err = store
+        .find(suite::POOL, &[suite::ukey("alice")])
+        .unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(text.contains("corrupt row of user sub-a"), "{text}");
     assert!(!text.contains("secret-address"), "{text}");
@@ -155,7 +165,10 @@ fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
         Err(StoreError::Corrupt { .. })
     ));
     // The schema itself refuses a version the trait cannot have.
-    assert!(conn.execute("UPDATE cognito_users SET version = 0", []).is_err());
+    assert!(
+        conn.execute("UPDATE cognito_users SET version = 0", [])
+            .is_err()
+    );
 }
 
 #[test]
@@ -172,7 +185,10 @@ fn a_commit_waiting_past_the_busy_timeout_is_an_error_and_applies_nothing() {
     let result = store.commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")));
     assert!(result.is_err(), "{result:?}");
     // Reads are not blocked by the writer (WAL).
-    assert_eq!(store.find(suite::POOL, &[suite::ukey("alice")]).unwrap(), None);
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("alice")]).unwrap(),
+        None
+    );
     tx.rollback().unwrap();
     assert_eq!(
         store
