@@ -25,6 +25,7 @@ macro_rules! store_suite {
             atomicity_index_precondition_last, atomicity_record_precondition_last,
             multi_record_alias_move_applies_all, alias_index_uniqueness,
             duplicate_writes_with_different_expectations_conflict, pools_are_isolated,
+            empty_commit_is_committed_and_changes_nothing,
             concurrent_one_winner_per_version, concurrent_alias_claims_one_winner,
             concurrent_alias_moves_keep_one_holder);
     };
@@ -637,6 +638,22 @@ pub fn pools_are_isolated<S: UserStore>(s: &S) {
         CommitOutcome::Committed
     );
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().version, 1);
+}
+
+/// The core sends a commit without writes for a user it must not reveal (P-4).
+pub fn empty_commit_is_committed_and_changes_nothing<S: UserStore>(s: &S) {
+    setup(s, &[("sub-a", "alice")]);
+    for pool in [POOL, OTHER_POOL] {
+        assert_eq!(ok(s, pool, &Commit::default()), CommitOutcome::Committed);
+    }
+    assert_eq!(
+        found(s, POOL, &[ukey("alice")]).unwrap(),
+        Versioned {
+            version: 1,
+            value: user("sub-a", "alice")
+        }
+    );
+    assert_eq!(found(s, OTHER_POOL, &[ukey("alice")]), None);
 }
 
 const THREADS: usize = 6;

@@ -43,6 +43,13 @@
 //!   insert one row; moves and removals are `UPDATE`/`DELETE … WHERE key = $2 AND sub = $3`
 //!   that must touch one.
 //!
+//! * `cognito_decoys (pool_id, slot) -> writes`: a commit without writes is valid, and the core
+//!   sends one for a user it must not reveal (P-4 in `docs/behaviour.md`) so that the host's work
+//!   looks the same as for a wrong code of a real user, which writes the user's record. Such a
+//!   commit bumps a counter here instead: one statement and one durable write, as the counted
+//!   failure's single `UPDATE` is, so that its latency does not tell the two apart. The rows are
+//!   spread over a few slots per pool.
+//!
 //! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
 //! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
 //! other index (every statement reads or writes by a primary key) and no foreign key from the
@@ -78,6 +85,7 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Statement};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 mod plan;
@@ -103,8 +111,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         sub     text COLLATE "C" NOT NULL,
         PRIMARY KEY (pool_id, key)
     );
+    -- Absorbs the write of a commit without writes, which the core sends for a user it must not
+    -- reveal (P-4), so that it costs the database what a counted failure costs: one durable write.
+    -- Spread over a few slots per pool so that such commits do not all wait for one row.
+    CREATE TABLE cognito_decoys (
+        pool_id text COLLATE "C" NOT NULL,
+        slot    integer NOT NULL,
+        writes  bigint NOT NULL,
+        PRIMARY KEY (pool_id, slot)
+    );
     "#,
 )];
+
+/// How many rows per pool absorb the writes of empty commits.
+const DECOY_SLOTS: u64 = 16;
 
 /// The latest schema version this crate knows.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -249,6 +269,7 @@ struct Prepared {
     insert_index: Statement,
     move_index: Statement,
     delete_index: Statement,
+    decoy: Statement,
 }
 
 /// A pooled connection with its prepared statements.
@@ -308,6 +329,10 @@ impl Manager {
             delete_index: client.prepare(
                 "DELETE FROM cognito_index WHERE pool_id = $1 AND key = $2 AND sub = $3",
             )?,
+            decoy: client.prepare(
+                "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES ($1, $2, 1)
+                 ON CONFLICT (pool_id, slot) DO UPDATE SET writes = cognito_decoys.writes + 1",
+            )?,
         };
         Ok(Connection { client, stmts })
     }
@@ -334,6 +359,7 @@ impl r2d2::ManageConnection for Manager {
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     schema: Option<String>,
+    next_decoy: AtomicU64,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -393,7 +419,11 @@ impl PostgresStore {
                     .max(Duration::from_millis(1)),
             )
             .build_unchecked(manager);
-        Ok(Self { pool, schema })
+        Ok(Self {
+            pool,
+            schema,
+            next_decoy: AtomicU64::new(0),
+        })
     }
 
     /// The schema version of the database (the last migration applied).
@@ -478,6 +508,13 @@ impl PostgresStore {
             .index
             .iter()
             .any(|op| op.expected.is_none() && op.new.is_none());
+        if writes == 0 {
+            // Nothing to apply, but as much work as a counted failure: one durable write.
+            let slot = self.next_decoy.fetch_add(1, Ordering::Relaxed) % DECOY_SLOTS;
+            let slot = i32::try_from(slot).unwrap_or(0);
+            client.execute(&stmts.decoy, &[&pool_id, &slot])?;
+            return Ok(CommitOutcome::Committed);
+        }
         if writes == 1 && !asserts_absence {
             // One statement is atomic on its own: no transaction, one round trip.
             let held = match (plan.records.first(), plan.index.first()) {

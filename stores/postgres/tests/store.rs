@@ -282,3 +282,30 @@ fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
         None
     );
 }
+
+#[test]
+fn an_empty_commit_costs_one_durable_write() {
+    let Some(fixture) = fresh("an_empty_commit_costs_one_durable_write") else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let mut c = raw(&guard.url, &guard.schema);
+    let mut writes = || -> i64 {
+        c.query_one(
+            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(writes(), 0);
+    for n in 1..=20 {
+        let commit = cognito_signup::store::Commit::default();
+        assert_eq!(
+            fixture.store.commit(suite::POOL, &commit).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert_eq!(writes(), n);
+    }
+    assert!(fixture.store.records(suite::POOL).unwrap().is_empty());
+}

@@ -56,6 +56,12 @@
 //!   inserts that must insert one row, moves and removals are `UPDATE`/`DELETE … WHERE key = ?
 //!   AND sub = ?` that must touch one.
 //!
+//! * `cognito_decoys (pool_id, slot) -> writes`: a commit without writes is valid, and the core
+//!   sends one for a user it must not reveal (P-4 in `docs/behaviour.md`) so that the host's work
+//!   looks the same as for a wrong code of a real user, which writes the user's record. Such a
+//!   commit bumps a counter here instead, so that it too costs one durable write (a sync) and
+//!   cannot be told apart by its latency. The rows are spread over a few slots per pool.
+//!
 //! There is no other index: every statement reads or writes by a primary key. There is no foreign
 //! key from the index to the users either: the trait lets an index entry name any `sub`, and the
 //! core, not the store, keeps entries and records consistent.
@@ -86,6 +92,7 @@ use cognito_signup::{HostError, UserRecord};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 mod plan;
@@ -111,8 +118,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         sub     TEXT NOT NULL,
         PRIMARY KEY (pool_id, key)
     ) WITHOUT ROWID;
+    -- Absorbs the write of a commit without writes, which the core sends for a user it must not
+    -- reveal (P-4), so that it costs the database what a counted failure costs: one durable write.
+    -- Spread over a few slots per pool so that such commits do not all wait for one row.
+    CREATE TABLE cognito_decoys (
+        pool_id TEXT NOT NULL,
+        slot    INTEGER NOT NULL,
+        writes  INTEGER NOT NULL,
+        PRIMARY KEY (pool_id, slot)
+    ) WITHOUT ROWID;
     ",
 )];
+
+/// How many rows per pool absorb the writes of empty commits.
+const DECOY_SLOTS: u64 = 16;
 
 /// The latest schema version this crate knows.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -259,6 +278,7 @@ impl r2d2::ManageConnection for Manager {
 pub struct SqliteStore {
     pool: r2d2::Pool<Manager>,
     path: PathBuf,
+    next_decoy: AtomicU64,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -306,7 +326,11 @@ impl SqliteStore {
             .connection_timeout(timeout)
             .build_unchecked(manager);
         drop(conn);
-        Ok(Self { pool, path })
+        Ok(Self {
+            pool,
+            path,
+            next_decoy: AtomicU64::new(0),
+        })
     }
 
     /// The schema version of the database (the last migration applied).
@@ -468,6 +492,15 @@ impl SqliteStore {
             if changed != 1 {
                 return Ok(CommitOutcome::Conflict);
             }
+        }
+        if plan.records.is_empty() && plan.index.is_empty() {
+            let slot = self.next_decoy.fetch_add(1, Ordering::Relaxed) % DECOY_SLOTS;
+            let slot = i64::try_from(slot).unwrap_or(0);
+            tx.prepare_cached(
+                "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES (?1, ?2, 1)
+                 ON CONFLICT (pool_id, slot) DO UPDATE SET writes = writes + 1",
+            )?
+            .execute(params![pool_id, slot])?;
         }
         tx.commit()?;
         Ok(CommitOutcome::Committed)

@@ -197,3 +197,33 @@ fn a_commit_waiting_past_the_busy_timeout_is_an_error_and_applies_nothing() {
         CommitOutcome::Committed
     );
 }
+
+#[test]
+fn an_empty_commit_costs_one_durable_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let writes = || -> i64 {
+        conn.query_row(
+            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(writes(), 0);
+    for n in 1..=20 {
+        let c = cognito_signup::store::Commit::default();
+        assert_eq!(
+            store.commit(suite::POOL, &c).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert_eq!(writes(), n);
+    }
+    let slots: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cognito_decoys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(slots, 16, "spread over the slots");
+    assert!(store.records(suite::POOL).unwrap().is_empty());
+}
