@@ -149,6 +149,15 @@ pub(crate) fn code_mismatch() -> Error {
     Error::new(Exception::CodeMismatch, messages::CODE_MISMATCH)
 }
 
+/// CodeDeliveryFailureException, keeping the host's failure as the source.
+pub(crate) fn delivery_failed(source: crate::error::HostError) -> Error {
+    Error::new(
+        Exception::CodeDeliveryFailure,
+        "Unable to deliver the confirmation code.",
+    )
+    .with_source(source)
+}
+
 /// The attribute a code goes to: phone wins when both are auto-verified and present (§10).
 pub(crate) fn code_target(pool: &UserPool, user: &UserRecord) -> Option<VerifiableAttribute> {
     [VerifiableAttribute::PhoneNumber, VerifiableAttribute::Email]
@@ -199,6 +208,30 @@ pub(crate) fn event_attributes(pool: &UserPool, user: &UserRecord) -> AttributeM
     AttributeMap(m)
 }
 
+/// A trigger event about `user` (§11.1's common members).
+pub(crate) fn event<Req, Resp>(
+    pool: &UserPool,
+    user_name: &str,
+    client_id: Option<&str>,
+    trigger_source: &str,
+    request: Req,
+    response: Resp,
+) -> TriggerEvent<Req, Resp> {
+    TriggerEvent {
+        version: "1".to_owned(),
+        region: pool.region().to_owned(),
+        user_pool_id: pool.id.clone(),
+        user_name: user_name.to_owned(),
+        caller_context: CallerContext {
+            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
+            client_id: client_id.map(str::to_owned),
+        },
+        trigger_source: trigger_source.to_owned(),
+        request,
+        response,
+    }
+}
+
 /// The PostConfirmation_ConfirmSignUp invocation for a user, if the pool has the trigger.
 pub(crate) fn post_confirmation(
     pool: &UserPool,
@@ -207,22 +240,17 @@ pub(crate) fn post_confirmation(
     client_metadata: Option<&ClientMetadata>,
 ) -> Option<LambdaInvocation> {
     let function = pool.lambda_config.post_confirmation.clone()?;
-    let event = TriggerEvent {
-        version: "1".to_owned(),
-        region: pool.region().to_owned(),
-        user_pool_id: pool.id.clone(),
-        user_name: user.username.clone(),
-        caller_context: CallerContext {
-            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
-            client_id: client_id.map(str::to_owned),
-        },
-        trigger_source: "PostConfirmation_ConfirmSignUp".to_owned(),
-        request: PostConfirmationRequest {
+    let event = event(
+        pool,
+        &user.username,
+        client_id,
+        "PostConfirmation_ConfirmSignUp",
+        PostConfirmationRequest {
             user_attributes: event_attributes(pool, user),
             client_metadata: client_metadata.cloned(),
         },
-        response: PostConfirmationResponse {},
-    };
+        PostConfirmationResponse {},
+    );
     Some(LambdaInvocation {
         trigger: Trigger::PostConfirmation,
         trigger_source: "PostConfirmation_ConfirmSignUp",
@@ -240,25 +268,20 @@ pub(crate) fn custom_message(
     client_metadata: Option<&ClientMetadata>,
 ) -> Option<LambdaInvocation> {
     let function = pool.lambda_config.custom_message.clone()?;
-    let event = TriggerEvent {
-        version: "1".to_owned(),
-        region: pool.region().to_owned(),
-        user_pool_id: pool.id.clone(),
-        user_name: user.username.clone(),
-        caller_context: CallerContext {
-            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
-            client_id: Some(client_id.to_owned()),
-        },
-        trigger_source: trigger_source.to_owned(),
-        request: CustomMessageRequest {
+    let event = event(
+        pool,
+        &user.username,
+        Some(client_id),
+        trigger_source,
+        CustomMessageRequest {
             user_attributes: event_attributes(pool, user),
             code_parameter: CODE_PLACEHOLDER.to_owned(),
             link_parameter: LINK_PLACEHOLDER.to_owned(),
             username_parameter: None,
             client_metadata: client_metadata.cloned(),
         },
-        response: CustomMessageResponse::default(),
-    };
+        CustomMessageResponse::default(),
+    );
     Some(LambdaInvocation {
         trigger: Trigger::CustomMessage,
         trigger_source,
