@@ -82,14 +82,11 @@ pub(crate) fn claims_of_new_user(pool: &UserPool, user: &UserRecord) -> Vec<Inde
     out
 }
 
-/// Entries inside the window, oldest dropped, at most `keep` of the newest.
+/// Entries inside the window `(now - window, …)`. Entries later than `now` (the host's clock
+/// stepped back) still count: a clock change never gives an attacker guesses back.
 pub(crate) fn in_window(times: &[Timestamp], now: Timestamp, window: Duration) -> Vec<Timestamp> {
     let from = now.saturating_sub(window);
-    times
-        .iter()
-        .copied()
-        .filter(|t| *t > from && *t <= now)
-        .collect()
+    times.iter().copied().filter(|t| *t > from).collect()
 }
 
 /// Records one more event in a window list, keeping at most `keep` entries.
@@ -112,7 +109,7 @@ pub(crate) fn record_in_window(
 /// Counts entries inside the window.
 pub(crate) fn count_in_window(times: &[Timestamp], now: Timestamp, window: Duration) -> u32 {
     let from = now.saturating_sub(window);
-    let n = times.iter().filter(|t| **t > from && **t <= now).count();
+    let n = times.iter().filter(|t| **t > from).count();
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
