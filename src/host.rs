@@ -413,8 +413,9 @@ impl Trigger {
     }
 }
 
-/// One invocation of a trigger: the function and the event as JSON (§11).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One invocation of a trigger: the function and the event as JSON (§11). `Debug` leaves the
+/// payload out: it holds the user's attributes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct LambdaInvocation {
     /// The trigger.
     pub trigger: Trigger,
@@ -424,6 +425,17 @@ pub struct LambdaInvocation {
     pub function: String,
     /// The event, serialized.
     pub payload: String,
+}
+
+impl fmt::Debug for LambdaInvocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LambdaInvocation")
+            .field("trigger", &self.trigger)
+            .field("trigger_source", &self.trigger_source)
+            .field("function", &self.function)
+            .field("payload", &format_args!("<{} bytes>", self.payload.len()))
+            .finish()
+    }
 }
 
 /// Why an invocation did not reach the function or did not come back.
@@ -438,8 +450,9 @@ pub enum InvokeFailure {
     Other(String),
 }
 
-/// What came back from a trigger.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What came back from a trigger. `Debug` leaves a returned body out: it echoes the user's
+/// attributes.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LambdaReply {
     /// The function returned this body.
@@ -453,6 +466,23 @@ pub enum LambdaReply {
     },
     /// The function could not be invoked.
     InvokeFailed(InvokeFailure),
+}
+
+impl fmt::Debug for LambdaReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LambdaReply::Returned(body) => write!(f, "Returned(<{} bytes>)", body.len()),
+            LambdaReply::FunctionError {
+                error_message,
+                error_type,
+            } => f
+                .debug_struct("FunctionError")
+                .field("error_message", error_message)
+                .field("error_type", error_type)
+                .finish(),
+            LambdaReply::InvokeFailed(why) => f.debug_tuple("InvokeFailed").field(why).finish(),
+        }
+    }
 }
 
 /// Invokes Lambda triggers, synchronously.

@@ -258,6 +258,33 @@ pub(crate) fn attributes(
     }
 }
 
+/// Checks `AnalyticsMetadata` and `UserContextData` (`StringType` members).
+pub(crate) fn context(
+    v: &mut Violations,
+    analytics: Option<&crate::types::AnalyticsMetadata>,
+    user_context: Option<&crate::types::UserContextData>,
+) {
+    if let Some(a) = analytics {
+        v.string_at(
+            "analyticsMetadata.analyticsEndpointId",
+            C_STRING,
+            a.analytics_endpoint_id.as_deref(),
+        );
+    }
+    if let Some(u) = user_context {
+        v.string_at(
+            "userContextData.ipAddress",
+            C_STRING,
+            u.ip_address.as_deref(),
+        );
+        v.string_at(
+            "userContextData.encodedData",
+            C_STRING,
+            u.encoded_data.as_deref(),
+        );
+    }
+}
+
 /// Checks `ClientMetadata` keys and values (`StringType`).
 pub(crate) fn client_metadata(v: &mut Violations, m: Option<&crate::types::ClientMetadata>) {
     for (k, val) in m.into_iter().flatten() {

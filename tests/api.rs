@@ -22,6 +22,8 @@ mod config;
 mod confirm;
 #[path = "api/interleave.rs"]
 mod interleave;
+#[path = "api/order.rs"]
+mod order;
 #[path = "api/redaction.rs"]
 mod redaction;
 #[path = "api/resend.rs"]

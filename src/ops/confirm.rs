@@ -68,25 +68,11 @@ fn validate(r: &ConfirmSignUpRequest) -> Result<(), Error> {
         validate::C_CONFIRMATION_CODE,
         r.confirmation_code.as_deref(),
     );
-    if let Some(a) = &r.analytics_metadata {
-        v.string_at(
-            "analyticsMetadata.analyticsEndpointId",
-            validate::C_STRING,
-            a.analytics_endpoint_id.as_deref(),
-        );
-    }
-    if let Some(u) = &r.user_context_data {
-        v.string_at(
-            "userContextData.ipAddress",
-            validate::C_STRING,
-            u.ip_address.as_deref(),
-        );
-        v.string_at(
-            "userContextData.encodedData",
-            validate::C_STRING,
-            u.encoded_data.as_deref(),
-        );
-    }
+    validate::context(
+        &mut v,
+        r.analytics_metadata.as_ref(),
+        r.user_context_data.as_ref(),
+    );
     validate::client_metadata(&mut v, r.client_metadata.as_ref());
     v.string(validate::C_SESSION, r.session.as_deref());
     v.finish()
@@ -150,11 +136,15 @@ impl ConfirmSignUp {
         })
     }
 
-    /// The answer for a user who cannot be told apart from a missing one (P-4, D-8, D-18).
-    fn hidden_user(&mut self, cx: &ClientContext) -> Step<Out> {
+    /// The answer for a user who cannot be told apart from a missing one (P-4, D-8, D-18): the
+    /// same cryptographic work as a real check, then the same store round trip as a counted
+    /// failure (an empty commit), then CodeMismatchException.
+    fn hidden_user(&mut self, cx: ClientContext) -> Step<Out> {
         let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
         keys.verify_decoy(&pool.id, self.username(), self.code());
-        self.fail(code_mismatch())
+        let step = self.commit(&cx, Commit::default());
+        self.state = State::CommitFailure(cx);
+        step
     }
 
     fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
@@ -162,7 +152,7 @@ impl ConfirmSignUp {
             cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
         let Some(found) = found else {
             if enabled {
-                return self.hidden_user(&cx);
+                return self.hidden_user(cx);
             }
             return self.fail(Error::new(
                 Exception::UserNotFound,
@@ -172,7 +162,7 @@ impl ConfirmSignUp {
         let user = &found.value;
         if !user.enabled {
             if enabled {
-                return self.hidden_user(&cx);
+                return self.hidden_user(cx);
             }
             return self.fail(Error::new(
                 Exception::NotAuthorized,

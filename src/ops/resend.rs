@@ -10,8 +10,8 @@
 
 use super::gate::{Gated, PublicGate};
 use super::support::{
-    code_target, compose, count_in_window, custom_message, delivery_details, finished, lookup_keys,
-    record_in_window, too_many_conflicts, unexpected,
+    code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
+    finished, lookup_keys, record_in_window, too_many_conflicts, unexpected,
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{Code, Entropy, Seed};
@@ -69,26 +69,12 @@ fn validate_shape(r: &ResendConfirmationCodeRequest) -> Result<(), Error> {
     let mut v = Violations::default();
     v.string(validate::C_CLIENT_ID, r.client_id.as_deref());
     v.string(validate::C_SECRET_HASH, r.secret_hash.as_deref());
-    if let Some(u) = &r.user_context_data {
-        v.string_at(
-            "userContextData.ipAddress",
-            validate::C_STRING,
-            u.ip_address.as_deref(),
-        );
-        v.string_at(
-            "userContextData.encodedData",
-            validate::C_STRING,
-            u.encoded_data.as_deref(),
-        );
-    }
     v.string(validate::C_USERNAME, r.username.as_deref());
-    if let Some(a) = &r.analytics_metadata {
-        v.string_at(
-            "analyticsMetadata.analyticsEndpointId",
-            validate::C_STRING,
-            a.analytics_endpoint_id.as_deref(),
-        );
-    }
+    validate::context(
+        &mut v,
+        r.analytics_metadata.as_ref(),
+        r.user_context_data.as_ref(),
+    );
     validate::client_metadata(&mut v, r.client_metadata.as_ref());
     v.finish()
 }
@@ -392,11 +378,7 @@ impl Operation for ResendConfirmationCode {
                 self.state = State::Done;
                 Step::Done(match result {
                     Ok(()) => Ok(response),
-                    Err(e) => Err(Error::new(
-                        Exception::CodeDeliveryFailure,
-                        "Unable to deliver the confirmation code.",
-                    )
-                    .with_source(e)),
+                    Err(e) => Err(delivery_failed(e)),
                 })
             }
             (State::Done, _) => Step::Done(Err(finished())),

@@ -11,7 +11,7 @@
 use super::gate::{Gated, PublicGate};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
-    finished, fold, post_confirmation, too_many_conflicts, unexpected,
+    delivery_failed, event, finished, fold, post_confirmation, too_many_conflicts, unexpected,
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{Code, Entropy, Seed};
@@ -22,9 +22,8 @@ use crate::password::{PasswordHashing, check_policy};
 use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{
-    AWS_SDK_UNKNOWN, AttributeMap, CallerContext, CustomMessageResponse, PreSignUpRequest,
-    PreSignUpResponse, TriggerEvent, decode_custom_message, decode_post_confirmation,
-    decode_pre_sign_up, returned_body, to_json,
+    AttributeMap, CustomMessageResponse, PreSignUpRequest, PreSignUpResponse,
+    decode_custom_message, decode_post_confirmation, decode_pre_sign_up, returned_body, to_json,
 };
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
 use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
@@ -113,25 +112,11 @@ fn validate_shape(r: &SignUpRequest) -> Result<(), Error> {
     v.string(validate::C_PASSWORD, password);
     validate::attributes(&mut v, "userAttributes", r.user_attributes.as_deref());
     validate::attributes(&mut v, "validationData", r.validation_data.as_deref());
-    if let Some(a) = &r.analytics_metadata {
-        v.string_at(
-            "analyticsMetadata.analyticsEndpointId",
-            validate::C_STRING,
-            a.analytics_endpoint_id.as_deref(),
-        );
-    }
-    if let Some(u) = &r.user_context_data {
-        v.string_at(
-            "userContextData.ipAddress",
-            validate::C_STRING,
-            u.ip_address.as_deref(),
-        );
-        v.string_at(
-            "userContextData.encodedData",
-            validate::C_STRING,
-            u.encoded_data.as_deref(),
-        );
-    }
+    validate::context(
+        &mut v,
+        r.analytics_metadata.as_ref(),
+        r.user_context_data.as_ref(),
+    );
     validate::client_metadata(&mut v, r.client_metadata.as_ref());
     v.finish()
 }
@@ -470,23 +455,18 @@ impl SignUp {
                     .collect(),
             )
         });
-        let event = TriggerEvent {
-            version: "1".to_owned(),
-            region: pool.region().to_owned(),
-            user_pool_id: pool.id.clone(),
-            user_name: d.user.username.clone(),
-            caller_context: CallerContext {
-                aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
-                client_id: Some(cx.client.client_id.clone()),
-            },
-            trigger_source: "PreSignUp_SignUp".to_owned(),
-            request: PreSignUpRequest {
+        let event = event(
+            pool,
+            &d.user.username,
+            Some(&cx.client.client_id),
+            "PreSignUp_SignUp",
+            PreSignUpRequest {
                 user_attributes: AttributeMap(attrs),
                 validation_data,
                 client_metadata: self.req.client_metadata.clone(),
             },
-            response: PreSignUpResponse::default(),
-        };
+            PreSignUpResponse::default(),
+        );
         let inv = crate::host::LambdaInvocation {
             trigger: Trigger::PreSignUp,
             trigger_source: "PreSignUp_SignUp",
@@ -802,11 +782,7 @@ impl Operation for SignUp {
                 self.state = State::Done;
                 Step::Done(match result {
                     Ok(()) => Ok(response),
-                    Err(e) => Err(Error::new(
-                        Exception::CodeDeliveryFailure,
-                        "Unable to deliver the confirmation code.",
-                    )
-                    .with_source(e)),
+                    Err(e) => Err(delivery_failed(e)),
                 })
             }
             (State::PostConfirmation(response), Answer::Lambda(reply)) => {

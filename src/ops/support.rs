@@ -82,14 +82,11 @@ pub(crate) fn claims_of_new_user(pool: &UserPool, user: &UserRecord) -> Vec<Inde
     out
 }
 
-/// Entries inside the window, oldest dropped, at most `keep` of the newest.
+/// Entries inside the window `(now - window, …)`. Entries later than `now` (the host's clock
+/// stepped back) still count: a clock change never gives an attacker guesses back.
 pub(crate) fn in_window(times: &[Timestamp], now: Timestamp, window: Duration) -> Vec<Timestamp> {
     let from = now.saturating_sub(window);
-    times
-        .iter()
-        .copied()
-        .filter(|t| *t > from && *t <= now)
-        .collect()
+    times.iter().copied().filter(|t| *t > from).collect()
 }
 
 /// Records one more event in a window list, keeping at most `keep` entries.
@@ -112,7 +109,7 @@ pub(crate) fn record_in_window(
 /// Counts entries inside the window.
 pub(crate) fn count_in_window(times: &[Timestamp], now: Timestamp, window: Duration) -> u32 {
     let from = now.saturating_sub(window);
-    let n = times.iter().filter(|t| **t > from && **t <= now).count();
+    let n = times.iter().filter(|t| **t > from).count();
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -147,6 +144,15 @@ pub(crate) fn cannot_confirm(status: crate::user::UserStatus) -> Error {
 /// CodeMismatchException.
 pub(crate) fn code_mismatch() -> Error {
     Error::new(Exception::CodeMismatch, messages::CODE_MISMATCH)
+}
+
+/// CodeDeliveryFailureException, keeping the host's failure as the source.
+pub(crate) fn delivery_failed(source: crate::error::HostError) -> Error {
+    Error::new(
+        Exception::CodeDeliveryFailure,
+        "Unable to deliver the confirmation code.",
+    )
+    .with_source(source)
 }
 
 /// The attribute a code goes to: phone wins when both are auto-verified and present (§10).
@@ -199,6 +205,30 @@ pub(crate) fn event_attributes(pool: &UserPool, user: &UserRecord) -> AttributeM
     AttributeMap(m)
 }
 
+/// A trigger event about `user` (§11.1's common members).
+pub(crate) fn event<Req, Resp>(
+    pool: &UserPool,
+    user_name: &str,
+    client_id: Option<&str>,
+    trigger_source: &str,
+    request: Req,
+    response: Resp,
+) -> TriggerEvent<Req, Resp> {
+    TriggerEvent {
+        version: "1".to_owned(),
+        region: pool.region().to_owned(),
+        user_pool_id: pool.id.clone(),
+        user_name: user_name.to_owned(),
+        caller_context: CallerContext {
+            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
+            client_id: client_id.map(str::to_owned),
+        },
+        trigger_source: trigger_source.to_owned(),
+        request,
+        response,
+    }
+}
+
 /// The PostConfirmation_ConfirmSignUp invocation for a user, if the pool has the trigger.
 pub(crate) fn post_confirmation(
     pool: &UserPool,
@@ -207,22 +237,17 @@ pub(crate) fn post_confirmation(
     client_metadata: Option<&ClientMetadata>,
 ) -> Option<LambdaInvocation> {
     let function = pool.lambda_config.post_confirmation.clone()?;
-    let event = TriggerEvent {
-        version: "1".to_owned(),
-        region: pool.region().to_owned(),
-        user_pool_id: pool.id.clone(),
-        user_name: user.username.clone(),
-        caller_context: CallerContext {
-            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
-            client_id: client_id.map(str::to_owned),
-        },
-        trigger_source: "PostConfirmation_ConfirmSignUp".to_owned(),
-        request: PostConfirmationRequest {
+    let event = event(
+        pool,
+        &user.username,
+        client_id,
+        "PostConfirmation_ConfirmSignUp",
+        PostConfirmationRequest {
             user_attributes: event_attributes(pool, user),
             client_metadata: client_metadata.cloned(),
         },
-        response: PostConfirmationResponse {},
-    };
+        PostConfirmationResponse {},
+    );
     Some(LambdaInvocation {
         trigger: Trigger::PostConfirmation,
         trigger_source: "PostConfirmation_ConfirmSignUp",
@@ -240,25 +265,20 @@ pub(crate) fn custom_message(
     client_metadata: Option<&ClientMetadata>,
 ) -> Option<LambdaInvocation> {
     let function = pool.lambda_config.custom_message.clone()?;
-    let event = TriggerEvent {
-        version: "1".to_owned(),
-        region: pool.region().to_owned(),
-        user_pool_id: pool.id.clone(),
-        user_name: user.username.clone(),
-        caller_context: CallerContext {
-            aws_sdk_version: AWS_SDK_UNKNOWN.to_owned(),
-            client_id: Some(client_id.to_owned()),
-        },
-        trigger_source: trigger_source.to_owned(),
-        request: CustomMessageRequest {
+    let event = event(
+        pool,
+        &user.username,
+        Some(client_id),
+        trigger_source,
+        CustomMessageRequest {
             user_attributes: event_attributes(pool, user),
             code_parameter: CODE_PLACEHOLDER.to_owned(),
             link_parameter: LINK_PLACEHOLDER.to_owned(),
             username_parameter: None,
             client_metadata: client_metadata.cloned(),
         },
-        response: CustomMessageResponse::default(),
-    };
+        CustomMessageResponse::default(),
+    );
     Some(LambdaInvocation {
         trigger: Trigger::CustomMessage,
         trigger_source,

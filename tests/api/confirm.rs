@@ -843,3 +843,15 @@ fn every_exception_has_its_wire_name_and_status() {
         assert_eq!(e.status(), expected, "{e:?}");
     }
 }
+
+#[test]
+fn a_clock_stepping_back_does_not_hand_guesses_back() {
+    let h = host().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    h.advance(Duration::from_secs(600));
+    for _ in 0..15 {
+        h.confirm("alice", &Host::wrong(&code)).unwrap_err();
+    }
+    h.clock.set(START);
+    assert_eq!(err(h.confirm("alice", &code)).0, "LimitExceededException");
+}

@@ -227,3 +227,46 @@ fn a_wrong_answer_is_internal_error() {
     };
     assert_eq!(r.unwrap_err().name(), "InternalErrorException");
 }
+
+/// The kinds of needs an operation raises, in order.
+fn need_kinds(h: &Host, mut op: ConfirmSignUp) -> Vec<&'static str> {
+    let mut kinds = Vec::new();
+    let mut step = op.start();
+    loop {
+        match step {
+            Step::Done(_) => return kinds,
+            Step::Need(n) => {
+                kinds.push(match &n {
+                    Need::Client { .. } => "client",
+                    Need::Pool { .. } => "pool",
+                    Need::Guard(_) => "guard",
+                    Need::Throttle(_) => "throttle",
+                    Need::Find { .. } => "find",
+                    Need::Commit { .. } => "commit",
+                    Need::Invoke(_) => "invoke",
+                    Need::Deliver(_) => "deliver",
+                    _ => "other",
+                });
+                step = op.resume(h.driver.answer(n));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_missing_or_disabled_user_under_enabled_asks_the_host_what_a_wrong_code_asks() {
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    h.sign_up("dora", "dora@example.com");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "dora"))
+        .unwrap();
+    let present = need_kinds(&h, confirm_op(&h, "alice", &Host::wrong(&code), false));
+    let missing = need_kinds(&h, confirm_op(&h, "nobody", &Host::wrong(&code), false));
+    let disabled = need_kinds(&h, confirm_op(&h, "dora", &Host::wrong(&code), false));
+    assert_eq!(present, ["client", "guard", "throttle", "find", "commit"]);
+    assert_eq!(missing, present);
+    assert_eq!(disabled, present);
+    // The empty commit changed nothing.
+    assert!(h.record("dora").failed_confirmations.is_empty());
+}

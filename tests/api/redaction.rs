@@ -18,6 +18,13 @@ fn debug_output_redacts_every_secret() {
     let message = h.delivery.last().unwrap();
     let seed = Seed([0xAB; 32]);
     let keys = CodeKeys::new(&[[0xCD; 32]]).unwrap();
+    // Confirming fires PostConfirmation, whose event carries the address.
+    let needs = needs_of_a_confirmation(&h, &code);
+    assert!(
+        h.lambda.calls()[0]
+            .payload
+            .contains("alice-private@example.com")
+    );
     let outputs = [
         format!("{req:?}"),
         format!("{sign_up:?}"),
@@ -30,6 +37,12 @@ fn debug_output_redacts_every_secret() {
         format!("{:?}", h.get("alice")),
         format!("{:?}", h.store.inner.index(POOL).unwrap()),
         format!("{:?}", h.driver),
+        format!("{:?}", h.lambda.calls()),
+        format!(
+            "{:?}",
+            host::LambdaReply::Returned(h.lambda.calls()[0].payload.clone().into_bytes())
+        ),
+        format!("{needs:?}"),
     ];
     let secrets = [
         code.as_str(),
@@ -52,6 +65,19 @@ fn debug_output_redacts_every_secret() {
     }
     let phc = record.password.unwrap();
     assert!(!format!("{phc:?}").contains("argon2"));
+}
+
+/// The `Debug` of every need a confirmation raises, as a host would log them.
+fn needs_of_a_confirmation(h: &Host, code: &str) -> Vec<String> {
+    use cognito_signup::ops::{ConfirmSignUp, Operation, Step};
+    let mut op = ConfirmSignUp::new(h.confirm_req("alice", code), START);
+    let mut seen = Vec::new();
+    let mut step = op.start();
+    while let Step::Need(n) = step {
+        seen.push(format!("{n:?}"));
+        step = op.resume(h.driver.answer(n));
+    }
+    seen
 }
 
 #[test]
