@@ -10,6 +10,8 @@ use std::time::Duration;
 
 pub const POOL: &str = "us-east-1_Durable";
 pub const CLIENT: &str = "durableclient";
+/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden (P-4).
+pub const HIDDEN_CLIENT: &str = "hiddenclient";
 pub const PASSWORD: &str = "Corr3ct-Horse";
 pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
 
@@ -55,6 +57,9 @@ pub fn host<S: UserStore>(store: Arc<S>) -> TestHost<S> {
     let mut dir = StaticDirectory::new();
     dir.add_pool(pool(), CodeKeys::new(&[[7; 32]]).unwrap());
     dir.add_client(POOL, AppClient::new(CLIENT)).unwrap();
+    let mut hidden = AppClient::new(HIDDEN_CLIENT);
+    hidden.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
+    dir.add_client(POOL, hidden).unwrap();
     let clock = Arc::new(ManualClock::new(START));
     let delivery = Arc::new(RecordingDelivery::new());
     let driver = Driver::new(store, Arc::new(dir))

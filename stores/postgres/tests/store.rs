@@ -130,10 +130,20 @@ fn a_schema_newer_than_the_crate_is_refused() {
 
 #[test]
 fn bad_connection_strings_and_schema_names_are_errors_not_panics() {
-    assert!(matches!(
-        PostgresStore::connect("postgres://user:hunter2@[not-a-host"),
-        Err(StoreError::Config(_))
-    ));
+    for bad in [
+        "postgres://user:hunter2@[not-a-host",
+        "postgres://user:hunter2@host:notaport/db",
+        "host=h password=hunter2 port=x",
+        "host=h password=hunter2 sslmode=sometimes",
+        "postgres://user:hunter2@host/db?nosuchoption=1",
+    ] {
+        let err = PostgresStore::connect(bad).unwrap_err();
+        assert!(matches!(err, StoreError::Config(_)), "{bad}: {err:?}");
+        assert!(
+            !format!("{err} {err:?}").contains("hunter2"),
+            "{bad}: {err}"
+        );
+    }
     let unreachable = PostgresStore::connect_with(
         "host=127.0.0.1 port=1 user=nobody password=hunter2 dbname=x",
         PostgresOptions::default().connect_timeout(Duration::from_secs(2)),
@@ -308,4 +318,42 @@ fn an_empty_commit_costs_one_durable_write() {
         assert_eq!(writes(), n);
     }
     assert!(fixture.store.records(suite::POOL).unwrap().is_empty());
+}
+
+#[test]
+fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
+    let Some(fixture) = fresh("a_hidden_user_costs_the_database_one_durable_write_like_a_real_one")
+    else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let store = fixture.store.clone();
+    let h = host::host(store.clone());
+    let code = h.sign_up("alice", "alice@example.com");
+    let mut c = raw(&guard.url, &guard.schema);
+    let mut decoys = || -> i64 {
+        c.query_one(
+            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let confirm = |user: &str| {
+        let r = cognito_signup::ConfirmSignUpRequest::new(
+            host::HIDDEN_CLIENT,
+            user,
+            host::wrong(&code),
+        );
+        h.driver.confirm_sign_up(r).unwrap_err().name()
+    };
+    assert_eq!(confirm("nobody"), "CodeMismatchException");
+    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
+    assert_eq!(confirm("alice"), "CodeMismatchException");
+    assert_eq!(decoys(), 1);
+    assert_eq!(
+        store.records(host::POOL).unwrap()[0].version,
+        2,
+        "the real failure was written"
+    );
 }

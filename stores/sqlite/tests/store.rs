@@ -227,3 +227,38 @@ fn an_empty_commit_costs_one_durable_write() {
     assert_eq!(slots, 16, "spread over the slots");
     assert!(store.records(suite::POOL).unwrap().is_empty());
 }
+
+#[test]
+fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let h = host::host(store.clone());
+    let code = h.sign_up("alice", "alice@example.com");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let decoys = || -> i64 {
+        conn.query_row(
+            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let confirm = |user: &str| {
+        let r = cognito_signup::ConfirmSignUpRequest::new(
+            host::HIDDEN_CLIENT,
+            user,
+            host::wrong(&code),
+        );
+        h.driver.confirm_sign_up(r).unwrap_err().name()
+    };
+    assert_eq!(confirm("nobody"), "CodeMismatchException");
+    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
+    assert_eq!(confirm("alice"), "CodeMismatchException");
+    assert_eq!(decoys(), 1);
+    assert_eq!(
+        store.records(host::POOL).unwrap()[0].version,
+        2,
+        "the real failure was written"
+    );
+}
