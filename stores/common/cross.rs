@@ -40,16 +40,54 @@ fn outcome(r: Result<(), cognito_signup::Error>) -> &'static str {
     }
 }
 
+/// A store that counts the conflicts it answers: evidence that the processes really raced.
+pub struct Counting<S> {
+    inner: Arc<S>,
+    conflicts: std::sync::atomic::AtomicU64,
+}
+
+impl<S: UserStore> UserStore for Counting<S> {
+    fn find(
+        &self,
+        pool_id: &str,
+        keys: &[cognito_signup::store::IndexKey],
+    ) -> Result<
+        Option<cognito_signup::store::Versioned<cognito_signup::UserRecord>>,
+        cognito_signup::HostError,
+    > {
+        self.inner.find(pool_id, keys)
+    }
+    fn commit(
+        &self,
+        pool_id: &str,
+        commit: &cognito_signup::store::Commit,
+    ) -> Result<cognito_signup::store::CommitOutcome, cognito_signup::HostError> {
+        let outcome = self.inner.commit(pool_id, commit)?;
+        if outcome == cognito_signup::store::CommitOutcome::Conflict {
+            self.conflicts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(outcome)
+    }
+}
+
 /// The worker side: `args` are what follows `WORKER_FLAG`: role, spec, JSON plan.
 pub fn worker<S: UserStore + 'static>(open: Open<S>, args: &[String]) {
     let (role, spec, plan) = (&args[0], &args[1], &args[2]);
     let plan: Value = serde_json::from_str(plan).unwrap();
-    let store = open(spec);
+    let store = Arc::new(Counting {
+        inner: open(spec),
+        conflicts: std::sync::atomic::AtomicU64::new(0),
+    });
     match role.as_str() {
-        "hammer" => hammer_worker(store, &plan),
-        "load" => load_worker(store, &plan),
+        "hammer" => hammer_worker(store.clone(), &plan),
+        "load" => load_worker(store.clone(), &plan),
         other => panic!("unknown worker role {other}"),
     }
+    println!(
+        "CONFLICTS {}",
+        store.conflicts.load(std::sync::atomic::Ordering::Relaxed)
+    );
     println!("DONE");
 }
 
@@ -169,6 +207,7 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
         })
         .collect();
     let mut tally = Tally::new();
+    let mut conflicts = 0u64;
     let mut rounds: Vec<Vec<String>> = vec![vec![String::new(); PROCS]; ROUNDS];
     for (p, child) in children.into_iter().enumerate() {
         let out = child.wait_with_output().unwrap();
@@ -185,6 +224,7 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
                 ["ALIAS", round, what] => {
                     rounds[round.parse::<usize>().unwrap()][p] = what.to_string()
                 }
+                ["CONFLICTS", n] => conflicts += n.parse::<u64>().unwrap(),
                 [tag, what] => {
                     *tally
                         .entry(tag.to_string())
@@ -291,9 +331,13 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
         }
     }
     check_invariants(&*store)?;
+    if conflicts == 0 {
+        return Err("no commit conflicted: the processes did not race".into());
+    }
     Ok(format!(
         "{total} right-code confirms across {PROCS} processes: 1 OK; {total} wrong codes: 15 \
-         counted, {} locked out; {ROUNDS} alias races ({moved} with ForceAliasCreation): one holder each",
+         counted, {} locked out; {ROUNDS} alias races ({moved} with ForceAliasCreation): one holder \
+         each; {conflicts} commits answered Conflict and were retried",
         total - 15
     ))
 }
