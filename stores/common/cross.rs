@@ -350,6 +350,7 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
     let check = |acked: &BTreeSet<String>| -> Result<(), String> {
         // A fresh handle, as a restarted process would open the file.
         let store = open(spec);
+        store.check_integrity()?;
         let records: BTreeMap<String, String> = store
             .all_records(POOL)
             .into_iter()
@@ -433,7 +434,7 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
     check(&acked)?;
     Ok(format!(
         "3 SIGKILLs after {kills:?} acknowledged confirmations, then a restart with {restarted}: \
-         all {} acknowledged confirmations CONFIRMED, invariants hold",
+         all {} acknowledged confirmations CONFIRMED, invariants hold, file intact",
         acked.len()
     ))
 }

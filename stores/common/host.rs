@@ -19,6 +19,10 @@ pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
 pub trait Inspect: UserStore {
     fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>>;
     fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)>;
+    /// The database's own consistency check, where it has one.
+    fn check_integrity(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A fresh store, with whatever must live as long as it (a temporary directory, a schema).

@@ -230,6 +230,9 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("a user record could not be encoded as JSON")]
     Encode,
+    /// `PRAGMA integrity_check` found the file damaged; its first finding.
+    #[error("the database file is damaged: {0}")]
+    Damaged(String),
 }
 
 /// Opens connections with the store's settings, for the pool.
@@ -340,6 +343,22 @@ impl SqliteStore {
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         let conn = self.pool.get()?;
         Ok(current_version(&conn)?)
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` over the whole file (for tests and tools, e.g. after
+    /// a crash; it reads every page, so it is slow on a large database).
+    ///
+    /// # Errors
+    /// [`StoreError::Damaged`] with the first problem found, or [`StoreError`] when the file
+    /// cannot be read.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let conn = self.pool.get()?;
+        let first: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if first == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged(first))
+        }
     }
 
     /// Every record of a pool with its version, ordered by `sub` (for tests and tools).

@@ -29,6 +29,9 @@ impl host::Inspect for SqliteStore {
     fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
         self.index(pool).unwrap()
     }
+    fn check_integrity(&self) -> Result<(), String> {
+        SqliteStore::check_integrity(self).map_err(|e| e.to_string())
+    }
 }
 
 fn open(path: &str) -> Arc<SqliteStore> {
