@@ -165,14 +165,43 @@ struct Loaded {
     pools: Vec<(String, Vec<String>)>,
 }
 
+/// A configuration error that names where it is but never echoes a value (a mistyped secret
+/// must not end up in a terminal or a CI log).
+fn config_error(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> BoxError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let text = inner.to_string();
+    let what = if text.starts_with("invalid type") || text.starts_with("invalid value") {
+        let expected = text.split_once(", expected ").map_or("", |(_, rest)| {
+            rest.split(" at line ").next().unwrap_or(rest)
+        });
+        format!("invalid value, expected {expected}")
+    } else {
+        text.split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let at = if inner.line() > 0 {
+        format!(" (line {}, column {})", inner.line(), inner.column())
+    } else {
+        String::new()
+    };
+    format!("config: {prefix}{path}: {what}{at}").into()
+}
+
 fn load_config(text: &str) -> Result<Loaded, BoxError> {
-    let config: ServerConfig = serde_json::from_str(text).map_err(|e| format!("config: {e}"))?;
+    let config: ServerConfig =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+            .map_err(|e| config_error("", e))?;
     let mut directory = StaticDirectory::new();
     let mut pools = Vec::new();
-    for entry in &config.user_pools {
-        let pool = UserPool::deserialize(entry).map_err(|e| format!("config: UserPools: {e}"))?;
-        let clients = PoolClients::deserialize(entry)
-            .map_err(|e| format!("config: UserPools: Clients: {e}"))?
+    for (i, entry) in config.user_pools.iter().enumerate() {
+        let prefix = format!("UserPools[{i}].");
+        let pool: UserPool =
+            serde_path_to_error::deserialize(entry).map_err(|e| config_error(&prefix, e))?;
+        let clients = serde_path_to_error::deserialize::<_, PoolClients>(entry)
+            .map_err(|e| config_error(&prefix, e))?
             .clients;
         let id = pool.id.clone();
         directory.add_pool(pool, CodeKeys::new(&[random_key()?])?);
@@ -765,8 +794,27 @@ fn print_banner(args: &Args, loaded: &Loaded, addr: SocketAddr) {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
     let args = parse_args()?;
     let text = match &args.config {
         Some(path) => std::fs::read_to_string(path)

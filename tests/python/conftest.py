@@ -86,6 +86,12 @@ class LambdaFunctions:
                     ).encode()
                     self.send_response(200)
                     self.send_header("X-Amz-Function-Error", "Unhandled")
+                elif name == "custom-message":
+                    code = event["request"]["codeParameter"]
+                    event["response"]["emailSubject"] = "Welcome"
+                    event["response"]["emailMessage"] = f"Hello from pytest, your code is {code}"
+                    body = json.dumps(event).encode()
+                    self.send_response(200)
                 elif name is not None and name.startswith("post-confirmation"):
                     body = json.dumps(event).encode()
                     self.send_response(200)
@@ -246,6 +252,11 @@ def server(tmp_path_factory, functions):
                 {
                     "PostConfirmation": "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation-fails"
                 },
+            ),
+            pool(
+                "us-east-1_Custom",
+                [{"ClientId": "customclient"}],
+                {"CustomMessage": "custom-message"},
             ),
             pool(
                 "us-east-1_NoFunction",

@@ -234,6 +234,19 @@ def test_post_confirmation_failure_is_user_lambda_validation_and_user_stays_conf
     assert user["UserStatus"] == "CONFIRMED"
 
 
+def test_custom_message_text_is_what_the_outbox_records(server, cognito, functions, username):
+    sign_up(cognito, "customclient", username)
+    line = server.outbox_lines()[-1]
+    assert line["Username"] == username
+    assert line["TriggerSource"] == "CustomMessage_SignUp"
+    assert line["Message"] == f"Hello from pytest, your code is {line['Code']}"
+    calls = [c for c in functions.calls_to("custom-message") if c[2]["userName"] == username]
+    assert len(calls) == 1
+    assert calls[0][2]["triggerSource"] == "CustomMessage_SignUp"
+    assert calls[0][2]["request"]["codeParameter"] == "{####}"
+    cognito.confirm_sign_up(ClientId="customclient", Username=username, ConfirmationCode=line["Code"])
+
+
 def test_a_function_the_lambda_api_does_not_know_is_unexpected_lambda(server, cognito, username):
     sign_up(cognito, "nofunctionclient", username)
     with pytest.raises(cognito.exceptions.UnexpectedLambdaException) as excinfo:
