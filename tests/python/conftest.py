@@ -80,7 +80,17 @@ class LambdaFunctions:
                     name = fields[6] if len(fields) > 6 else None
                 with outer.lock:
                     outer.calls.append((self.path, name, event))
-                if name == "post-confirmation-fails":
+                with outer.lock:
+                    tries = sum(1 for c in outer.calls if c[1] == name and c[2] == event)
+                if name == "post-confirmation-slow":
+                    time.sleep(1.5)
+                if name == "post-confirmation-hangs":
+                    time.sleep(6)  # past the 5 s a try may take
+                if name == "post-confirmation-flaky" and tries == 1:
+                    body = b'{"message":"Rate exceeded"}'
+                    self.send_response(500)
+                    self.send_header("x-amzn-ErrorType", "ServiceException:http://internal.amazon.com/coral/")
+                elif name == "post-confirmation-fails":
                     body = json.dumps(
                         {"errorMessage": "the CRM is down", "errorType": "Error"}
                     ).encode()
@@ -102,7 +112,10 @@ class LambdaFunctions:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the server gave up on this try (the hanging function)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -252,6 +265,16 @@ def server(tmp_path_factory, functions):
                 {
                     "PostConfirmation": "arn:aws:lambda:us-east-1:123456789012:function:post-confirmation-fails"
                 },
+            ),
+            pool(
+                "us-east-1_PostFlaky",
+                [{"ClientId": "postflakyclient"}],
+                {"PostConfirmation": "post-confirmation-flaky"},
+            ),
+            pool(
+                "us-east-1_PostHangs",
+                [{"ClientId": "posthangsclient"}],
+                {"PostConfirmation": "post-confirmation-hangs"},
             ),
             pool(
                 "us-east-1_Custom",

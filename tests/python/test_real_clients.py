@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import time
@@ -234,6 +235,40 @@ def test_post_confirmation_failure_is_user_lambda_validation_and_user_stays_conf
     assert user["UserStatus"] == "CONFIRMED"
 
 
+def test_a_failed_try_is_retried(server, cognito, functions, username):
+    sign_up(cognito, "postflakyclient", username)
+    cognito.confirm_sign_up(
+        ClientId="postflakyclient", Username=username, ConfirmationCode=server.last_code(username)
+    )
+    calls = [c for c in functions.calls_to("post-confirmation-flaky") if c[2]["userName"] == username]
+    assert len(calls) == 2  # a 500, then the answer
+
+
+def test_a_function_that_never_answers_is_tried_three_times_for_five_seconds(
+    server, cognito, functions, username
+):
+    sign_up(cognito, "posthangsclient", username)
+    started = time.monotonic()
+    with pytest.raises(cognito.exceptions.UnexpectedLambdaException) as excinfo:
+        cognito.confirm_sign_up(
+            ClientId="posthangsclient",
+            Username=username,
+            ConfirmationCode=server.last_code(username),
+        )
+    elapsed = time.monotonic() - started
+    assert error_of(excinfo) == (
+        "UnexpectedLambdaException",
+        "PostConfirmation invocation failed due to error Socket timeout while invoking Lambda "
+        "function.",
+        400,
+    )
+    assert 14.5 < elapsed < 20
+    calls = [c for c in functions.calls_to("post-confirmation-hangs") if c[2]["userName"] == username]
+    assert len(calls) == 3
+    user = cognito.admin_get_user(UserPoolId="us-east-1_PostHangs", Username=username)
+    assert user["UserStatus"] == "CONFIRMED"
+
+
 def test_custom_message_text_is_what_the_outbox_records(server, cognito, functions, username):
     sign_up(cognito, "customclient", username)
     line = server.outbox_lines()[-1]
@@ -310,6 +345,128 @@ def test_wrong_secret_key_is_invalid_signature(server, cognito, username):
     )
     user = cognito.admin_get_user(UserPoolId="us-east-1_Plain", Username=username)
     assert user["UserStatus"] == "UNCONFIRMED"
+
+
+def signed_request(server, target, body, date=None):
+    """A request signed by botocore's own SigV4 signer; `date` overrides X-Amz-Date afterwards."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(
+        method="POST",
+        url=server.endpoint + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
+        },
+    )
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "cognito-idp", REGION).add_auth(req)
+    headers = dict(req.headers.items())
+    if date is not None:
+        headers["X-Amz-Date"] = date
+    return headers, req.body
+
+
+def test_an_old_signature_is_expired(server):
+    body = {"UserPoolId": "us-east-1_Plain", "Username": "nobody"}
+    old = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() - 20 * 60))
+    headers, data = signed_request(server, "AdminGetUser", body, date=old)
+    status, _, reply = raw(server, None, data, headers)
+    assert status == 400
+    assert reply["__type"] == "InvalidSignatureException"
+    assert re.fullmatch(
+        rf"Signature expired: {old} is now earlier than \d{{8}}T\d{{6}}Z "
+        r"\(\d{8}T\d{6}Z - 15 min\.\)",
+        reply["message"],
+    ), reply["message"]
+
+
+def test_a_body_changed_after_signing_is_refused(server, cognito, username):
+    sign_up(cognito, "plainclient", username)
+    headers, data = signed_request(
+        server, "AdminConfirmSignUp", {"UserPoolId": "us-east-1_Plain", "Username": username + "x"}
+    )
+    # Same length, other user: the signature covers the body.
+    tampered = data.replace((username + "x").encode(), (username + '"').encode()[:-1] + b"y")
+    status, _, reply = raw(server, None, tampered, headers)
+    assert (status, reply["__type"]) == (400, "InvalidSignatureException")
+    # The untampered request is accepted (and finds no such user).
+    status, _, reply = raw(server, None, data, headers)
+    assert (status, reply["__type"]) == (400, "UserNotFoundException")
+
+
+def test_malformed_requests_never_take_the_server_down(server, cognito):
+    garbage = [
+        b"\x00\xff\xfe garbage\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.\xff\xfe\r\nContent-Length: 2\r\n\r\n{}",
+        b"POST / HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 200000 + b"\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ]
+    auth = [
+        "AWS4-HMAC-SHA256 ",
+        "AWS4-HMAC-SHA256 Credential=AKIDLOCAL",
+        "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/x, SignedHeaders=, Signature=",
+        "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/x, SignedHeaders=host;x-amz-date;Bad Name, Signature=00",
+        "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/cognito-idp/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+    ]
+    for raw_request in garbage:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            try:
+                s.sendall(raw_request)
+                s.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            read_reply(s)
+    for value in auth:
+        for date in ["20260101T000000Z", "garbage", "99991231T235959Z", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())]:
+            status, _, reply = raw(
+                server,
+                "AWSCognitoIdentityProviderService.AdminGetUser",
+                {"UserPoolId": "us-east-1_Plain", "Username": "x"},
+                {"Authorization": value, "X-Amz-Date": date, "Host": "h\u00e9st"},
+            )
+            assert status == 400
+            assert reply["__type"] in {
+                "MissingAuthenticationTokenException",
+                "InvalidSignatureException",
+            }, (value, date, reply)
+    # Still serving.
+    with pytest.raises(cognito.exceptions.ResourceNotFoundException):
+        cognito.confirm_sign_up(ClientId="nosuchclient", Username="a", ConfirmationCode="1")
+    assert server.proc.poll() is None
+
+
+def test_many_concurrent_connections(server, cognito):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        status, headers, body = raw(
+            server,
+            "AWSCognitoIdentityProviderService.ConfirmSignUp",
+            {"ClientId": "nosuchclient", "Username": f"u{i}", "ConfirmationCode": "123456"},
+        )
+        return status, body["__type"], headers["x-amzn-requestid"]
+
+    # Hold 100 idle connections open while 400 requests run on 50 threads.
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(100)]
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(one, range(400)))
+        elapsed = time.monotonic() - started
+    finally:
+        for s in idle:
+            s.close()
+    assert {(s, t) for s, t, _ in results} == {(400, "ResourceNotFoundException")}
+    assert len({r for _, _, r in results}) == 400
+    print(f"\n400 requests on 50 threads with 100 idle connections: {elapsed:.2f} s")
+    assert elapsed < 30
 
 
 def test_signed_admin_confirm_disable_and_enable(server, cognito, username):
@@ -518,15 +675,36 @@ def test_a_slow_client_does_not_stall_others(server, cognito):
         slow.close()
 
 
-def test_sigterm_finishes_and_exits_zero(tmp_path):
-    s = Server(tmp_path)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_finishes_in_flight_requests_and_exits_zero(tmp_path, functions, sig):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import pool as pool_config
+
+    config = {
+        "Region": REGION,
+        "AdminCredentials": [{"AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET_KEY}],
+        "LambdaEndpoint": functions.endpoint,
+        "UserPools": [
+            pool_config(
+                "us-east-1_Slow",
+                [{"ClientId": "slowclient"}],
+                {"PostConfirmation": "post-confirmation-slow"},
+            )
+        ],
+    }
+    s = Server(tmp_path, config)
     c = s.client()
-    c.sign_up(
-        ClientId="localclient",
-        Username="shutdown",
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": "shutdown@example.com"}],
-    )
-    assert s.stop(15) == 0
-    with pytest.raises(Exception):
+    sign_up(c, "slowclient", "shutdown")
+    code = s.last_code("shutdown")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The PostConfirmation function takes 1.5 s: the signal arrives while it runs.
+        in_flight = pool.submit(
+            c.confirm_sign_up, ClientId="slowclient", Username="shutdown", ConfirmationCode=code
+        )
+        time.sleep(0.5)
+        s.proc.send_signal(sig)
+        assert in_flight.result(timeout=20)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert s.stop() == 0
+    with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
