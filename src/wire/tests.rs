@@ -618,3 +618,268 @@ fn described_constraints_are_the_validated_ones() {
         Op::ALL.len()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every exception answered on the wire is one the operation lists (and so, by the
+// model-conformance test, one its modelled errors name).
+
+struct Block;
+
+impl crate::host::RequestGuard for Block {
+    fn check(&self, _: &crate::host::GuardRequest) -> crate::host::GuardVerdict {
+        crate::host::GuardVerdict::Block
+    }
+}
+
+/// A driver over pools that exercise the error paths: triggers that fail in each way, a secret
+/// client, a one-request-per-second pool, disabled operations.
+fn error_paths_driver(
+    lambda: crate::host::LambdaReply,
+    guard: bool,
+) -> (Driver<MemoryStore>, Arc<RecordingDelivery>) {
+    let mut directory = StaticDirectory::new();
+    let pools = [
+        (
+            "us-east-1_Plain",
+            r#"{"Id":"us-east-1_Plain","AliasAttributes":["email"],"AutoVerifiedAttributes":["email"]}"#,
+        ),
+        (
+            "us-east-1_Triggers",
+            r#"{"Id":"us-east-1_Triggers","AutoVerifiedAttributes":["email"],
+                "LambdaConfig":{"PreSignUp":"f","PostConfirmation":"f","CustomMessage":"f"}}"#,
+        ),
+        (
+            "us-east-1_Slow",
+            r#"{"Id":"us-east-1_Slow","AutoVerifiedAttributes":["email"],
+                "SignUpPolicy":{"RequestsPerSecond":1}}"#,
+        ),
+        (
+            "us-east-1_Off",
+            r#"{"Id":"us-east-1_Off","AutoVerifiedAttributes":["email"],
+                "DisabledOperations":["SignUp","ConfirmSignUp","ResendConfirmationCode",
+                "AdminConfirmSignUp","AdminGetUser","AdminDisableUser","AdminEnableUser"]}"#,
+        ),
+    ];
+    for (id, json) in pools {
+        directory.add_pool(
+            UserPool::from_json(json).unwrap(),
+            CodeKeys::new(&[[9u8; 32]]).unwrap(),
+        );
+        let client_id = id.split_once('_').unwrap().1.to_lowercase();
+        directory.add_client(id, AppClient::new(client_id)).unwrap();
+    }
+    let mut secret = AppClient::new("secret");
+    secret.client_secret = Some("shh".to_owned());
+    directory.add_client("us-east-1_Plain", secret).unwrap();
+    let delivery = Arc::new(RecordingDelivery::new());
+    let mut driver = Driver::new(MemoryStore::new(), Arc::new(directory))
+        .with_clock(Arc::new(ManualClock::new(Timestamp::from_secs(
+            1_800_000_000,
+        ))))
+        .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests())
+        .with_delivery(delivery.clone())
+        .with_lambda(Arc::new(crate::host::RecordingLambda::with_handler(
+            move |_| lambda.clone(),
+        )));
+    if guard {
+        driver = driver.with_guard(Arc::new(Block));
+    }
+    (driver, delivery)
+}
+
+#[test]
+fn every_exception_answered_is_listed_for_its_operation() {
+    use crate::host::{InvokeFailure, LambdaReply};
+    let replies = [
+        LambdaReply::Returned(b"not json".to_vec()),
+        LambdaReply::Returned(br#"{"response":7}"#.to_vec()),
+        LambdaReply::FunctionError {
+            error_message: "no".into(),
+            error_type: None,
+        },
+        LambdaReply::InvokeFailed(InvokeFailure::Timeout),
+        LambdaReply::InvokeFailed(InvokeFailure::AccessDenied),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut check = |op: &str, r: &WireResponse| {
+        if r.status != 200 {
+            let name = body_json(r)["__type"].as_str().unwrap().to_owned();
+            let e = Exception::from_name(&name).unwrap();
+            let op = Op::from_name(op).unwrap();
+            assert!(exceptions(op).contains(&e), "{op:?} answered {name}");
+            seen.insert(name);
+        }
+    };
+    let sign_up = |client: &str, user: &str, password: &str, email: &str| {
+        format!(
+            r#"{{"ClientId":"{client}","Username":"{user}","Password":"{password}",
+                "UserAttributes":[{{"Name":"email","Value":"{email}"}}]}}"#
+        )
+    };
+    let confirm = |client: &str, user: &str, code: &str| {
+        format!(r#"{{"ClientId":"{client}","Username":"{user}","ConfirmationCode":"{code}"}}"#)
+    };
+    let resend =
+        |client: &str, user: &str| format!(r#"{{"ClientId":"{client}","Username":"{user}"}}"#);
+    let admin =
+        |pool: &str, user: &str| format!(r#"{{"UserPoolId":"{pool}","Username":"{user}"}}"#);
+    let mut run = |driver: &Driver<MemoryStore>, op: &str, body: &str| {
+        let r = handle(driver, &target(op), body.as_bytes());
+        check(op, &r);
+        r
+    };
+
+    for (i, reply) in replies.into_iter().enumerate() {
+        let (d, delivery) = error_paths_driver(reply, false);
+        // Triggers failing in each way, on each operation that invokes them.
+        run(
+            &d,
+            "SignUp",
+            &sign_up("triggers", "t", "Passw0rd!", "t@example.com"),
+        );
+        run(&d, "ResendConfirmationCode", &resend("triggers", "t"));
+        run(&d, "ConfirmSignUp", &confirm("triggers", "t", "123456"));
+        run(&d, "AdminConfirmSignUp", &admin("us-east-1_Triggers", "t"));
+        if i > 0 {
+            continue;
+        }
+        // Shape, client, pool, disabled operations.
+        for op in Op::ALL {
+            run(&d, op.name(), "{}");
+            run(
+                &d,
+                op.name(),
+                r#"{"ClientId":"nope","Username":"u","ConfirmationCode":"1","UserPoolId":"us-east-1_Nope"}"#,
+            );
+            run(
+                &d,
+                op.name(),
+                r#"{"ClientId":"off","Username":"u","Password":"Passw0rd!","ConfirmationCode":"1","UserPoolId":"us-east-1_Off"}"#,
+            );
+        }
+        // SecretHash, password policy, existing users, missing users.
+        run(
+            &d,
+            "SignUp",
+            &sign_up("secret", "s", "Passw0rd!", "s@example.com"),
+        );
+        run(
+            &d,
+            "SignUp",
+            r#"{"ClientId":"plain","Username":"p","SecretHash":"abc"}"#,
+        );
+        run(
+            &d,
+            "SignUp",
+            &sign_up("plain", "p", "short", "p@example.com"),
+        );
+        assert_eq!(
+            run(
+                &d,
+                "SignUp",
+                &sign_up("plain", "p", "Passw0rd!", "p@example.com")
+            )
+            .status,
+            200
+        );
+        run(
+            &d,
+            "SignUp",
+            &sign_up("plain", "p", "Passw0rd!", "p@example.com"),
+        );
+        run(&d, "ConfirmSignUp", &confirm("plain", "nobody", "123456"));
+        run(&d, "ResendConfirmationCode", &resend("plain", "nobody"));
+        for op in [
+            "AdminConfirmSignUp",
+            "AdminGetUser",
+            "AdminDisableUser",
+            "AdminEnableUser",
+        ] {
+            run(&d, op, &admin("us-east-1_Plain", "nobody"));
+        }
+        // Wrong and expired codes, attempt limits, resend limits.
+        for _ in 0..17 {
+            run(&d, "ConfirmSignUp", &confirm("plain", "p", "000000"));
+        }
+        for _ in 0..7 {
+            run(&d, "ResendConfirmationCode", &resend("plain", "p"));
+        }
+        // A second user whose verified email is then claimed by the first: alias conflict.
+        run(
+            &d,
+            "SignUp",
+            &sign_up("plain", "q", "Passw0rd!", "q@example.com"),
+        );
+        let q_code = delivery.last().unwrap().code;
+        run(
+            &d,
+            "SignUp",
+            &sign_up("plain", "r", "Passw0rd!", "q@example.com"),
+        );
+        let r_code = delivery.last().unwrap().code;
+        run(&d, "ConfirmSignUp", &confirm("plain", "q", q_code.as_str()));
+        run(&d, "ConfirmSignUp", &confirm("plain", "r", r_code.as_str()));
+        // Confirmed and disabled users.
+        run(&d, "ResendConfirmationCode", &resend("plain", "q"));
+        run(&d, "ConfirmSignUp", &confirm("plain", "q", q_code.as_str()));
+        run(&d, "AdminConfirmSignUp", &admin("us-east-1_Plain", "q"));
+        run(&d, "AdminDisableUser", &admin("us-east-1_Plain", "q"));
+        run(&d, "ConfirmSignUp", &confirm("plain", "q", q_code.as_str()));
+        run(&d, "ResendConfirmationCode", &resend("plain", "q"));
+        // Delivery failure.
+        delivery.set_failing(true);
+        run(
+            &d,
+            "SignUp",
+            &sign_up("plain", "z", "Passw0rd!", "z@example.com"),
+        );
+        run(&d, "ResendConfirmationCode", &resend("plain", "z"));
+        delivery.set_failing(false);
+        // Throttling: one request per second.
+        for op in ["SignUp", "ConfirmSignUp", "ResendConfirmationCode"] {
+            for _ in 0..3 {
+                run(
+                    &d,
+                    op,
+                    &sign_up("slow", "w", "Passw0rd!", "w@example.com")
+                        .replace(r#""Password""#, r#""ConfirmationCode":"1","Password""#),
+                );
+            }
+        }
+        for _ in 0..3 {
+            run(&d, "AdminConfirmSignUp", &admin("us-east-1_Slow", "w"));
+        }
+    }
+    // The request guard.
+    let (d, _) = error_paths_driver(LambdaReply::Returned(Vec::new()), true);
+    for op in ["SignUp", "ConfirmSignUp", "ResendConfirmationCode"] {
+        run(
+            &d,
+            op,
+            &sign_up("plain", "g", "Passw0rd!", "g@example.com")
+                .replace(r#""Password""#, r#""ConfirmationCode":"1","Password""#),
+        );
+    }
+    // The scenarios reached these; each was checked against its operation's list above.
+    for name in [
+        "AliasExistsException",
+        "InvalidParameterException",
+        "ResourceNotFoundException",
+        "OperationNotEnabledException",
+        "ForbiddenException",
+        "TooManyRequestsException",
+        "NotAuthorizedException",
+        "UsernameExistsException",
+        "InvalidPasswordException",
+        "UserNotFoundException",
+        "CodeMismatchException",
+        "LimitExceededException",
+        "UserLambdaValidationException",
+        "UnexpectedLambdaException",
+        "InvalidLambdaResponseException",
+        "CodeDeliveryFailureException",
+    ] {
+        assert!(seen.contains(name), "no scenario reached {name}: {seen:?}");
+    }
+}
