@@ -19,7 +19,8 @@ macro_rules! exceptions {
         /// A Cognito exception: the `__type` of an AWS JSON error body.
         ///
         /// The set is the union of the exceptions that the four registration operations and the
-        /// admin reads of this crate can answer, plus the protocol-level errors of the wire layer.
+        /// admin reads of this crate can answer, plus the protocol-level errors of the wire layer
+        /// and the SigV4 errors of a host that authenticates admin operations.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum Exception {
