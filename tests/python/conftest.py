@@ -277,6 +277,12 @@ def server(tmp_path_factory, functions):
                 {"PostConfirmation": "post-confirmation-hangs"},
             ),
             pool(
+                "us-east-1_EmailName",
+                [{"ClientId": "emailnameclient"}],
+                AliasAttributes=[],
+                UsernameAttributes=["email"],
+            ),
+            pool(
                 "us-east-1_Custom",
                 [{"ClientId": "customclient"}],
                 {"CustomMessage": "custom-message"},

@@ -115,6 +115,26 @@ def test_sign_up_confirm_and_admin_get_user_with_boto3(server, cognito, username
     # The verified alias finds the same user.
     by_alias = cognito.admin_get_user(UserPoolId="us-east-1_Plain", Username=attrs["email"])
     assert by_alias["Username"] == username
+    by_sub = cognito.admin_get_user(UserPoolId="us-east-1_Plain", Username=out["UserSub"])
+    assert by_sub["Username"] == username
+
+
+def test_username_attribute_pool_reports_the_sub_as_username(server, cognito, username):
+    email = f"{username}@example.com"
+    out = cognito.sign_up(
+        ClientId="emailnameclient",
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    line = server.outbox_lines()[-1]
+    assert line["UserPoolId"] == "us-east-1_EmailName"
+    assert line["Username"] == out["UserSub"]
+    assert line["Destination"] == email
+    cognito.confirm_sign_up(ClientId="emailnameclient", Username=email, ConfirmationCode=line["Code"])
+    user = cognito.admin_get_user(UserPoolId="us-east-1_EmailName", Username=email)
+    assert user["Username"] == out["UserSub"]
+    assert user["UserStatus"] == "CONFIRMED"
 
 
 def test_wrong_code_is_code_mismatch_exception(server, cognito, username):
