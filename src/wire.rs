@@ -311,6 +311,14 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
+        if let Some(member) = duplicate_member(&inner) {
+            let path = if path.is_empty() || path == "." {
+                member
+            } else {
+                format!("{path}.{member}")
+            };
+            return serialization(format!("Member '{path}' appears more than once."));
+        }
         if !inner.is_data() || path.is_empty() || path == "." {
             return serialization(messages::BODY_NOT_JSON.to_owned());
         }
@@ -323,6 +331,13 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     de.end()
         .map_err(|_| serialization(messages::BODY_NOT_JSON.to_owned()))?;
     Ok(value)
+}
+
+/// The member named by serde's "duplicate field `X`" (a name of our types, never input).
+fn duplicate_member(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("duplicate field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
 }
 
 /// What the member should have been, in JSON's words, from serde's "expected …" (which names

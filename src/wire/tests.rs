@@ -883,3 +883,25 @@ fn every_exception_answered_is_listed_for_its_operation() {
         assert!(seen.contains(name), "no scenario reached {name}: {seen:?}");
     }
 }
+
+#[test]
+fn a_repeated_member_is_serialization_exception_naming_it() {
+    let r = decode(&target("SignUp"), br#"{"ClientId":"a","ClientId":"b"}"#).unwrap_err();
+    assert_error(
+        &r,
+        400,
+        "SerializationException",
+        "Member 'ClientId' appears more than once.",
+    );
+    let r = decode(
+        &target("SignUp"),
+        br#"{"UserAttributes":[{"Name":"a","Value":"b","Value":"c"}]}"#,
+    )
+    .unwrap_err();
+    assert_error(
+        &r,
+        400,
+        "SerializationException",
+        "Member 'UserAttributes[0].Value' appears more than once.",
+    );
+}
