@@ -19,8 +19,9 @@ venv="$(cd "$venv" && pwd)"
 
 cargo build --release --example server --example model_description
 
-export COGNITO_SERVER_BIN="$PWD/target/release/examples/server"
-export COGNITO_MODEL_DESCRIPTION_BIN="$PWD/target/release/examples/model_description"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+export COGNITO_SERVER_BIN="$target_dir/release/examples/server"
+export COGNITO_MODEL_DESCRIPTION_BIN="$target_dir/release/examples/model_description"
 # No stray credentials or profiles from the machine: each test sets what it uses.
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
