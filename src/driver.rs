@@ -2,8 +2,9 @@
 //!
 //! The driver holds no decision logic: it reads the clock (and draws a seed) once per operation,
 //! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
-//! loop with `.await` (see `examples/async_host.rs`).
+//! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `examples/server.rs`).
 
+use crate::code::Seed;
 use crate::error::Error;
 use crate::host::{
     Clock, Delivery, Directory, GuardVerdict, LambdaInvoker, MemoryRateLimiter, NoDelivery,
@@ -15,6 +16,7 @@ use crate::ops::{
 };
 use crate::password::PasswordHashing;
 use crate::store::UserStore;
+use crate::time::Timestamp;
 use crate::types::{
     AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
     AdminUserUpdateResponse, ConfirmSignUpRequest, ConfirmSignUpResponse,
@@ -115,6 +117,24 @@ impl<S: UserStore> Driver<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Reads the clock: the `now` of one operation.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Draws the [`Seed`] of one operation.
+    ///
+    /// # Errors
+    /// InternalErrorException when the host's randomness fails.
+    pub fn seed(&self) -> Result<Seed, Error> {
+        self.randomness.seed().map_err(Error::internal)
+    }
+
+    /// The argon2id parameters SignUp hashes passwords with.
+    pub fn password_hashing(&self) -> PasswordHashing {
+        self.hashing
     }
 
     /// Answers one need by calling the matching trait.

@@ -19,7 +19,8 @@ macro_rules! exceptions {
         /// A Cognito exception: the `__type` of an AWS JSON error body.
         ///
         /// The set is the union of the exceptions that the four registration operations and the
-        /// admin reads of this crate can answer, plus the protocol-level errors of the wire layer.
+        /// admin reads of this crate can answer, plus the protocol-level errors of the wire layer
+        /// and the SigV4 errors of a host that authenticates admin operations.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum Exception {
@@ -95,6 +96,14 @@ exceptions! {
     Serialization = "SerializationException", 400;
     /// Wire layer: the `X-Amz-Target` names no operation of this service.
     UnknownOperation = "UnknownOperationException", 400;
+    /// Wire layer: the body is larger than the 1 MiB a request may carry (P-9).
+    RequestEntityTooLarge = "RequestEntityTooLargeException", 413;
+    /// Host (SigV4): an admin request carries no signature.
+    MissingAuthenticationToken = "MissingAuthenticationTokenException", 400;
+    /// Host (SigV4): the access key of an admin request is unknown.
+    UnrecognizedClient = "UnrecognizedClientException", 400;
+    /// Host (SigV4): the signature of an admin request does not verify, or has expired.
+    InvalidSignature = "InvalidSignatureException", 400;
 }
 
 /// A Cognito exception with its message and, for host failures, the underlying error.
@@ -228,4 +237,19 @@ pub mod messages {
     pub const USER_ALREADY_EXISTS: &str = "User already exists";
     /// InternalErrorException.
     pub const INTERNAL_ERROR: &str = "Internal error encountered.";
+    /// SerializationException for a body that is not JSON.
+    pub const BODY_NOT_JSON: &str = "The request body is not valid JSON.";
+    /// SerializationException for a body that is JSON but not an object.
+    pub const BODY_NOT_OBJECT: &str = "The request body must be a JSON object.";
+    /// UnknownOperationException.
+    pub const UNKNOWN_OPERATION: &str =
+        "The X-Amz-Target header names no operation of this service.";
+    /// RequestEntityTooLargeException.
+    pub const REQUEST_TOO_LARGE: &str = "The request body is larger than 1048576 bytes.";
+    /// MissingAuthenticationTokenException (AWS's text).
+    pub const MISSING_AUTHENTICATION_TOKEN: &str = "Request is missing Authentication Token";
+    /// UnrecognizedClientException (AWS's text).
+    pub const UNRECOGNIZED_CLIENT: &str = "The security token included in the request is invalid.";
+    /// InvalidSignatureException for a signature that does not verify (AWS's text).
+    pub const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 }

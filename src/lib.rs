@@ -15,6 +15,8 @@ pub mod triggers;
 pub mod types;
 pub mod user;
 pub mod validate;
+#[cfg(feature = "wire")]
+pub mod wire;
 
 pub use code::{Code, CodeKeys, CodeTag, Seed};
 pub use config::{

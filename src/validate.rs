@@ -17,6 +17,14 @@ pub(crate) struct Pattern {
     check: fn(&str) -> bool,
 }
 
+impl Pattern {
+    /// The pattern as the service model spells it.
+    #[cfg_attr(not(feature = "wire"), allow(dead_code))]
+    pub(crate) fn text(&self) -> &'static str {
+        self.text
+    }
+}
+
 fn is_ascii_word_or(c: char, extra: &[char]) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c)
 }

@@ -838,6 +838,7 @@ fn every_exception_has_its_wire_name_and_status() {
         let expected = match e {
             Exception::Forbidden => 403,
             Exception::InternalError => 500,
+            Exception::RequestEntityTooLarge => 413,
             _ => 400,
         };
         assert_eq!(e.status(), expected, "{e:?}");

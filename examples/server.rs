@@ -1,0 +1,902 @@
+//! A local Cognito user pools endpoint for SignUp, ConfirmSignUp, ResendConfirmationCode,
+//! AdminConfirmSignUp, AdminGetUser, AdminDisableUser and AdminEnableUser that boto3, the AWS
+//! CLI and the AWS SDKs talk to unchanged.
+//!
+//! ```sh
+//! cargo run --release --example server -- --config CONFIG.json --listen 127.0.0.1:PORT --outbox OUTBOX.jsonl
+//! ```
+//!
+//! It keeps to `server-contract.md`; its own decisions (code keys, timeouts, limits, SigV4) are in
+//! `docs/server.md`. HTTP, SigV4 and Lambda calls live here; every decision about a request is
+//! the library's: [`wire::decode`] makes the core's operation, this file answers its needs
+//! (the in-memory store and directory through [`Driver::answer`], Lambda with an HTTP call, the
+//! outbox with a file) and [`wire::encode_result`] makes the response.
+
+use bytes::Bytes;
+use cognito_signup::host::{InvokeFailure, LambdaInvocation, LambdaReply};
+use cognito_signup::ops::{Answer, Need, Operation as _, Step};
+use cognito_signup::wire::{self, WireResponse, WireSuccess};
+use cognito_signup::{
+    AppClient, CodeKeys, Driver, Error, Exception, HostError, MemoryStore, Message,
+    StaticDirectory, UserPool,
+};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use subtle::ConstantTimeEq as _;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// Where the server listens without `--listen`.
+const DEFAULT_LISTEN: &str = "127.0.0.1:9229";
+/// A client has this long to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client has this long to send a request's body.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; further ones wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 1024;
+/// How long shutdown waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// P-10: each Lambda try gets this long, connection included.
+const LAMBDA_TRY_TIMEOUT: Duration = Duration::from_secs(5);
+/// P-10: at most this many tries.
+const LAMBDA_TRIES: u32 = 3;
+/// The largest Lambda response read (Lambda's own synchronous payload limit).
+const LAMBDA_MAX_RESPONSE: usize = 6 * 1024 * 1024;
+/// SigV4: how far X-Amz-Date may be from the server's clock.
+const SIGNATURE_SKEW: Duration = Duration::from_secs(15 * 60);
+/// The SigV4 service name of Cognito user pools.
+const SIGNING_SERVICE: &str = "cognito-idp";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+// -------------------------------------------------------------------------------------------
+// Command line and configuration
+
+struct Args {
+    config: Option<PathBuf>,
+    listen: SocketAddr,
+    outbox: Option<PathBuf>,
+}
+
+const USAGE: &str =
+    "usage: server [--config CONFIG.json] [--listen 127.0.0.1:PORT] [--outbox OUTBOX.jsonl]";
+
+fn parse_args() -> Result<Args, BoxError> {
+    let mut config = None;
+    let mut listen: SocketAddr = DEFAULT_LISTEN.parse()?;
+    let mut outbox = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--config" => config = Some(PathBuf::from(value("--config")?)),
+            "--listen" => {
+                let v = value("--listen")?;
+                listen = v
+                    .parse()
+                    .map_err(|e| format!("--listen {v}: {e} (expected e.g. 127.0.0.1:9229)"))?;
+            }
+            "--outbox" => outbox = Some(PathBuf::from(value("--outbox")?)),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}\n{USAGE}").into()),
+        }
+    }
+    Ok(Args {
+        config,
+        listen,
+        outbox,
+    })
+}
+
+/// An access key allowed to call the admin operations.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AdminCredential {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+/// The server's own configuration: the members of the contract that are not a pool's.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ServerConfig {
+    #[serde(default = "default_region")]
+    region: String,
+    #[serde(default)]
+    admin_credentials: Vec<AdminCredential>,
+    #[serde(default)]
+    lambda_endpoint: Option<String>,
+    #[serde(default)]
+    user_pools: Vec<serde_json::Value>,
+}
+
+/// The part of a pool entry that belongs to the server: its clients.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PoolClients {
+    #[serde(default)]
+    clients: Vec<AppClient>,
+}
+
+fn default_region() -> String {
+    "us-east-1".to_owned()
+}
+
+/// The pool and client served without `--config`, and the local admin key pair.
+const DEFAULT_CONFIG: &str = r#"{
+  "Region": "us-east-1",
+  "AdminCredentials": [{"AccessKeyId": "AKIDLOCAL", "SecretAccessKey": "local-secret"}],
+  "UserPools": [{
+    "Id": "us-east-1_LocalPool",
+    "AutoVerifiedAttributes": ["email"],
+    "UsernameConfiguration": {"CaseSensitive": false},
+    "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireUppercase": true,
+                 "RequireLowercase": true, "RequireNumbers": true, "RequireSymbols": false}},
+    "Clients": [{"ClientId": "localclient"}]
+  }]
+}"#;
+
+/// 32 fresh random bytes: a pool's code-tagging key, made at start and never stored.
+fn random_key() -> Result<[u8; 32], BoxError> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| e.to_string())?;
+    Ok(key)
+}
+
+struct Loaded {
+    config: ServerConfig,
+    directory: StaticDirectory,
+    pools: Vec<(String, Vec<String>)>,
+}
+
+/// A configuration error that names where it is but never echoes a value (a mistyped secret
+/// must not end up in a terminal or a CI log).
+fn config_error(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> BoxError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let text = inner.to_string();
+    let what = if text.starts_with("invalid type") || text.starts_with("invalid value") {
+        let expected = text.split_once(", expected ").map_or("", |(_, rest)| {
+            rest.split(" at line ").next().unwrap_or(rest)
+        });
+        format!("invalid value, expected {expected}")
+    } else {
+        text.split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let at = if inner.line() > 0 {
+        format!(" (line {}, column {})", inner.line(), inner.column())
+    } else {
+        String::new()
+    };
+    format!("config: {prefix}{path}: {what}{at}").into()
+}
+
+fn load_config(text: &str) -> Result<Loaded, BoxError> {
+    let config: ServerConfig =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+            .map_err(|e| config_error("", e))?;
+    let mut directory = StaticDirectory::new();
+    let mut pools = Vec::new();
+    for (i, entry) in config.user_pools.iter().enumerate() {
+        let prefix = format!("UserPools[{i}].");
+        let pool: UserPool =
+            serde_path_to_error::deserialize(entry).map_err(|e| config_error(&prefix, e))?;
+        let clients = serde_path_to_error::deserialize::<_, PoolClients>(entry)
+            .map_err(|e| config_error(&prefix, e))?
+            .clients;
+        let id = pool.id.clone();
+        directory.add_pool(pool, CodeKeys::new(&[random_key()?])?);
+        let mut ids = Vec::new();
+        for client in clients {
+            ids.push(client.client_id.clone());
+            directory.add_client(&id, client)?;
+        }
+        pools.push((id, ids));
+    }
+    Ok(Loaded {
+        config,
+        directory,
+        pools,
+    })
+}
+
+// -------------------------------------------------------------------------------------------
+// The outbox: every delivered message as one JSON line (the contract's test fixture, so the code
+// is written unmasked).
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct OutboxLine<'a> {
+    user_pool_id: &'a str,
+    username: &'a str,
+    trigger_source: &'a str,
+    delivery_medium: &'a str,
+    attribute_name: &'a str,
+    destination: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+struct Outbox {
+    file: Option<Mutex<std::fs::File>>,
+}
+
+impl Outbox {
+    fn create(path: Option<&PathBuf>) -> Result<Self, BoxError> {
+        let file = match path {
+            None => None,
+            Some(p) => Some(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| format!("--outbox {}: {e}", p.display()))?,
+            )),
+        };
+        Ok(Self { file })
+    }
+
+    fn deliver(&self, m: &Message) -> Result<(), HostError> {
+        let Some(file) = &self.file else {
+            eprintln!(
+                "delivered {} to a user of {} (pass --outbox FILE to read codes)",
+                m.trigger_source, m.pool_id
+            );
+            return Ok(());
+        };
+        let mut line = serde_json::to_vec(&OutboxLine {
+            user_pool_id: &m.pool_id,
+            username: &m.username,
+            trigger_source: m.trigger_source,
+            delivery_medium: m.medium.as_str(),
+            attribute_name: m.attribute.name(),
+            destination: &m.destination,
+            code: m.code.as_str(),
+            message: &m.body,
+        })?;
+        line.push(b'\n');
+        let mut file = file.lock().map_err(|_| "outbox lock poisoned")?;
+        file.write_all(&line)?;
+        file.flush()?;
+        Ok(())
+    }
+}
+
+// -------------------------------------------------------------------------------------------
+// Lambda through the Invoke API (P-10)
+
+struct Lambda {
+    endpoint: Option<hyper::Uri>,
+}
+
+#[derive(Deserialize)]
+struct FunctionError {
+    #[serde(rename = "errorMessage", default)]
+    error_message: Option<String>,
+    #[serde(rename = "errorType", default)]
+    error_type: Option<String>,
+}
+
+enum TryOutcome {
+    Reply(LambdaReply),
+    Retry(InvokeFailure),
+}
+
+/// Percent-encodes a function name or ARN for the path (ARNs keep their colons).
+fn encode_function(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b':') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Lambda {
+    async fn invoke(&self, invocation: &LambdaInvocation) -> LambdaReply {
+        let Some(endpoint) = &self.endpoint else {
+            // No LambdaEndpoint: as when Cognito may not invoke the function.
+            return LambdaReply::InvokeFailed(InvokeFailure::AccessDenied);
+        };
+        let mut last = InvokeFailure::Timeout;
+        for _ in 0..LAMBDA_TRIES {
+            match tokio::time::timeout(LAMBDA_TRY_TIMEOUT, self.try_once(endpoint, invocation))
+                .await
+            {
+                Ok(TryOutcome::Reply(reply)) => return reply,
+                Ok(TryOutcome::Retry(failure)) => last = failure,
+                Err(_) => last = InvokeFailure::Timeout,
+            }
+        }
+        LambdaReply::InvokeFailed(last)
+    }
+
+    async fn try_once(&self, endpoint: &hyper::Uri, inv: &LambdaInvocation) -> TryOutcome {
+        // An endpoint that cannot be reached is, to Cognito, a function that never answers.
+        let unreachable = || TryOutcome::Retry(InvokeFailure::Timeout);
+        let Some(host) = endpoint.host() else {
+            return unreachable();
+        };
+        let port = endpoint.port_u16().unwrap_or(80);
+        let base = endpoint.path().trim_end_matches('/');
+        let path = format!(
+            "{base}/2015-03-31/functions/{}/invocations",
+            encode_function(&inv.function)
+        );
+        let Ok(stream) = TcpStream::connect((host, port)).await else {
+            return unreachable();
+        };
+        let Ok((mut sender, conn)) =
+            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream)).await
+        else {
+            return unreachable();
+        };
+        let driver = tokio::spawn(conn);
+        let request = Request::post(path)
+            .header(hyper::header::HOST, format!("{host}:{port}"))
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header("X-Amz-Invocation-Type", "RequestResponse")
+            .body(Full::new(Bytes::from(inv.payload.clone().into_bytes())));
+        let Ok(request) = request else {
+            return TryOutcome::Reply(LambdaReply::InvokeFailed(InvokeFailure::Other(
+                "InvalidRequestContentException".to_owned(),
+            )));
+        };
+        let outcome = match sender.send_request(request).await {
+            Err(_) => unreachable(),
+            Ok(response) => read_lambda_response(response).await,
+        };
+        driver.abort();
+        outcome
+    }
+}
+
+async fn read_lambda_response(response: Response<Incoming>) -> TryOutcome {
+    let status = response.status();
+    let function_error = response.headers().contains_key("x-amz-function-error");
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(':')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty());
+    let body = match Limited::new(response.into_body(), LAMBDA_MAX_RESPONSE)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return TryOutcome::Retry(InvokeFailure::Other("ServiceException".to_owned())),
+    };
+    if !status.is_success() {
+        let failure = match (status.as_u16(), error_type) {
+            (_, Some(name)) if name == "AccessDeniedException" => InvokeFailure::AccessDenied,
+            (_, Some(name)) => InvokeFailure::Other(name),
+            (403, None) => InvokeFailure::AccessDenied,
+            (_, None) => InvokeFailure::Other("ServiceException".to_owned()),
+        };
+        return TryOutcome::Retry(failure);
+    }
+    if function_error {
+        let parsed: Option<FunctionError> = serde_json::from_slice(&body).ok();
+        let (error_message, error_type) = parsed
+            .map(|e| (e.error_message, e.error_type))
+            .unwrap_or((None, None));
+        return TryOutcome::Reply(LambdaReply::FunctionError {
+            error_message: error_message.unwrap_or_else(|| "Unhandled".to_owned()),
+            error_type,
+        });
+    }
+    TryOutcome::Reply(LambdaReply::Returned(body.to_vec()))
+}
+
+// -------------------------------------------------------------------------------------------
+// SigV4 for the admin operations
+
+fn auth_error(exception: Exception, message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(exception, message)
+}
+
+fn mismatch() -> Error {
+    auth_error(
+        Exception::InvalidSignature,
+        cognito_signup::error::messages::SIGNATURE_MISMATCH,
+    )
+}
+
+struct Authorization<'a> {
+    access_key: &'a str,
+    signed_headers: Vec<&'a str>,
+    signature: &'a str,
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request,
+/// SignedHeaders=a;b, Signature=hex`.
+fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let mut credential = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let (k, v) = part.trim().split_once('=')?;
+        match k {
+            "Credential" => credential = Some(v),
+            "SignedHeaders" => signed = Some(v),
+            "Signature" => signature = Some(v),
+            _ => {}
+        }
+    }
+    let access_key = credential?.split('/').next()?;
+    Some(Authorization {
+        access_key,
+        signed_headers: signed?.split(';').collect(),
+        signature: signature?,
+    })
+}
+
+fn amz_date_format() -> &'static [time::format_description::BorrowedFormatItem<'static>] {
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")
+}
+
+fn format_amz_date(t: SystemTime) -> String {
+    time::OffsetDateTime::from(t)
+        .format(amz_date_format())
+        .unwrap_or_default()
+}
+
+struct Verifier {
+    region: String,
+    keys: HashMap<String, String>,
+}
+
+impl Verifier {
+    /// Verifies the request's SigV4 signature by recomputing it, with `aws-sigv4`, over the
+    /// headers the client says it signed.
+    fn verify(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        let Some(header) = parts.headers.get(hyper::header::AUTHORIZATION) else {
+            return Err(auth_error(
+                Exception::MissingAuthenticationToken,
+                cognito_signup::error::messages::MISSING_AUTHENTICATION_TOKEN,
+            ));
+        };
+        let header = header.to_str().map_err(|_| mismatch())?;
+        if !header.starts_with("AWS4-HMAC-SHA256 ") {
+            return Err(auth_error(
+                Exception::MissingAuthenticationToken,
+                cognito_signup::error::messages::MISSING_AUTHENTICATION_TOKEN,
+            ));
+        }
+        let auth = parse_authorization(header).ok_or_else(mismatch)?;
+        let Some(secret) = self.keys.get(auth.access_key) else {
+            return Err(auth_error(
+                Exception::UnrecognizedClient,
+                cognito_signup::error::messages::UNRECOGNIZED_CLIENT,
+            ));
+        };
+        let amz_date = parts
+            .headers
+            .get("x-amz-date")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(mismatch)?;
+        let signed_at: SystemTime = time::PrimitiveDateTime::parse(amz_date, amz_date_format())
+            .map_err(|_| mismatch())?
+            .assume_utc()
+            .into();
+        check_skew(signed_at, now)?;
+
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        for name in &auth.signed_headers {
+            let mut found = false;
+            for value in parts.headers.get_all(*name) {
+                headers.push((name, value.to_str().map_err(|_| mismatch())?));
+                found = true;
+            }
+            if !found {
+                return Err(mismatch());
+            }
+        }
+        let host = parts
+            .headers
+            .get(hyper::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost");
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", hyper::http::uri::PathAndQuery::as_str);
+        let uri = format!("http://{host}{path}");
+
+        let identity = aws_credential_types::Credentials::new(
+            auth.access_key,
+            secret.as_str(),
+            None,
+            None,
+            "server-config",
+        )
+        .into();
+        let mut settings = aws_sigv4::http_request::SigningSettings::default();
+        // Verify exactly what the client signed.
+        settings.excluded_headers = Some(Vec::new());
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(SIGNING_SERVICE)
+            .time(signed_at)
+            .settings(settings)
+            .build()
+            .map_err(|_| mismatch())?;
+        let signable = aws_sigv4::http_request::SignableRequest::new(
+            parts.method.as_str(),
+            uri,
+            headers.into_iter(),
+            aws_sigv4::http_request::SignableBody::Bytes(body),
+        )
+        .map_err(|_| mismatch())?;
+        let expected = aws_sigv4::http_request::sign(signable, &params.into())
+            .map_err(|_| mismatch())?
+            .signature()
+            .to_owned();
+        if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
+            Ok(())
+        } else {
+            Err(mismatch())
+        }
+    }
+}
+
+/// AWS's clock-skew rule, with its messages.
+fn check_skew(signed_at: SystemTime, now: SystemTime) -> Result<(), Error> {
+    let minutes = SIGNATURE_SKEW.as_secs() / 60;
+    if let Some(earliest) = now.checked_sub(SIGNATURE_SKEW) {
+        if signed_at < earliest {
+            return Err(auth_error(
+                Exception::InvalidSignature,
+                format!(
+                    "Signature expired: {} is now earlier than {} ({} - {minutes} min.)",
+                    format_amz_date(signed_at),
+                    format_amz_date(earliest),
+                    format_amz_date(now)
+                ),
+            ));
+        }
+    }
+    if let Some(latest) = now.checked_add(SIGNATURE_SKEW) {
+        if signed_at > latest {
+            return Err(auth_error(
+                Exception::InvalidSignature,
+                format!(
+                    "Signature not yet current: {} is still later than {} ({} + {minutes} min.)",
+                    format_amz_date(signed_at),
+                    format_amz_date(latest),
+                    format_amz_date(now)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------
+// Serving
+
+struct Server {
+    driver: Driver<MemoryStore>,
+    lambda: Lambda,
+    outbox: Outbox,
+    verifier: Verifier,
+}
+
+impl Server {
+    /// The async twin of `Driver::run`: the same `start`/`resume` loop, with Lambda and delivery
+    /// answered here and every other need by the driver (in memory, so without waiting).
+    async fn run(&self, mut op: wire::WireOperation) -> Result<WireSuccess, Error> {
+        let mut step = op.start();
+        loop {
+            let need = match step {
+                Step::Done(result) => return result,
+                Step::Need(need) => need,
+            };
+            let answer = match need {
+                Need::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation).await),
+                Need::Deliver(message) => Answer::Delivered(tokio::task::block_in_place(|| {
+                    self.outbox.deliver(&message)
+                })),
+                other => self.driver.answer(other),
+            };
+            // Resuming may hash a password (argon2id): keep it off the other connections' way.
+            step = tokio::task::block_in_place(|| op.resume(answer));
+        }
+    }
+
+    async fn respond(&self, request: Request<Incoming>) -> Result<WireResponse, BoxError> {
+        let (parts, body) = request.into_parts();
+        let declared = parts
+            .headers
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > wire::MAX_BODY_BYTES as u64) {
+            return Ok(WireResponse::too_large());
+        }
+        let body = match tokio::time::timeout(
+            BODY_READ_TIMEOUT,
+            Limited::new(body, wire::MAX_BODY_BYTES).collect(),
+        )
+        .await
+        {
+            Err(_) => return Err("request body read timed out".into()),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                return Ok(WireResponse::too_large());
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(collected)) => collected.to_bytes(),
+        };
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let operation = match wire::operation_of(target) {
+            Ok(op) if parts.method == hyper::Method::POST => op,
+            // AWS JSON operations are POSTs; anything else names no operation.
+            Ok(_) => {
+                return Ok(WireResponse::error(&Error::new(
+                    Exception::UnknownOperation,
+                    cognito_signup::error::messages::UNKNOWN_OPERATION,
+                )));
+            }
+            Err(refused) => return Ok(refused),
+        };
+        if wire::requires_signature(operation) {
+            if let Err(refused) = self.verifier.verify(&parts, &body, SystemTime::now()) {
+                return Ok(WireResponse::error(&refused));
+            }
+        }
+        let request = match wire::decode_body(operation, &body) {
+            Ok(request) => request,
+            Err(refused) => return Ok(refused),
+        };
+        let seed = match self.driver.seed() {
+            Ok(seed) => seed,
+            Err(e) => return Ok(WireResponse::error(&e)),
+        };
+        let op =
+            request.into_operation_with(self.driver.now(), seed, self.driver.password_hashing());
+        Ok(wire::encode_result(self.run(op).await))
+    }
+}
+
+fn request_id() -> String {
+    let mut bytes = [0u8; 16];
+    // A failing OS generator leaves zeros: the id is for correlation, not security.
+    let _ = getrandom::fill(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+fn to_http(response: WireResponse, request_id: &str, close: bool) -> Response<Full<Bytes>> {
+    let mut http = Response::new(Full::new(Bytes::from(response.body)));
+    *http.status_mut() =
+        StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = http.headers_mut();
+    for (name, value) in response.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.insert(n, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert(HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    if close {
+        headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    http
+}
+
+async fn serve(
+    server: Arc<Server>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, BoxError> {
+    let id = request_id();
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix(wire::TARGET_PREFIX))
+        .and_then(cognito_signup::Operation::from_name)
+        .map_or("-", cognito_signup::Operation::name);
+    let response = server.respond(request).await?;
+    let close = response.status == 413;
+    eprintln!(
+        "{id} {target} {} {}",
+        response.status,
+        response.header("x-amzn-ErrorType").unwrap_or("")
+    );
+    Ok(to_http(response, &id, close))
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+fn print_banner(args: &Args, loaded: &Loaded, addr: SocketAddr) {
+    println!("listening on http://{addr}");
+    for (pool, clients) in &loaded.pools {
+        println!("user pool {pool}: app clients {}", clients.join(", "));
+    }
+    match &args.outbox {
+        Some(p) => println!("outbox: {}", p.display()),
+        None => println!("outbox: none (pass --outbox FILE to read confirmation codes)"),
+    }
+    if args.config.is_none() {
+        let client = loaded
+            .pools
+            .first()
+            .and_then(|(_, c)| c.first())
+            .map_or("localclient", String::as_str);
+        println!(
+            "admin credentials: AWS_ACCESS_KEY_ID=AKIDLOCAL AWS_SECRET_ACCESS_KEY=local-secret (local only)"
+        );
+        println!("try:");
+        println!(
+            "  aws cognito-idp sign-up --endpoint-url http://{addr} --region {} --no-sign-request --client-id {client} --username alice --password 'Passw0rd-local' --user-attributes Name=email,Value=alice@example.com",
+            loaded.config.region
+        );
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
+    let args = parse_args()?;
+    let text = match &args.config {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("--config {}: {e}", path.display()))?,
+        None => DEFAULT_CONFIG.to_owned(),
+    };
+    let loaded = load_config(&text)?;
+    let outbox = Outbox::create(args.outbox.as_ref())?;
+    let lambda_endpoint = match &loaded.config.lambda_endpoint {
+        None => None,
+        Some(e) => Some(
+            e.parse::<hyper::Uri>()
+                .map_err(|err| format!("config: LambdaEndpoint {e}: {err}"))?,
+        ),
+    };
+    let keys = loaded
+        .config
+        .admin_credentials
+        .iter()
+        .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
+        .collect();
+    let server = Arc::new(Server {
+        driver: Driver::new(MemoryStore::new(), Arc::new(loaded.directory.clone())),
+        lambda: Lambda {
+            endpoint: lambda_endpoint,
+        },
+        outbox,
+        verifier: Verifier {
+            region: loaded.config.region.clone(),
+            keys,
+        },
+    });
+
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    print_banner(&args, &loaded, listener.local_addr()?);
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = Arc::clone(&permits).acquire_owned() => permit?,
+        };
+        let (stream, _) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: keep serving the others.
+                Err(e) => {
+                    eprintln!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let server = Arc::clone(&server);
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            hyper::service::service_fn(move |req| serve(Arc::clone(&server), req)),
+        );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            // A client that goes away or times out only ends its own connection.
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    eprintln!("shutting down: finishing in-flight requests");
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("shutdown grace period over; closing the remaining connections");
+    }
+    Ok(())
+}

@@ -1,0 +1,583 @@
+//! The AWS JSON 1.1 wire layer (feature `wire`): `X-Amz-Target` dispatch, body decoding,
+//! success bodies, and error bodies and headers, exactly as Cognito sends them (§1, D-1, D-2, P-9).
+//!
+//! It does no I/O and holds no decision logic of its own: it turns bytes into one of the core's
+//! [operations](crate::ops) and an operation's result back into bytes. A host that speaks HTTP
+//! does the rest:
+//!
+//! * **Synchronous hosts** call [`handle`] with a [`Driver`].
+//! * **Asynchronous hosts** call [`decode`], then drive the returned [`WireOperation`] with their
+//!   own `start`/`resume` loop (it is an [`Operation`] like any other), then [`encode_result`]:
+//!
+//! ```
+//! # use cognito_signup::{wire, Driver, MemoryStore, StaticDirectory, Timestamp, Seed};
+//! # use cognito_signup::ops::{Operation, Step};
+//! # use std::sync::Arc;
+//! # let driver = Driver::new(MemoryStore::new(), Arc::new(StaticDirectory::new()));
+//! let target = "AWSCognitoIdentityProviderService.ConfirmSignUp";
+//! let body = br#"{"ClientId":"nosuchclient","Username":"alice","ConfirmationCode":"123456"}"#;
+//! let response = match wire::decode(target, body) {
+//!     Err(refused) => refused,
+//!     Ok(request) => {
+//!         let mut op = request.into_operation(Timestamp::from_secs(1_800_000_000), Seed([0; 32]));
+//!         let mut step = op.start();
+//!         let result = loop {
+//!             match step {
+//!                 Step::Done(result) => break result,
+//!                 // An async host answers with `.await`s here.
+//!                 Step::Need(need) => step = op.resume(driver.answer(need)),
+//!             }
+//!         };
+//!         wire::encode_result(result)
+//!     }
+//! };
+//! assert_eq!(response.status, 400);
+//! assert_eq!(response.header("x-amzn-ErrorType"), Some("ResourceNotFoundException:"));
+//! ```
+//!
+//! The host adds `x-amzn-RequestId` (a fresh UUID) to every response, authenticates admin
+//! operations ([`requires_signature`]), and refuses bodies over [`MAX_BODY_BYTES`] before it
+//! has read them whole ([`WireResponse::too_large`]).
+
+use crate::code::Seed;
+use crate::config::Operation as Op;
+use crate::driver::Driver;
+use crate::error::{Error, Exception, messages};
+use crate::ops::{
+    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
+    Operation, ResendConfirmationCode, SignUp, Step,
+};
+use crate::password::PasswordHashing;
+use crate::store::UserStore;
+use crate::time::Timestamp;
+use crate::types::{
+    AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,
+    ResendConfirmationCodeRequest, SignUpRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// The `X-Amz-Target` prefix of the Cognito user pools service.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// The content type of every request and response.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The largest request body accepted (1 MiB, P-9).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// An HTTP response to send: status, headers (in order) and body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WireResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// Header names and values. Values never hold control characters.
+    pub headers: Vec<(&'static str, String)>,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for WireResponse {
+    /// Status and headers only: a success body may hold user attributes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl WireResponse {
+    /// A 200 with a JSON body.
+    #[must_use]
+    pub fn ok(body: Vec<u8>) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("Content-Type", CONTENT_TYPE.to_owned())],
+            body,
+        }
+    }
+
+    /// The error response of an exception: status from the exception table, body
+    /// `{"__type":"<Name>","message":"<message>"}`, headers `x-amzn-ErrorType: <Name>:` and
+    /// `x-amzn-ErrorMessage: <message>`.
+    #[must_use]
+    pub fn error(error: &Error) -> Self {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(rename = "__type")]
+            kind: &'a str,
+            message: &'a str,
+        }
+        let name = error.name();
+        let body = serde_json::to_vec(&Body {
+            kind: name,
+            message: error.message(),
+        })
+        // A struct of two strings always serializes; the fallback is never used.
+        .unwrap_or_else(|_| format!(r#"{{"__type":"{name}"}}"#).into_bytes());
+        Self {
+            status: error.status(),
+            headers: vec![
+                ("Content-Type", CONTENT_TYPE.to_owned()),
+                ("x-amzn-ErrorType", format!("{name}:")),
+                ("x-amzn-ErrorMessage", header_safe(error.message())),
+            ],
+            body,
+        }
+    }
+
+    /// The response to a body over [`MAX_BODY_BYTES`]: 413 `RequestEntityTooLargeException`.
+    #[must_use]
+    pub fn too_large() -> Self {
+        Self::error(&Error::new(
+            Exception::RequestEntityTooLarge,
+            messages::REQUEST_TOO_LARGE,
+        ))
+    }
+
+    /// The value of a header, by case-insensitive name.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A message as a header value: control characters (CR and LF above all) become spaces.
+fn header_safe(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The operation an `X-Amz-Target` names.
+///
+/// # Errors
+/// The UnknownOperationException response when the target lacks the service prefix or names
+/// no operation of this crate.
+pub fn operation_of(target: &str) -> Result<Op, WireResponse> {
+    target
+        .strip_prefix(TARGET_PREFIX)
+        .and_then(Op::from_name)
+        .ok_or_else(|| {
+            WireResponse::error(&Error::new(
+                Exception::UnknownOperation,
+                messages::UNKNOWN_OPERATION,
+            ))
+        })
+}
+
+/// Whether the operation needs a SigV4 signature by IAM credentials (the admin operations);
+/// SignUp, ConfirmSignUp and ResendConfirmationCode are unauthenticated.
+#[must_use]
+pub const fn requires_signature(operation: Op) -> bool {
+    match operation {
+        Op::SignUp | Op::ConfirmSignUp | Op::ResendConfirmationCode => false,
+        Op::AdminConfirmSignUp | Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser => {
+            true
+        }
+    }
+}
+
+/// A decoded request, not yet bound to a time and seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WireRequest {
+    /// `SignUp`
+    SignUp(SignUpRequest),
+    /// `ConfirmSignUp`
+    ConfirmSignUp(ConfirmSignUpRequest),
+    /// `ResendConfirmationCode`
+    ResendConfirmationCode(ResendConfirmationCodeRequest),
+    /// `AdminConfirmSignUp`
+    AdminConfirmSignUp(AdminConfirmSignUpRequest),
+    /// `AdminGetUser`
+    AdminGetUser(AdminUserRequest),
+    /// `AdminDisableUser`
+    AdminDisableUser(AdminUserRequest),
+    /// `AdminEnableUser`
+    AdminEnableUser(AdminUserRequest),
+}
+
+impl WireRequest {
+    /// The operation.
+    #[must_use]
+    pub fn operation(&self) -> Op {
+        match self {
+            WireRequest::SignUp(_) => Op::SignUp,
+            WireRequest::ConfirmSignUp(_) => Op::ConfirmSignUp,
+            WireRequest::ResendConfirmationCode(_) => Op::ResendConfirmationCode,
+            WireRequest::AdminConfirmSignUp(_) => Op::AdminConfirmSignUp,
+            WireRequest::AdminGetUser(_) => Op::AdminGetUser,
+            WireRequest::AdminDisableUser(_) => Op::AdminDisableUser,
+            WireRequest::AdminEnableUser(_) => Op::AdminEnableUser,
+        }
+    }
+
+    /// The core's operation for this request, at `now`; `seed` is used by SignUp and
+    /// ResendConfirmationCode. Passwords are hashed with the default parameters.
+    #[must_use]
+    pub fn into_operation(self, now: Timestamp, seed: Seed) -> WireOperation {
+        self.into_operation_with(now, seed, PasswordHashing::default())
+    }
+
+    /// As [`into_operation`](Self::into_operation), with the argon2id parameters of SignUp.
+    #[must_use]
+    pub fn into_operation_with(
+        self,
+        now: Timestamp,
+        seed: Seed,
+        hashing: PasswordHashing,
+    ) -> WireOperation {
+        let inner = match self {
+            WireRequest::SignUp(r) => Inner::SignUp(Box::new(
+                SignUp::new(r, now, seed).with_password_hashing(hashing),
+            )),
+            WireRequest::ConfirmSignUp(r) => Inner::ConfirmSignUp(ConfirmSignUp::new(r, now)),
+            WireRequest::ResendConfirmationCode(r) => {
+                Inner::ResendConfirmationCode(ResendConfirmationCode::new(r, now, seed))
+            }
+            WireRequest::AdminConfirmSignUp(r) => {
+                Inner::AdminConfirmSignUp(AdminConfirmSignUp::new(r, now))
+            }
+            WireRequest::AdminGetUser(r) => Inner::AdminGetUser(AdminGetUser::new(r, now)),
+            WireRequest::AdminDisableUser(r) => {
+                Inner::AdminDisableUser(AdminDisableUser::new(r, now))
+            }
+            WireRequest::AdminEnableUser(r) => Inner::AdminEnableUser(AdminEnableUser::new(r, now)),
+        };
+        WireOperation { inner }
+    }
+}
+
+/// Decodes a request: the target names the operation, the body its input.
+///
+/// An empty body is `{}`; unknown members are ignored; `null` is an absent member.
+///
+/// # Errors
+/// The response to send instead: UnknownOperationException for the target,
+/// RequestEntityTooLargeException (413) for a body over [`MAX_BODY_BYTES`],
+/// SerializationException (naming the member) for a body that is not a JSON object of the right
+/// member types.
+pub fn decode(target: &str, body: &[u8]) -> Result<WireRequest, WireResponse> {
+    let operation = operation_of(target)?;
+    decode_body(operation, body)
+}
+
+/// Decodes the body of a request for an operation already known (see [`decode`]).
+///
+/// # Errors
+/// As [`decode`], less the target.
+pub fn decode_body(operation: Op, body: &[u8]) -> Result<WireRequest, WireResponse> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(WireResponse::too_large());
+    }
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    let e = |e: Error| WireResponse::error(&e);
+    Ok(match operation {
+        Op::SignUp => WireRequest::SignUp(parse(body).map_err(e)?),
+        Op::ConfirmSignUp => WireRequest::ConfirmSignUp(parse(body).map_err(e)?),
+        Op::ResendConfirmationCode => WireRequest::ResendConfirmationCode(parse(body).map_err(e)?),
+        Op::AdminConfirmSignUp => WireRequest::AdminConfirmSignUp(parse(body).map_err(e)?),
+        Op::AdminGetUser => WireRequest::AdminGetUser(parse(body).map_err(e)?),
+        Op::AdminDisableUser => WireRequest::AdminDisableUser(parse(body).map_err(e)?),
+        Op::AdminEnableUser => WireRequest::AdminEnableUser(parse(body).map_err(e)?),
+    })
+}
+
+/// Parses a body into a request type, with a SerializationException that names the member and
+/// never echoes a value.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let serialization = |m: String| Error::new(Exception::Serialization, m);
+    // The top level first: a JSON object, or nothing to name.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => serialization(messages::BODY_NOT_OBJECT.to_owned()),
+                Err(_) => serialization(messages::BODY_NOT_JSON.to_owned()),
+            },
+        );
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if let Some(member) = duplicate_member(&inner) {
+            let path = if path.is_empty() || path == "." {
+                member
+            } else {
+                format!("{path}.{member}")
+            };
+            return serialization(format!("Member '{path}' appears more than once."));
+        }
+        if !inner.is_data() || path.is_empty() || path == "." {
+            return serialization(messages::BODY_NOT_JSON.to_owned());
+        }
+        serialization(format!(
+            "Invalid value for member '{path}': expected {}.",
+            expected(&inner)
+        ))
+    })?;
+    // Nothing but whitespace may follow the object.
+    de.end()
+        .map_err(|_| serialization(messages::BODY_NOT_JSON.to_owned()))?;
+    Ok(value)
+}
+
+/// The member named by serde's "duplicate field `X`" (a name of our types, never input).
+fn duplicate_member(e: &serde_json::Error) -> Option<String> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("duplicate field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
+/// What the member should have been, in JSON's words, from serde's "expected …" (which names
+/// our types, never the input).
+fn expected(e: &serde_json::Error) -> &'static str {
+    let text = e.to_string();
+    let wanted = text.split_once(", expected ").map_or("", |(_, rest)| {
+        rest.split(" at line ").next().unwrap_or(rest)
+    });
+    if wanted.contains("string") {
+        "a string"
+    } else if wanted.contains("bool") {
+        "a boolean"
+    } else if wanted.contains("sequence") {
+        "a JSON array"
+    } else if wanted.contains("map") || wanted.starts_with("struct") {
+        "a JSON object"
+    } else {
+        "a value of the modelled type"
+    }
+}
+
+/// The output of a finished [`WireOperation`]: the operation's response, serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WireSuccess {
+    body: Vec<u8>,
+}
+
+impl fmt::Debug for WireSuccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireSuccess")
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl WireSuccess {
+    /// The JSON body.
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+// The operations differ a lot in size; only one is alive per request, and SignUp, the largest,
+// is boxed.
+enum Inner {
+    SignUp(Box<SignUp>),
+    ConfirmSignUp(ConfirmSignUp),
+    ResendConfirmationCode(ResendConfirmationCode),
+    AdminConfirmSignUp(AdminConfirmSignUp),
+    AdminGetUser(AdminGetUser),
+    AdminDisableUser(AdminDisableUser),
+    AdminEnableUser(AdminEnableUser),
+}
+
+/// One of the core's operations behind the wire: an [`Operation`] whose output is the
+/// serialized response. Drive it with `start`/`resume` like any other.
+pub struct WireOperation {
+    inner: Inner,
+}
+
+impl fmt::Debug for WireOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireOperation")
+            .field("operation", &self.operation())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WireOperation {
+    /// The operation.
+    #[must_use]
+    pub fn operation(&self) -> Op {
+        match &self.inner {
+            Inner::SignUp(_) => Op::SignUp,
+            Inner::ConfirmSignUp(_) => Op::ConfirmSignUp,
+            Inner::ResendConfirmationCode(_) => Op::ResendConfirmationCode,
+            Inner::AdminConfirmSignUp(_) => Op::AdminConfirmSignUp,
+            Inner::AdminGetUser(_) => Op::AdminGetUser,
+            Inner::AdminDisableUser(_) => Op::AdminDisableUser,
+            Inner::AdminEnableUser(_) => Op::AdminEnableUser,
+        }
+    }
+}
+
+fn serialized<T: Serialize>(step: Step<T>) -> Step<WireSuccess> {
+    match step {
+        Step::Need(need) => Step::Need(need),
+        Step::Done(result) => Step::Done(result.and_then(|output| {
+            serde_json::to_vec(&output)
+                .map(|body| WireSuccess { body })
+                .map_err(|e| Error::internal(Box::new(e)))
+        })),
+    }
+}
+
+impl Operation for WireOperation {
+    type Output = WireSuccess;
+
+    fn start(&mut self) -> Step<WireSuccess> {
+        match &mut self.inner {
+            Inner::SignUp(op) => serialized(op.start()),
+            Inner::ConfirmSignUp(op) => serialized(op.start()),
+            Inner::ResendConfirmationCode(op) => serialized(op.start()),
+            Inner::AdminConfirmSignUp(op) => serialized(op.start()),
+            Inner::AdminGetUser(op) => serialized(op.start()),
+            Inner::AdminDisableUser(op) => serialized(op.start()),
+            Inner::AdminEnableUser(op) => serialized(op.start()),
+        }
+    }
+
+    fn resume(&mut self, answer: Answer) -> Step<WireSuccess> {
+        match &mut self.inner {
+            Inner::SignUp(op) => serialized(op.resume(answer)),
+            Inner::ConfirmSignUp(op) => serialized(op.resume(answer)),
+            Inner::ResendConfirmationCode(op) => serialized(op.resume(answer)),
+            Inner::AdminConfirmSignUp(op) => serialized(op.resume(answer)),
+            Inner::AdminGetUser(op) => serialized(op.resume(answer)),
+            Inner::AdminDisableUser(op) => serialized(op.resume(answer)),
+            Inner::AdminEnableUser(op) => serialized(op.resume(answer)),
+        }
+    }
+}
+
+/// The response for an operation's result: 200 with the serialized output (`{}` for empty
+/// outputs, D-1), or the exception's error response.
+#[must_use]
+pub fn encode_result(result: Result<WireSuccess, Error>) -> WireResponse {
+    match result {
+        Ok(success) => WireResponse::ok(success.body),
+        Err(error) => WireResponse::error(&error),
+    }
+}
+
+/// Handles one request synchronously with a [`Driver`]: decode, run, encode.
+///
+/// The driver's clock is read once and a seed drawn once per request.
+#[must_use]
+pub fn handle<S: UserStore>(driver: &Driver<S>, target: &str, body: &[u8]) -> WireResponse {
+    let request = match decode(target, body) {
+        Ok(request) => request,
+        Err(refused) => return refused,
+    };
+    let seed = match driver.seed() {
+        Ok(seed) => seed,
+        Err(error) => return WireResponse::error(&error),
+    };
+    let op = request.into_operation_with(driver.now(), seed, driver.password_hashing());
+    encode_result(driver.run(op))
+}
+
+/// Every exception an operation can answer (the wire layer's protocol errors aside): what the
+/// model-conformance test checks against the operation's modelled errors.
+#[must_use]
+pub fn exceptions(operation: Op) -> &'static [Exception] {
+    use Exception as E;
+    match operation {
+        Op::SignUp => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
+            E::Forbidden,
+            E::TooManyRequests,
+            E::NotAuthorized,
+            E::UsernameExists,
+            E::InvalidPassword,
+            E::UserLambdaValidation,
+            E::UnexpectedLambda,
+            E::InvalidLambdaResponse,
+            E::CodeDeliveryFailure,
+            E::InternalError,
+        ],
+        Op::ConfirmSignUp => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
+            E::Forbidden,
+            E::TooManyRequests,
+            E::NotAuthorized,
+            E::UserNotFound,
+            E::LimitExceeded,
+            E::TooManyFailedAttempts,
+            E::CodeMismatch,
+            E::ExpiredCode,
+            E::AliasExists,
+            E::UserLambdaValidation,
+            E::UnexpectedLambda,
+            E::InvalidLambdaResponse,
+            E::InternalError,
+        ],
+        Op::ResendConfirmationCode => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
+            E::Forbidden,
+            E::TooManyRequests,
+            E::NotAuthorized,
+            E::UserNotFound,
+            E::LimitExceeded,
+            E::CodeDeliveryFailure,
+            E::UserLambdaValidation,
+            E::UnexpectedLambda,
+            E::InvalidLambdaResponse,
+            E::InternalError,
+        ],
+        Op::AdminConfirmSignUp => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
+            E::TooManyRequests,
+            E::NotAuthorized,
+            E::UserNotFound,
+            E::UserLambdaValidation,
+            E::UnexpectedLambda,
+            E::InvalidLambdaResponse,
+            E::InternalError,
+        ],
+        Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
+            E::UserNotFound,
+            E::InternalError,
+        ],
+    }
+}
+
+/// The protocol-level exceptions of the wire layer and its host, common to every operation of
+/// an AWS JSON service and so in no operation's modelled error list.
+pub const PROTOCOL_EXCEPTIONS: &[Exception] = &[
+    Exception::Serialization,
+    Exception::UnknownOperation,
+    Exception::RequestEntityTooLarge,
+    Exception::MissingAuthenticationToken,
+    Exception::UnrecognizedClient,
+    Exception::InvalidSignature,
+];
+
+pub mod model;
+
+#[cfg(test)]
+mod tests;
