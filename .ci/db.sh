@@ -33,7 +33,8 @@ echo "PostgreSQL: $("$PGBIN/postgres" --version)"
 # it), or as whoever we are.
 if [ "$(id -u)" -eq 0 ]; then
     id -u postgres > /dev/null 2>&1 || useradd --system --no-create-home postgres
-    as_pg() { runuser -u postgres -- "$@"; }
+    # From a directory it can read: the clone may live under a home it cannot enter.
+    as_pg() { (cd "$PGTMP" && runuser -u postgres -- "$@"); }
 else
     as_pg() { "$@"; }
 fi
