@@ -25,7 +25,7 @@ macro_rules! store_suite {
             atomicity_index_precondition_last, atomicity_record_precondition_last,
             multi_record_alias_move_applies_all, alias_index_uniqueness,
             duplicate_writes_with_different_expectations_conflict, pools_are_isolated,
-            empty_commit_is_committed_and_changes_nothing,
+            empty_commit_is_committed_and_changes_nothing, keys_and_values_are_opaque_strings,
             concurrent_one_winner_per_version, concurrent_alias_claims_one_winner,
             concurrent_alias_moves_keep_one_holder);
     };
@@ -654,6 +654,52 @@ pub fn empty_commit_is_committed_and_changes_nothing<S: UserStore>(s: &S) {
         }
     );
     assert_eq!(found(s, OTHER_POOL, &[ukey("alice")]), None);
+}
+
+/// Keys are compared as whole strings, whatever they hold; records come back byte for byte.
+pub fn keys_and_values_are_opaque_strings<S: UserStore>(s: &S) {
+    let odd = [
+        "o'brien",
+        "back\\slash",
+        "50%_off",
+        "quote\"d",
+        "émilie",
+        "ÉMILIE",
+        "名前",
+        "🦀 crab",
+        "a:b:c",
+        " padded ",
+    ];
+    let long = "x".repeat(1_000);
+    for (i, name) in odd.iter().copied().chain([long.as_str()]).enumerate() {
+        let sub = format!("sub-{i}");
+        let mut rec = user(&sub, name);
+        rec.other_attributes.push(cognito_signup::user::Attribute {
+            name: "custom:note".into(),
+            value: format!("{name} \u{0} \n\t end"),
+        });
+        assert_eq!(
+            ok(s, POOL, &insert(rec.clone())),
+            CommitOutcome::Committed,
+            "{name:?}"
+        );
+        assert_eq!(
+            found(s, POOL, &[ukey(name)]).unwrap().value,
+            rec,
+            "{name:?}"
+        );
+    }
+    assert_eq!(found(s, POOL, &[ukey("emilie")]), None);
+    assert_eq!(
+        found(s, POOL, &[ukey("émilie")]).unwrap().value.sub,
+        "sub-4"
+    );
+    assert_eq!(
+        found(s, POOL, &[ukey("ÉMILIE")]).unwrap().value.sub,
+        "sub-5"
+    );
+    assert_eq!(found(s, POOL, &[ukey("padded")]), None);
+    assert_eq!(found(s, POOL, &[ukey("50__off")]), None);
 }
 
 const THREADS: usize = 6;

@@ -517,10 +517,10 @@ impl PostgresStore {
         }
         if writes == 1 && !asserts_absence {
             // One statement is atomic on its own: no transaction, one round trip.
-            let held = match (plan.records.first(), plan.index.first()) {
-                (Some(op), _) => write_record(client, stmts, pool_id, op, &encoded[0]),
-                (None, Some(op)) => write_index(client, stmts, pool_id, op),
-                (None, None) => Ok(true),
+            let held = match (plan.records.first(), encoded.first(), plan.index.first()) {
+                (Some(op), Some(json), _) => write_record(client, stmts, pool_id, op, json),
+                (_, _, Some(op)) => write_index(client, stmts, pool_id, op),
+                _ => Ok(true),
             };
             return settle(held);
         }
