@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The durable stores' tests: SQLite (bundled, nothing to install) and PostgreSQL, installed from
+# Debian's packages when missing, run as a throwaway cluster on loopback and stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_bin() {
+    local d
+    for d in /usr/lib/postgresql/*/bin; do
+        [ -x "$d/pg_ctl" ] && [ -x "$d/initdb" ] && echo "$d"
+    done | sort -V | tail -n 1
+}
+
+PGBIN="$(pg_bin || true)"
+if [ -z "$PGBIN" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "PostgreSQL is not installed and this is not root: cannot install it" >&2
+        exit 1
+    fi
+    echo "installing PostgreSQL from Debian's packages"
+    # Only the binaries: no cluster of the package's own that would stay running.
+    mkdir -p /etc/postgresql-common
+    [ -e /etc/postgresql-common/createcluster.conf ] ||
+        echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postgresql > /dev/null
+    PGBIN="$(pg_bin)"
+fi
+echo "PostgreSQL: $("$PGBIN/postgres" --version)"
+
+# postgres refuses to run as root: run the cluster as the postgres user (the package creates
+# it), or as whoever we are.
+if [ "$(id -u)" -eq 0 ]; then
+    id -u postgres > /dev/null 2>&1 || useradd --system --no-create-home postgres
+    # From a directory it can read: the clone may live under a home it cannot enter.
+    as_pg() { (cd "$PGTMP" && runuser -u postgres -- "$@"); }
+else
+    as_pg() { "$@"; }
+fi
+
+PGTMP="$(mktemp -d /tmp/cognito-signup-pg.XXXXXX)"
+chmod 755 "$PGTMP"
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGTMP"; fi
+stop() {
+    as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m fast -w stop > /dev/null 2>&1 || true
+    rm -rf "$PGTMP"
+}
+trap stop EXIT
+
+# A free port on loopback.
+PORT=55432
+while (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null; do PORT=$((PORT + 1)); done
+
+as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 --no-sync > "$PGTMP/initdb.log"
+as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
+    -o "-p $PORT -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=200" start > /dev/null
+echo "PostgreSQL listening on 127.0.0.1:$PORT"
+
+export COGNITO_SIGNUP_TEST_POSTGRES="host=127.0.0.1 port=$PORT user=postgres dbname=postgres"
+# A missing server must fail the tests, not skip them.
+export COGNITO_SIGNUP_REQUIRE_POSTGRES=1
+cargo test -p cognito-signup-sqlite -p cognito-signup-postgres

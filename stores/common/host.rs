@@ -1,0 +1,309 @@
+//! A test host over any store, the invariants every store must keep after any mix of
+//! operations, and the operation flows run through `Driver` against a real database.
+
+use cognito_signup::host::Unlimited;
+use cognito_signup::store::{IndexKey, UserStore, Versioned};
+use cognito_signup::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const POOL: &str = "us-east-1_Durable";
+pub const CLIENT: &str = "durableclient";
+/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden (P-4).
+pub const HIDDEN_CLIENT: &str = "hiddenclient";
+pub const PASSWORD: &str = "Corr3ct-Horse";
+pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
+
+/// What the tests read back from a store besides `find`.
+pub trait Inspect: UserStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>>;
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)>;
+    /// The database's own consistency check, where it has one.
+    fn check_integrity(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A fresh store, with whatever must live as long as it (a temporary directory, a schema).
+pub struct Fixture<S> {
+    pub store: Arc<S>,
+    pub _guard: Box<dyn std::any::Any>,
+}
+
+/// The pool of every flow: case-insensitive usernames, email as an alias, verified by code.
+/// Commit retries are raised so that heavy contention in the cross-process tests ends in
+/// decisions rather than in InternalErrorException.
+pub fn pool() -> UserPool {
+    let mut pool = UserPool::from_json(&format!(
+        r#"{{"UserPool": {{
+            "Id": "{POOL}",
+            "AliasAttributes": ["email"],
+            "AutoVerifiedAttributes": ["email"],
+            "UsernameConfiguration": {{"CaseSensitive": false}}
+        }}}}"#
+    ))
+    .unwrap();
+    pool.sign_up_policy.max_commit_attempts = 1_000;
+    pool
+}
+
+pub struct TestHost<S: UserStore> {
+    pub driver: Driver<Arc<S>>,
+    pub delivery: Arc<RecordingDelivery>,
+    pub clock: Arc<ManualClock>,
+}
+
+/// A driver over `store` with a manual clock, recording delivery, no rate limit and fast
+/// password hashing. Randomness comes from the OS so that several processes never draw the
+/// same `sub`.
+pub fn host<S: UserStore>(store: Arc<S>) -> TestHost<S> {
+    let mut dir = StaticDirectory::new();
+    dir.add_pool(pool(), CodeKeys::new(&[[7; 32]]).unwrap());
+    dir.add_client(POOL, AppClient::new(CLIENT)).unwrap();
+    let mut hidden = AppClient::new(HIDDEN_CLIENT);
+    hidden.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
+    dir.add_client(POOL, hidden).unwrap();
+    let clock = Arc::new(ManualClock::new(START));
+    let delivery = Arc::new(RecordingDelivery::new());
+    let driver = Driver::new(store, Arc::new(dir))
+        .with_clock(clock.clone())
+        .with_delivery(delivery.clone())
+        .with_rate_limiter(Arc::new(Unlimited))
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    TestHost {
+        driver,
+        delivery,
+        clock,
+    }
+}
+
+impl<S: UserStore> TestHost<S> {
+    /// Signs a user up with an email and returns the code delivered.
+    pub fn sign_up(&self, username: &str, email: &str) -> String {
+        self.driver
+            .sign_up(SignUpRequest::new(CLIENT, username, PASSWORD).attribute("email", email))
+            .unwrap();
+        self.delivery.last().unwrap().code.as_str().to_owned()
+    }
+
+    pub fn confirm(&self, username: &str, code: &str, force: bool) -> Result<(), Error> {
+        let mut r = ConfirmSignUpRequest::new(CLIENT, username, code);
+        r.force_alias_creation = Some(force);
+        self.driver.confirm_sign_up(r).map(|_| ())
+    }
+
+    pub fn get(&self, username: &str) -> AdminGetUserResponse {
+        self.driver
+            .admin_get_user(AdminUserRequest::new(POOL, username))
+            .unwrap()
+    }
+}
+
+/// A code that is not `code` (the last digit differs).
+pub fn wrong(code: &str) -> String {
+    let mut c: Vec<u8> = code.bytes().collect();
+    let last = c.len() - 1;
+    c[last] = if c[last] == b'9' { b'0' } else { c[last] + 1 };
+    String::from_utf8(c).unwrap()
+}
+
+/// What must hold in the pool of [`pool`] after any mix of committed operations: each user
+/// holds its username and sub keys; a verified email is held by its user in the alias index;
+/// every alias entry is held by a user whose email it is and who has it verified; no entry
+/// names a missing user.
+pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
+    let records: BTreeMap<String, UserRecord> = store
+        .all_records(POOL)
+        .into_iter()
+        .map(|r| (r.value.sub.clone(), r.value))
+        .collect();
+    let index: BTreeMap<String, String> = store
+        .all_index(POOL)
+        .into_iter()
+        .map(|(k, sub)| (k.as_str().to_owned(), sub))
+        .collect();
+    for (sub, r) in &records {
+        let held = |key: IndexKey| index.get(key.as_str()) == Some(sub);
+        if !held(IndexKey::username(&r.username.to_lowercase())) {
+            return Err(format!("{sub}: username key not held"));
+        }
+        if !held(IndexKey::sub(sub)) {
+            return Err(format!("{sub}: sub key not held"));
+        }
+        if let (true, Some(email)) = (r.email_verified, &r.email) {
+            if !held(IndexKey::alias(
+                AliasAttribute::Email,
+                &email.to_lowercase(),
+            )) {
+                return Err(format!("{sub}: verified email without its alias key"));
+            }
+        }
+    }
+    for (key, sub) in &index {
+        let Some(r) = records.get(sub) else {
+            return Err(format!("an index entry names the missing user {sub}"));
+        };
+        if let Some(email) = key.strip_prefix("a:email:") {
+            let own = r.email.as_deref().map(str::to_lowercase).as_deref() == Some(email);
+            if !own || !r.email_verified {
+                return Err(format!("{sub} holds an alias it has not verified"));
+            }
+        }
+    }
+    Ok(())
+}
+
+macro_rules! flow_tests {
+    ($make:path) => {
+        flow_tests!(@tests $make; sign_up_then_confirm, wrong_codes_until_the_lockout,
+            alias_moves_only_with_force_alias_creation, resend_supersedes_the_code,
+            admin_confirm_and_disable);
+    };
+    (@tests $make:path; $($name:ident),+) => {
+        $(
+            #[test]
+            fn $name() {
+                if let Some(fixture) = $make(stringify!($name)) {
+                    $crate::host::$name(fixture.store.clone());
+                }
+            }
+        )+
+    };
+}
+
+pub fn sign_up_then_confirm<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    let code = h.sign_up("Alice", "Alice@Example.com");
+    assert_eq!(h.get("alice").user_status, "UNCONFIRMED");
+    h.confirm("ALICE", &code, false).unwrap();
+    let alice = h.get("alice@example.com");
+    assert_eq!(alice.username, "Alice");
+    assert_eq!(alice.user_status, "CONFIRMED");
+    assert_eq!(alice.attribute("email_verified"), Some("true"));
+    let records = store.all_records(POOL);
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].version, 2,
+        "sign-up wrote version 1, the confirmation 2"
+    );
+    assert!(records[0].value.code.is_none(), "the code is consumed");
+    assert_eq!(
+        err_name(h.confirm("alice", &code, false)),
+        "NotAuthorizedException",
+        "a second confirmation is refused"
+    );
+    check_invariants(&*store).unwrap();
+}
+
+pub fn wrong_codes_until_the_lockout<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    let code = h.sign_up("bob", "bob@example.com");
+    let bad = wrong(&code);
+    for i in 0..15 {
+        h.clock.advance(Duration::from_secs(60));
+        assert_eq!(
+            err_name(h.confirm("bob", &bad, false)),
+            "CodeMismatchException",
+            "try {i}"
+        );
+    }
+    assert_eq!(
+        err_name(h.confirm("bob", &code, false)),
+        "LimitExceededException"
+    );
+    assert_eq!(
+        err_name(h.confirm("bob", &bad, false)),
+        "LimitExceededException"
+    );
+    let rec = store.all_records(POOL).pop().unwrap();
+    assert_eq!(
+        rec.value.failed_confirmations.len(),
+        15,
+        "every failure durably counted"
+    );
+    assert_eq!(
+        rec.version, 16,
+        "one commit per counted failure, none per lockout"
+    );
+    // The window slides: an hour after the first failure the right code works.
+    h.clock.advance(Duration::from_secs(46 * 60));
+    h.confirm("bob", &code, false).unwrap();
+    assert_eq!(h.get("bob").user_status, "CONFIRMED");
+    check_invariants(&*store).unwrap();
+}
+
+pub fn alias_moves_only_with_force_alias_creation<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    let a = h.sign_up("alice", "shared@example.com");
+    h.confirm("alice", &a, false).unwrap();
+    let b = h.sign_up("bob", "Shared@Example.com");
+    assert_eq!(
+        err_name(h.confirm("bob", &b, false)),
+        "AliasExistsException"
+    );
+    assert_eq!(h.get("shared@example.com").username, "alice");
+    check_invariants(&*store).unwrap();
+    h.confirm("bob", &b, true).unwrap();
+    assert_eq!(
+        h.get("SHARED@example.com").username,
+        "bob",
+        "the alias moved"
+    );
+    let alice = h.get("alice");
+    assert_eq!(alice.attribute("email_verified"), Some("false"));
+    assert_eq!(
+        alice.attribute("email"),
+        Some("shared@example.com"),
+        "value kept"
+    );
+    assert_eq!(h.get("bob").attribute("email_verified"), Some("true"));
+    let holders = store
+        .all_index(POOL)
+        .into_iter()
+        .filter(|(k, _)| k.as_str().starts_with("a:email:"))
+        .count();
+    assert_eq!(holders, 1);
+    check_invariants(&*store).unwrap();
+}
+
+pub fn resend_supersedes_the_code<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    let first = h.sign_up("carol", "carol@example.com");
+    h.driver
+        .resend_confirmation_code(ResendConfirmationCodeRequest::new(CLIENT, "carol"))
+        .unwrap();
+    let second = h.delivery.last().unwrap().code.as_str().to_owned();
+    if first != second {
+        assert_eq!(
+            err_name(h.confirm("carol", &first, false)),
+            "CodeMismatchException"
+        );
+    }
+    h.confirm("carol", &second, false).unwrap();
+    assert_eq!(h.get("carol").user_status, "CONFIRMED");
+    check_invariants(&*store).unwrap();
+}
+
+pub fn admin_confirm_and_disable<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    h.sign_up("dave", "dave@example.com");
+    h.driver
+        .admin_confirm_sign_up(AdminConfirmSignUpRequest::new(POOL, "dave"))
+        .unwrap();
+    assert_eq!(h.get("dave").user_status, "CONFIRMED");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "dave"))
+        .unwrap();
+    assert!(!h.get("dave").enabled);
+    h.driver
+        .admin_enable_user(AdminUserRequest::new(POOL, "dave"))
+        .unwrap();
+    assert!(h.get("dave").enabled);
+    assert_eq!(store.all_records(POOL)[0].version, 4);
+    check_invariants(&*store).unwrap();
+}
+
+pub fn err_name<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
+    r.unwrap_err().name()
+}

@@ -1,0 +1,721 @@
+//! A durable [`UserStore`] for [`cognito_signup`] on PostgreSQL, for hosts that run many nodes
+//! over one database.
+//!
+//! What it does: keeps each pool's user records and index in two tables and applies every
+//! [`Commit`] as one transaction whose preconditions the database checks with the writes
+//! themselves, so that any number of processes on any number of machines can commit
+//! concurrently without losing an update. What it does not: it keeps no cache, it never logs,
+//! and it speaks plain TCP or Unix sockets only (no TLS: run it over loopback, a private network
+//! or a TLS-terminating proxy).
+//!
+//! ```no_run
+//! use cognito_signup::{AppClient, CodeKeys, Driver, StaticDirectory, UserPool};
+//! use cognito_signup_postgres::PostgresStore;
+//! use std::sync::Arc;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A URL or a key=value string; creates or migrates the tables on first use.
+//! let store = PostgresStore::connect("postgres://cognito:secret@127.0.0.1:5432/users")?;
+//! let mut directory = StaticDirectory::new();
+//! directory.add_pool(UserPool::new("us-east-1_Example"), CodeKeys::new(&[[7u8; 32]])?);
+//! directory.add_client("us-east-1_Example", AppClient::new("exampleclient"))?;
+//! let cognito = Driver::new(store, Arc::new(directory));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Schema
+//!
+//! [`PostgresStore::connect`] creates and migrates the schema, holding a transaction-level
+//! advisory lock so that nodes starting together migrate once; the table
+//! `cognito_signup_migrations` lists the migrations applied, and a schema newer than this crate
+//! is refused ([`StoreError::SchemaTooNew`]). [`PostgresOptions::schema`] puts the tables in a
+//! schema of their own.
+//!
+//! * `cognito_users (pool_id, sub) -> version, record`: one row per user. The primary key is the
+//!   record's identity in the trait; `version` is the compare-and-swap counter: a write is
+//!   `UPDATE … WHERE pool_id = $1 AND sub = $2 AND version = $3` and succeeds only if it changed
+//!   exactly one row; a new record is an `INSERT … ON CONFLICT DO NOTHING` that must insert one.
+//! * `cognito_index (pool_id, key) -> sub`: the index of the trait. Usernames (folded when the
+//!   pool is case-insensitive), `sub`s and verified aliases all live here as the opaque strings
+//!   of [`IndexKey::as_str`], so the primary key both serves every lookup by name and makes a
+//!   key impossible to hold twice: two users cannot own one alias. Claims are inserts that must
+//!   insert one row; moves and removals are `UPDATE`/`DELETE … WHERE key = $2 AND sub = $3`
+//!   that must touch one.
+//!
+//! * `cognito_decoys (pool_id, slot) -> writes`: a commit without writes is valid, and the core
+//!   sends one for a user it must not reveal (P-4 in `docs/behaviour.md`) so that the host's work
+//!   looks the same as for a wrong code of a real user, which writes the user's record. Such a
+//!   commit bumps a counter here instead: one statement and one durable write, as the counted
+//!   failure's single `UPDATE` is, so that its latency does not tell the two apart. The rows are
+//!   spread over a few slots per pool.
+//!
+//! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
+//! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
+//! other index (every statement reads or writes by a primary key) and no foreign key from the
+//! index to the users (the trait lets an entry name any `sub`; the core keeps them consistent).
+//!
+//! The record is kept as JSON text (its serde form) rather than in columns: the store never
+//! queries inside it, it is always read and written whole, and keeping the core's type out of
+//! the schema means a new field of [`UserRecord`] needs no migration. It is `text`, not `jsonb`,
+//! so that what is read back is byte for byte what was written (`jsonb` rejects some strings
+//! JSON allows); an operator can still cast it to `jsonb` in a query. It holds HMAC tags of
+//! codes, never codes, and PHC password hashes, never passwords; this crate never prints it,
+//! and its errors keep only PostgreSQL's SQLSTATE and primary message, never the `DETAIL` that
+//! may quote a row.
+//!
+//! # Isolation
+//!
+//! A commit runs at READ COMMITTED. Every precondition is checked by the write that depends on
+//! it, and each such write locks what it checked until the transaction ends: a conditional
+//! `UPDATE`/`DELETE` locks its row, and if a concurrent transaction changed that row first,
+//! PostgreSQL re-evaluates the condition on the committed row, so a stale version or holder
+//! changes nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent
+//! insert of the same key and inserts nothing if that one commits. The first write that changes
+//! no row rolls the transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes
+//! are issued in one order (records by `sub`, then keys), which keeps commits from deadlocking
+//! each other; a deadlock, serialization failure or unique violation the server reports anyway
+//! is answered as `Conflict` (safe: the operation re-reads and decides again). A commit of a
+//! single write is a single autocommitted statement. A [`find`](UserStore::find) is one
+//! statement, so it reads one snapshot.
+
+use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup::{HostError, UserRecord};
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, NoTls, Statement};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+mod plan;
+
+/// The migrations, in order: (version, what it does, SQL).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "users and index",
+    r#"
+    -- One row per user of a pool; version is the compare-and-swap counter of the trait.
+    CREATE TABLE cognito_users (
+        pool_id text COLLATE "C" NOT NULL,
+        sub     text COLLATE "C" NOT NULL,
+        version bigint NOT NULL CHECK (version >= 1),
+        record  text NOT NULL,
+        PRIMARY KEY (pool_id, sub)
+    );
+    -- The index of the trait: usernames, subs and verified aliases of a pool, each held by one sub.
+    -- The primary key serves every lookup by name and keeps each key unique.
+    CREATE TABLE cognito_index (
+        pool_id text COLLATE "C" NOT NULL,
+        key     text COLLATE "C" NOT NULL,
+        sub     text COLLATE "C" NOT NULL,
+        PRIMARY KEY (pool_id, key)
+    );
+    -- Absorbs the write of a commit without writes, which the core sends for a user it must not
+    -- reveal (P-4), so that it costs the database what a counted failure costs: one durable write.
+    -- Spread over a few slots per pool so that such commits do not all wait for one row.
+    CREATE TABLE cognito_decoys (
+        pool_id text COLLATE "C" NOT NULL,
+        slot    integer NOT NULL,
+        writes  bigint NOT NULL,
+        PRIMARY KEY (pool_id, slot)
+    );
+    "#,
+)];
+
+/// How many rows per pool absorb the writes of empty commits.
+const DECOY_SLOTS: u64 = 16;
+
+/// The latest schema version this crate knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The advisory lock that serializes migrations of one database.
+const MIGRATION_LOCK: i64 = 0x636f_676e_6974_6f31;
+
+/// Options of [`PostgresStore::connect_with`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PostgresOptions {
+    /// The schema of the tables, created if missing; `None` uses the connection's
+    /// `search_path` (normally `public`). Letters, digits and `_`, not starting with a digit,
+    /// at most 63 bytes.
+    pub schema: Option<String>,
+    /// The most connections open at once. Default 8.
+    pub max_connections: u32,
+    /// How long to wait for a connection, new or from the pool. Default 10 s.
+    pub connect_timeout: Duration,
+    /// How long a statement waits for a row lock before it fails (`lock_timeout`; an `Err`,
+    /// which the operation answers with InternalErrorException). Default 5 s.
+    pub lock_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            schema: None,
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(10),
+            lock_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl PostgresOptions {
+    /// Sets [`schema`](Self::schema).
+    #[must_use]
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = Some(schema.into());
+        self
+    }
+
+    /// Sets [`max_connections`](Self::max_connections) (at least 1).
+    #[must_use]
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`lock_timeout`](Self::lock_timeout).
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+}
+
+/// What can go wrong in this store. No variant carries a record's content or a password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The connection string does not parse.
+    #[error("invalid PostgreSQL connection string: {0}")]
+    Config(String),
+    /// The schema name is not a plain identifier.
+    #[error("invalid schema name (letters, digits and _, not starting with a digit, at most 63)")]
+    InvalidSchemaName,
+    /// The server answered an error: its SQLSTATE and primary message (never its detail).
+    #[error("postgres error {code}: {message}")]
+    Database {
+        /// The SQLSTATE, e.g. `55P03`.
+        code: String,
+        /// The primary message.
+        message: String,
+    },
+    /// The connection failed or closed.
+    #[error("postgres connection: {0}")]
+    Connection(String),
+    /// No connection could be had from the pool in time.
+    #[error("postgres connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// The database's schema is newer than this crate.
+    #[error(
+        "the database schema is at version {found}, newer than the {supported} this crate knows"
+    )]
+    SchemaTooNew {
+        /// The version in the database.
+        found: i64,
+        /// [`SCHEMA_VERSION`].
+        supported: i64,
+    },
+    /// A stored row is not what this crate writes.
+    #[error("corrupt row of user {sub} in pool {pool_id}: {what}")]
+    Corrupt {
+        /// The pool.
+        pool_id: String,
+        /// The user's `sub`.
+        sub: String,
+        /// What is wrong (a position in the JSON, never its content).
+        what: String,
+    },
+    /// A record could not be encoded.
+    #[error("a user record could not be encoded as JSON")]
+    Encode,
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => StoreError::Database {
+                code: db.code().code().to_owned(),
+                message: db.message().to_owned(),
+            },
+            None => StoreError::Connection(e.to_string()),
+        }
+    }
+}
+
+/// Whether the server's error means that a concurrent commit won: safe to answer `Conflict`.
+fn is_conflict(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::UNIQUE_VIOLATION
+    )
+}
+
+/// The statements of a connection, prepared once when it opens.
+struct Prepared {
+    find: Statement,
+    insert_user: Statement,
+    update_user: Statement,
+    insert_index: Statement,
+    move_index: Statement,
+    delete_index: Statement,
+    decoy: Statement,
+}
+
+/// A pooled connection with its prepared statements.
+struct Connection {
+    client: Client,
+    stmts: Prepared,
+}
+
+/// Opens connections with the store's settings, for the pool.
+struct Manager {
+    config: postgres::Config,
+    options: PostgresOptions,
+}
+
+impl Manager {
+    fn client(&self) -> Result<Client, StoreError> {
+        let mut client = self.config.connect(NoTls)?;
+        let mut setup = format!(
+            "SET lock_timeout = {}",
+            self.options.lock_timeout.as_millis().max(1)
+        );
+        if let Some(schema) = &self.options.schema {
+            setup.push_str(&format!("; SET search_path TO \"{schema}\""));
+        }
+        client.batch_execute(&setup)?;
+        Ok(client)
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let mut client = self.client()?;
+        let stmts = Prepared {
+            // One statement, so one snapshot: the first key (in the order given) that the
+            // index holds, and the record of its holder, if there is one.
+            find: client.prepare(
+                "SELECT i.sub, u.version, u.record
+                   FROM unnest($2::text[]) WITH ORDINALITY AS k(key, ord)
+                   JOIN cognito_index AS i ON i.pool_id = $1 AND i.key = k.key
+                   LEFT JOIN cognito_users AS u ON u.pool_id = $1 AND u.sub = i.sub
+                  ORDER BY k.ord
+                  LIMIT 1",
+            )?,
+            insert_user: client.prepare(
+                "INSERT INTO cognito_users (pool_id, sub, version, record)
+                 VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING",
+            )?,
+            update_user: client.prepare(
+                "UPDATE cognito_users SET version = version + 1, record = $4
+                  WHERE pool_id = $1 AND sub = $2 AND version = $3",
+            )?,
+            insert_index: client.prepare(
+                "INSERT INTO cognito_index (pool_id, key, sub) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )?,
+            move_index: client.prepare(
+                "UPDATE cognito_index SET sub = $4 WHERE pool_id = $1 AND key = $2 AND sub = $3",
+            )?,
+            delete_index: client.prepare(
+                "DELETE FROM cognito_index WHERE pool_id = $1 AND key = $2 AND sub = $3",
+            )?,
+            decoy: client.prepare(
+                "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES ($1, $2, 1)
+                 ON CONFLICT (pool_id, slot) DO UPDATE SET writes = cognito_decoys.writes + 1",
+            )?,
+        };
+        Ok(Connection { client, stmts })
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), StoreError> {
+        Ok(conn.client.batch_execute("")?)
+    }
+
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// A [`UserStore`] in a PostgreSQL database; see the [crate docs](crate).
+pub struct PostgresStore {
+    pool: r2d2::Pool<Manager>,
+    schema: Option<String>,
+    next_decoy: AtomicU64,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The connection string may hold a password: never printed.
+        f.debug_struct("PostgresStore")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of one write inside a transaction: go on, or stop with this outcome.
+type Step = Result<bool, StoreError>;
+
+impl PostgresStore {
+    /// Connects with the default options (`url` is a `postgres://` URL or a `key=value`
+    /// connection string), creating or migrating the tables.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the string does not parse, the server cannot be reached, or the
+    /// schema is newer than this crate.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, PostgresOptions::default())
+    }
+
+    /// [`connect`](Self::connect) with options.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect), and [`StoreError::InvalidSchemaName`].
+    pub fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        let mut config =
+            postgres::Config::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("cognito-signup");
+        }
+        if let Some(schema) = &options.schema {
+            if !valid_identifier(schema) {
+                return Err(StoreError::InvalidSchemaName);
+            }
+        }
+        let manager = Manager { config, options };
+        let mut client = manager.client()?;
+        migrate(&mut client, manager.options.schema.as_deref())?;
+        drop(client);
+        let schema = manager.options.schema.clone();
+        let pool = r2d2::Pool::builder()
+            .max_size(manager.options.max_connections.max(1))
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            .connection_timeout(
+                manager
+                    .options
+                    .connect_timeout
+                    .max(Duration::from_millis(1)),
+            )
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            schema,
+            next_decoy: AtomicU64::new(0),
+        })
+    }
+
+    /// The schema version of the database (the last migration applied).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let mut conn = self.pool.get()?;
+        current_version(&mut conn.client)
+    }
+
+    /// Every record of a pool with its version, ordered by `sub` (for tests and tools).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read or a row is corrupt.
+    pub fn records(&self, pool_id: &str) -> Result<Vec<Versioned<UserRecord>>, StoreError> {
+        let mut conn = self.pool.get()?;
+        let rows = conn.client.query(
+            "SELECT sub, version, record FROM cognito_users WHERE pool_id = $1 ORDER BY sub",
+            &[&pool_id],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let sub: String = row.try_get(0)?;
+            out.push(decode(pool_id, &sub, row.try_get(1)?, row.try_get(2)?)?);
+        }
+        Ok(out)
+    }
+
+    /// Every index entry of a pool as (key, sub), ordered by key (for tests and tools).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database cannot be read.
+    pub fn index(&self, pool_id: &str) -> Result<Vec<(IndexKey, String)>, StoreError> {
+        let mut conn = self.pool.get()?;
+        let rows = conn.client.query(
+            "SELECT key, sub FROM cognito_index WHERE pool_id = $1 ORDER BY key",
+            &[&pool_id],
+        )?;
+        rows.into_iter()
+            .map(|r| Ok((IndexKey::from_stored(r.try_get(0)?), r.try_get(1)?)))
+            .collect()
+    }
+
+    fn find_inner(
+        &self,
+        pool_id: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let keys: Vec<&str> = keys.iter().map(IndexKey::as_str).collect();
+        let mut conn = self.pool.get()?;
+        let Connection { client, stmts } = &mut *conn;
+        let Some(row) = client.query_opt(&stmts.find, &[&pool_id, &keys])? else {
+            return Ok(None);
+        };
+        let sub: String = row.try_get(0)?;
+        match (
+            row.try_get::<_, Option<i64>>(1)?,
+            row.try_get::<_, Option<String>>(2)?,
+        ) {
+            (Some(version), Some(json)) => Ok(Some(decode(pool_id, &sub, version, json)?)),
+            // The holder's record is missing: the memory store answers nothing too.
+            _ => Ok(None),
+        }
+    }
+
+    fn commit_inner(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, StoreError> {
+        let Some(plan) = plan::plan(commit) else {
+            return Ok(CommitOutcome::Conflict);
+        };
+        let mut encoded = Vec::with_capacity(plan.records.len());
+        for op in &plan.records {
+            encoded.push(serde_json::to_string(op.record).map_err(|_| StoreError::Encode)?);
+        }
+        let mut conn = self.pool.get()?;
+        let Connection { client, stmts } = &mut *conn;
+        let writes = plan.records.len().saturating_add(plan.index.len());
+        let asserts_absence = plan
+            .index
+            .iter()
+            .any(|op| op.expected.is_none() && op.new.is_none());
+        if writes == 0 {
+            // Nothing to apply, but as much work as a counted failure: one durable write.
+            let slot = self.next_decoy.fetch_add(1, Ordering::Relaxed) % DECOY_SLOTS;
+            let slot = i32::try_from(slot).unwrap_or(0);
+            client.execute(&stmts.decoy, &[&pool_id, &slot])?;
+            return Ok(CommitOutcome::Committed);
+        }
+        if writes == 1 && !asserts_absence {
+            // One statement is atomic on its own: no transaction, one round trip.
+            let held = match (plan.records.first(), encoded.first(), plan.index.first()) {
+                (Some(op), Some(json), _) => write_record(client, stmts, pool_id, op, json),
+                (_, _, Some(op)) => write_index(client, stmts, pool_id, op),
+                _ => Ok(true),
+            };
+            return settle(held);
+        }
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()?;
+        for (op, json) in plan.records.iter().zip(&encoded) {
+            match write_record(&mut tx, stmts, pool_id, op, json) {
+                Ok(true) => {}
+                // Dropping the transaction rolls it back.
+                other => return settle(other),
+            }
+        }
+        for op in &plan.index {
+            match write_index(&mut tx, stmts, pool_id, op) {
+                Ok(true) => {}
+                other => return settle(other),
+            }
+        }
+        match tx.commit() {
+            Ok(()) => Ok(CommitOutcome::Committed),
+            Err(e) if is_conflict(&e) => Ok(CommitOutcome::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The outcome of a commit whose last write answered `held`.
+fn settle(held: Step) -> Result<CommitOutcome, StoreError> {
+    match held {
+        Ok(true) => Ok(CommitOutcome::Committed),
+        Ok(false) => Ok(CommitOutcome::Conflict),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs one conditional write; `Ok(false)` when its precondition did not hold.
+fn execute(
+    client: &mut impl postgres::GenericClient,
+    stmt: &Statement,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> Step {
+    match client.execute(stmt, params) {
+        Ok(n) => Ok(n == 1),
+        Err(e) if is_conflict(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn write_record(
+    client: &mut impl postgres::GenericClient,
+    stmts: &Prepared,
+    pool_id: &str,
+    op: &plan::RecordOp<'_>,
+    json: &str,
+) -> Step {
+    let sub = op.record.sub.as_str();
+    match op.expected_version {
+        None => execute(client, &stmts.insert_user, &[&pool_id, &sub, &json]),
+        Some(expected) => {
+            // A version past i64::MAX cannot be stored, so cannot match.
+            let Ok(expected) = i64::try_from(expected) else {
+                return Ok(false);
+            };
+            execute(
+                client,
+                &stmts.update_user,
+                &[&pool_id, &sub, &expected, &json],
+            )
+        }
+    }
+}
+
+fn write_index(
+    client: &mut impl postgres::GenericClient,
+    stmts: &Prepared,
+    pool_id: &str,
+    op: &plan::IndexOp<'_>,
+) -> Step {
+    let key = op.key;
+    match (op.expected, op.new) {
+        (None, Some(new)) => execute(client, &stmts.insert_index, &[&pool_id, &key, &new]),
+        (Some(old), Some(new)) => execute(client, &stmts.move_index, &[&pool_id, &key, &old, &new]),
+        (Some(old), None) => execute(client, &stmts.delete_index, &[&pool_id, &key, &old]),
+        (None, None) => {
+            // The key must be absent and stay absent until we commit: claiming it (with an
+            // empty holder no user has) locks it against concurrent claims exactly as a real
+            // claim would; the claim is withdrawn before the transaction ends.
+            let placeholder = "";
+            if !execute(client, &stmts.insert_index, &[&pool_id, &key, &placeholder])? {
+                return Ok(false);
+            }
+            execute(client, &stmts.delete_index, &[&pool_id, &key, &placeholder])
+        }
+    }
+}
+
+impl UserStore for PostgresStore {
+    fn find(
+        &self,
+        pool_id: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, HostError> {
+        Ok(self.find_inner(pool_id, keys)?)
+    }
+
+    fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
+        Ok(self.commit_inner(pool_id, commit)?)
+    }
+}
+
+/// A schema name that can be quoted without escaping.
+fn valid_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 63
+}
+
+/// A row read back as a record, checked to be what this crate writes.
+fn decode(
+    pool_id: &str,
+    sub: &str,
+    version: i64,
+    json: String,
+) -> Result<Versioned<UserRecord>, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt {
+        pool_id: pool_id.to_owned(),
+        sub: sub.to_owned(),
+        what,
+    };
+    let version = u64::try_from(version)
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| corrupt(format!("version {version}")))?;
+    // serde_json's messages may quote the input: keep only where it failed.
+    let value: UserRecord = serde_json::from_str(&json).map_err(|e| {
+        corrupt(format!(
+            "record JSON does not parse ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if value.sub != sub {
+        return Err(corrupt("the record's sub differs from its key".into()));
+    }
+    Ok(Versioned { version, value })
+}
+
+fn current_version(client: &mut impl postgres::GenericClient) -> Result<i64, StoreError> {
+    let row = client.query_one(
+        "SELECT COALESCE(MAX(version), 0)::bigint FROM cognito_signup_migrations",
+        &[],
+    )?;
+    Ok(row.try_get(0)?)
+}
+
+/// Creates the schema and the migrations table and applies every migration the database lacks,
+/// in one transaction holding an advisory lock, so that nodes starting together apply each
+/// migration once.
+fn migrate(client: &mut Client, schema: Option<&str>) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    if let Some(schema) = schema {
+        // The name was checked to be a plain identifier, so quoting it is enough.
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET LOCAL search_path TO \"{schema}\""
+        ))?;
+    }
+    // Which migrations the database has had; the newest is the schema version.
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS cognito_signup_migrations (
+            version     bigint PRIMARY KEY,
+            description text NOT NULL,
+            applied_at  timestamptz NOT NULL DEFAULT now()
+        )",
+    )?;
+    let found = current_version(&mut tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, description, sql) in MIGRATIONS {
+        if *version > found {
+            tx.batch_execute(sql)?;
+            tx.execute(
+                "INSERT INTO cognito_signup_migrations (version, description) VALUES ($1, $2)",
+                &[version, description],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! A commit turned into the writes a transaction issues: at most one per record and per index
+//! key, in a fixed order.
+//!
+//! The trait checks every precondition against the state *before* the commit and then applies
+//! the writes in order. A transaction that checks each precondition with the write itself (a
+//! conditional `UPDATE`, an `INSERT … ON CONFLICT DO NOTHING`) agrees with that as long as no
+//! record and no key is written twice, so duplicates are merged first: two writes of one record
+//! or key that expect different things can never both hold (the commit is a `Conflict` without
+//! asking the database); two that expect the same thing become one write of the last value, as
+//! applying them in order would leave it. The sorted order makes every transaction take its row
+//! locks in the same order, which keeps concurrent commits from deadlocking one another.
+
+use cognito_signup::UserRecord;
+use cognito_signup::store::Commit;
+use std::collections::BTreeMap;
+
+/// One record write: the record must be at `expected_version` (`None`: must not exist).
+#[derive(Debug)]
+pub(crate) struct RecordOp<'a> {
+    pub(crate) expected_version: Option<u64>,
+    pub(crate) record: &'a UserRecord,
+}
+
+/// One index write: `key` must point to `expected` (`None`: absent); afterwards it points to
+/// `new` (`None`: removed).
+#[derive(Debug)]
+pub(crate) struct IndexOp<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) expected: Option<&'a str>,
+    pub(crate) new: Option<&'a str>,
+}
+
+/// The writes of one commit, records sorted by `sub` and index entries by key.
+#[derive(Debug)]
+pub(crate) struct Plan<'a> {
+    pub(crate) records: Vec<RecordOp<'a>>,
+    pub(crate) index: Vec<IndexOp<'a>>,
+}
+
+/// Merges and sorts a commit's writes; `None` when two writes of one record or key expect
+/// different things, which makes the commit a `Conflict` whatever the store holds.
+pub(crate) fn plan(commit: &Commit) -> Option<Plan<'_>> {
+    let mut records: BTreeMap<&str, RecordOp<'_>> = BTreeMap::new();
+    for w in &commit.records {
+        let op = RecordOp {
+            expected_version: w.expected_version,
+            record: &w.record,
+        };
+        if let Some(previous) = records.insert(w.record.sub.as_str(), op) {
+            if previous.expected_version != w.expected_version {
+                return None;
+            }
+        }
+    }
+    let mut index: BTreeMap<&str, IndexOp<'_>> = BTreeMap::new();
+    for w in &commit.index {
+        let op = IndexOp {
+            key: w.key.as_str(),
+            expected: w.expected.as_deref(),
+            new: w.new.as_deref(),
+        };
+        if let Some(previous) = index.insert(w.key.as_str(), op) {
+            if previous.expected != w.expected.as_deref() {
+                return None;
+            }
+        }
+    }
+    Some(Plan {
+        records: records.into_values().collect(),
+        index: index.into_values().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use cognito_signup::Timestamp;
+    use cognito_signup::store::{IndexKey, IndexWrite, RecordWrite};
+    use cognito_signup::user::UserStatus;
+
+    fn user(sub: &str, username: &str) -> UserRecord {
+        UserRecord {
+            username: username.into(),
+            sub: sub.into(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            email: None,
+            email_verified: false,
+            phone_number: None,
+            phone_number_verified: false,
+            other_attributes: Vec::new(),
+            password: None,
+            created: Timestamp::from_secs(1),
+            last_modified: Timestamp::from_secs(1),
+            code: None,
+            failed_confirmations: Vec::new(),
+            resends: Vec::new(),
+        }
+    }
+
+    fn index(key: &str, expected: Option<&str>, new: Option<&str>) -> IndexWrite {
+        IndexWrite {
+            key: IndexKey::from_stored(key.into()),
+            expected: expected.map(Into::into),
+            new: new.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn sorts_records_by_sub_and_index_by_key() {
+        let commit = Commit {
+            records: vec![
+                RecordWrite {
+                    expected_version: Some(1),
+                    record: user("b", "bob"),
+                },
+                RecordWrite {
+                    expected_version: None,
+                    record: user("a", "ann"),
+                },
+            ],
+            index: vec![index("u:z", None, Some("a")), index("s:a", None, Some("a"))],
+        };
+        let p = plan(&commit).unwrap();
+        let subs: Vec<_> = p.records.iter().map(|r| r.record.sub.as_str()).collect();
+        assert_eq!(subs, ["a", "b"]);
+        let keys: Vec<_> = p.index.iter().map(|i| i.key).collect();
+        assert_eq!(keys, ["s:a", "u:z"]);
+    }
+
+    #[test]
+    fn duplicate_writes_with_equal_preconditions_keep_the_last_value() {
+        let commit = Commit {
+            records: vec![
+                RecordWrite {
+                    expected_version: Some(3),
+                    record: user("a", "first"),
+                },
+                RecordWrite {
+                    expected_version: Some(3),
+                    record: user("a", "last"),
+                },
+            ],
+            index: vec![index("k", None, Some("a")), index("k", None, Some("b"))],
+        };
+        let p = plan(&commit).unwrap();
+        assert_eq!(p.records.len(), 1);
+        assert_eq!(p.records[0].record.username, "last");
+        assert_eq!(p.index.len(), 1);
+        assert_eq!(p.index[0].new, Some("b"));
+    }
+
+    #[test]
+    fn duplicate_writes_with_different_preconditions_are_a_conflict() {
+        let records = Commit {
+            records: vec![
+                RecordWrite {
+                    expected_version: Some(3),
+                    record: user("a", "x"),
+                },
+                RecordWrite {
+                    expected_version: None,
+                    record: user("a", "x"),
+                },
+            ],
+            index: Vec::new(),
+        };
+        assert!(plan(&records).is_none());
+        let index_writes = Commit {
+            records: Vec::new(),
+            index: vec![index("k", None, Some("a")), index("k", Some("a"), None)],
+        };
+        assert!(plan(&index_writes).is_none());
+    }
+}

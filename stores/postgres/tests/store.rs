@@ -1,0 +1,359 @@
+//! The PostgreSQL store against the shared conformance checks, the operation flows through
+//! `Driver`, and what is particular to a server: migrations, schemas, bad connection strings,
+//! lock timeouts. Needs `COGNITO_SIGNUP_TEST_POSTGRES`; without it every test says it is skipped.
+
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+#[macro_use]
+#[path = "../../common/suite.rs"]
+mod suite;
+#[macro_use]
+#[path = "../../common/host.rs"]
+mod host;
+#[path = "../../common/pg.rs"]
+mod pg;
+
+use cognito_signup::UserRecord;
+use cognito_signup::store::{CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup_postgres::{PostgresOptions, PostgresStore, SCHEMA_VERSION, StoreError};
+use host::{Fixture, Inspect};
+use std::sync::Arc;
+use std::time::Duration;
+
+impl Inspect for PostgresStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>> {
+        self.records(pool).unwrap()
+    }
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
+        self.index(pool).unwrap()
+    }
+}
+
+/// A store in a new schema of the test database, dropped afterwards.
+fn fresh_with(test: &str, options: PostgresOptions) -> Option<Fixture<PostgresStore>> {
+    let url = pg::url(test)?;
+    let schema = pg::unique_schema("t");
+    let guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let store = PostgresStore::connect_with(&url, options.schema(schema)).unwrap();
+    Some(Fixture {
+        store: Arc::new(store),
+        _guard: Box::new(guard),
+    })
+}
+
+fn fresh(test: &str) -> Option<Fixture<PostgresStore>> {
+    fresh_with(test, PostgresOptions::default())
+}
+
+store_suite!(fresh);
+flow_tests!(fresh);
+
+fn raw(url: &str, schema: &str) -> postgres::Client {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("SET search_path TO \"{schema}\""))
+        .unwrap();
+    c
+}
+
+#[test]
+fn migrations_run_once_and_record_the_schema_version() {
+    let Some(url) = pg::url("migrations_run_once_and_record_the_schema_version") else {
+        return;
+    };
+    let schema = pg::unique_schema("m");
+    let _guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let options = || PostgresOptions::default().schema(schema.clone());
+    // Nodes starting together: each migrates under the advisory lock, once in all.
+    let stores: Vec<PostgresStore> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| PostgresStore::connect_with(&url, options()).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for store in &stores {
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+    assert_eq!(
+        stores[0]
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(stores[3].records(suite::POOL).unwrap().len(), 1);
+    let applied: i64 = raw(&url, &schema)
+        .query_one("SELECT COUNT(*) FROM cognito_signup_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_schema_newer_than_the_crate_is_refused() {
+    let Some(fixture) = fresh_with(
+        "a_schema_newer_than_the_crate_is_refused",
+        PostgresOptions::default(),
+    ) else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    raw(&guard.url, &guard.schema)
+        .execute(
+            "INSERT INTO cognito_signup_migrations (version, description) VALUES ($1, 'future')",
+            &[&(SCHEMA_VERSION + 1)],
+        )
+        .unwrap();
+    let again = PostgresStore::connect_with(
+        &guard.url,
+        PostgresOptions::default().schema(guard.schema.clone()),
+    );
+    match again {
+        Err(StoreError::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_connection_strings_and_schema_names_are_errors_not_panics() {
+    for bad in [
+        "postgres://user:hunter2@[not-a-host",
+        "postgres://user:hunter2@host:notaport/db",
+        "host=h password=hunter2 port=x",
+        "host=h password=hunter2 sslmode=sometimes",
+        "postgres://user:hunter2@host/db?nosuchoption=1",
+    ] {
+        let err = PostgresStore::connect(bad).unwrap_err();
+        assert!(matches!(err, StoreError::Config(_)), "{bad}: {err:?}");
+        assert!(
+            !format!("{err} {err:?}").contains("hunter2"),
+            "{bad}: {err}"
+        );
+    }
+    let unreachable = PostgresStore::connect_with(
+        "host=127.0.0.1 port=1 user=nobody password=hunter2 dbname=x",
+        PostgresOptions::default().connect_timeout(Duration::from_secs(2)),
+    );
+    let err = unreachable.unwrap_err();
+    assert!(matches!(err, StoreError::Connection(_)), "{err:?}");
+    assert!(
+        !format!("{err} {err:?}").contains("hunter2"),
+        "no password in errors"
+    );
+    for bad in ["", "1abc", "a\"b", "a;b", "a b", &"x".repeat(64)] {
+        let r = PostgresStore::connect_with(
+            "host=127.0.0.1 port=1",
+            PostgresOptions::default().schema(bad),
+        );
+        assert!(matches!(r, Err(StoreError::InvalidSchemaName)), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
+    let Some(fixture) = fresh("a_corrupt_record_is_an_error_that_does_not_show_the_row") else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let store = &fixture.store;
+    let mut rec = suite::user("sub-a", "alice");
+    rec.email = Some("secret-address@example.com".into());
+    assert_eq!(
+        store.commit(suite::POOL, &suite::insert(rec)).unwrap(),
+        CommitOutcome::Committed
+    );
+    let mut c = raw(&guard.url, &guard.schema);
+    c.execute(
+        "UPDATE cognito_users SET record = '{\"email\": \"secret-address@example.com\", \"status\": 7}'",
+        &[],
+    )
+    .unwrap();
+    let err = store
+        .find(suite::POOL, &[suite::ukey("alice")])
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("corrupt row of user sub-a"), "{text}");
+    assert!(!text.contains("secret-address"), "{text}");
+    // The schema refuses a version the trait cannot have, and the error does not quote the
+    // row (PostgreSQL's DETAIL would).
+    let e = c
+        .execute("UPDATE cognito_users SET version = 0", &[])
+        .unwrap_err();
+    let mapped = StoreError::from(e);
+    let text = format!("{mapped} {mapped:?}");
+    assert!(text.contains("23514"), "{text}");
+    assert!(!text.contains("secret-address"), "{text}");
+}
+
+#[test]
+fn a_commit_blocked_past_the_lock_timeout_is_an_error_and_applies_nothing() {
+    let Some(fixture) = fresh_with(
+        "a_commit_blocked_past_the_lock_timeout_is_an_error_and_applies_nothing",
+        PostgresOptions::default().lock_timeout(Duration::from_millis(200)),
+    ) else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let store = &fixture.store;
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    // Another session holds alice's row.
+    let mut other = raw(&guard.url, &guard.schema);
+    let mut tx = other.transaction().unwrap();
+    tx.execute(
+        "SELECT 1 FROM cognito_users WHERE sub = 'sub-a' FOR UPDATE",
+        &[],
+    )
+    .unwrap();
+    let mut bob_and_alice = suite::insert(suite::user("sub-b", "bob"));
+    bob_and_alice
+        .records
+        .push(cognito_signup::store::RecordWrite {
+            expected_version: Some(1),
+            record: suite::user("sub-a", "alice"),
+        });
+    let result = store.commit(suite::POOL, &bob_and_alice);
+    match result {
+        Err(e) => assert!(e.to_string().contains("55P03"), "{e}"),
+        Ok(o) => panic!("expected a lock timeout, got {o:?}"),
+    }
+    tx.rollback().unwrap();
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("bob")]).unwrap(),
+        None,
+        "nothing applied"
+    );
+    assert_eq!(
+        store.commit(suite::POOL, &bob_and_alice).unwrap(),
+        CommitOutcome::Committed
+    );
+}
+
+#[test]
+fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
+    let Some(fixture) = fresh("a_commit_waiting_on_a_concurrent_writer_sees_its_outcome") else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let store = fixture.store.clone();
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    // Another session updates alice (version 1 -> 2) and holds its transaction open while
+    // our commit, expecting version 1, waits on the row; then it commits.
+    let mut other = raw(&guard.url, &guard.schema);
+    let mut tx = other.transaction().unwrap();
+    tx.execute(
+        "UPDATE cognito_users SET version = 2 WHERE sub = 'sub-a'",
+        &[],
+    )
+    .unwrap();
+    let waiting = std::thread::spawn(move || {
+        let mut c = suite::insert(suite::user("sub-b", "bob"));
+        c.records.push(cognito_signup::store::RecordWrite {
+            expected_version: Some(1),
+            record: suite::user("sub-a", "alice"),
+        });
+        store.commit(suite::POOL, &c).unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    tx.commit().unwrap();
+    assert_eq!(
+        waiting.join().unwrap(),
+        CommitOutcome::Conflict,
+        "re-checked on the committed row"
+    );
+    assert_eq!(
+        fixture
+            .store
+            .find(suite::POOL, &[suite::ukey("bob")])
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
+fn an_empty_commit_costs_one_durable_write() {
+    let Some(fixture) = fresh("an_empty_commit_costs_one_durable_write") else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let mut c = raw(&guard.url, &guard.schema);
+    let mut writes = || -> i64 {
+        c.query_one(
+            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(writes(), 0);
+    for n in 1..=20 {
+        let commit = cognito_signup::store::Commit::default();
+        assert_eq!(
+            fixture.store.commit(suite::POOL, &commit).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert_eq!(writes(), n);
+    }
+    assert!(fixture.store.records(suite::POOL).unwrap().is_empty());
+}
+
+#[test]
+fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
+    let Some(fixture) = fresh("a_hidden_user_costs_the_database_one_durable_write_like_a_real_one")
+    else {
+        return;
+    };
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    let store = fixture.store.clone();
+    let h = host::host(store.clone());
+    let code = h.sign_up("alice", "alice@example.com");
+    let mut c = raw(&guard.url, &guard.schema);
+    let mut decoys = || -> i64 {
+        c.query_one(
+            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let confirm = |user: &str| {
+        let r = cognito_signup::ConfirmSignUpRequest::new(
+            host::HIDDEN_CLIENT,
+            user,
+            host::wrong(&code),
+        );
+        h.driver.confirm_sign_up(r).unwrap_err().name()
+    };
+    assert_eq!(confirm("nobody"), "CodeMismatchException");
+    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
+    assert_eq!(confirm("alice"), "CodeMismatchException");
+    assert_eq!(decoys(), 1);
+    assert_eq!(
+        store.records(host::POOL).unwrap()[0].version,
+        2,
+        "the real failure was written"
+    );
+}

@@ -1,0 +1,264 @@
+//! The SQLite store against the shared conformance checks, the operation flows through
+//! `Driver`, and what is particular to a database file: reopening, migrations, bad files.
+
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+#[macro_use]
+#[path = "../../common/suite.rs"]
+mod suite;
+#[macro_use]
+#[path = "../../common/host.rs"]
+mod host;
+
+use cognito_signup::UserRecord;
+use cognito_signup::store::{CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup_sqlite::{SCHEMA_VERSION, SqliteOptions, SqliteStore, StoreError};
+use host::{Fixture, Inspect};
+use std::sync::Arc;
+
+impl Inspect for SqliteStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>> {
+        self.records(pool).unwrap()
+    }
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
+        self.index(pool).unwrap()
+    }
+}
+
+/// A store in a new file of a new temporary directory.
+fn fresh(_test: &str) -> Option<Fixture<SqliteStore>> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("users.db")).unwrap();
+    Some(Fixture {
+        store: Arc::new(store),
+        _guard: Box::new(dir),
+    })
+}
+
+store_suite!(fresh);
+flow_tests!(fresh);
+
+#[test]
+fn data_survives_closing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let code;
+    {
+        let h = host::host(Arc::new(SqliteStore::open(&path).unwrap()));
+        code = h.sign_up("erin", "erin@example.com");
+    }
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let h = host::host(store.clone());
+    assert_eq!(h.get("erin").user_status, "UNCONFIRMED");
+    h.confirm("erin", &code, false).unwrap();
+    drop(h);
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    let rec = store.records(host::POOL).unwrap().pop().unwrap();
+    assert_eq!((rec.version, rec.value.status.as_str()), (2, "CONFIRMED"));
+}
+
+#[test]
+fn migrations_run_once_and_record_the_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let first = SqliteStore::open(&path).unwrap();
+    assert_eq!(first.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        first
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    // A second opener (as a second process would) migrates nothing and sees the data.
+    let second = SqliteStore::open(&path).unwrap();
+    assert_eq!(second.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(second.records(suite::POOL).unwrap().len(), 1);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let applied: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(applied, SCHEMA_VERSION);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_schema_newer_than_the_crate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO cognito_signup_migrations (version, description) VALUES (?1, 'future')",
+        [SCHEMA_VERSION + 1],
+    )
+    .unwrap();
+    match SqliteStore::open(&path) {
+        Err(StoreError::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
+        }
+        other => panic!("expected SchemaTooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    std::fs::write(&path, b"this is not an SQLite database, just some bytes").unwrap();
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::Sqlite(_))
+    ));
+    let missing_dir = dir.path().join("no/such/dir/users.db");
+    assert!(SqliteStore::open(missing_dir).is_err());
+}
+
+#[test]
+fn an_in_memory_database_is_refused_for_lack_of_wal() {
+    assert!(matches!(
+        SqliteStore::open(":memory:"),
+        Err(StoreError::NoWal(_))
+    ));
+}
+
+#[test]
+fn a_corrupt_record_is_an_error_that_does_not_show_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let mut rec = suite::user("sub-a", "alice");
+    rec.email = Some("secret-address@example.com".into());
+    assert_eq!(
+        store.commit(suite::POOL, &suite::insert(rec)).unwrap(),
+        CommitOutcome::Committed
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE cognito_users SET record = '{\"email\": \"secret-address@example.com\", \"status\": 7}'",
+        [],
+    )
+    .unwrap();
+    let err = store
+        .find(suite::POOL, &[suite::ukey("alice")])
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("corrupt row of user sub-a"), "{text}");
+    assert!(!text.contains("secret-address"), "{text}");
+    conn.execute("UPDATE cognito_users SET record = 'not json at all'", [])
+        .unwrap();
+    assert!(matches!(
+        store.records(suite::POOL),
+        Err(StoreError::Corrupt { .. })
+    ));
+    // The schema itself refuses a version the trait cannot have.
+    assert!(
+        conn.execute("UPDATE cognito_users SET version = 0", [])
+            .is_err()
+    );
+}
+
+#[test]
+fn a_commit_waiting_past_the_busy_timeout_is_an_error_and_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let options = SqliteOptions::default().busy_timeout(std::time::Duration::from_millis(100));
+    let store = SqliteStore::open_with(&path, options).unwrap();
+    // Another connection (as another process would) holds the write lock.
+    let mut other = rusqlite::Connection::open(&path).unwrap();
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let result = store.commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")));
+    assert!(result.is_err(), "{result:?}");
+    // Reads are not blocked by the writer (WAL).
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("alice")]).unwrap(),
+        None
+    );
+    tx.rollback().unwrap();
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+}
+
+#[test]
+fn an_empty_commit_costs_one_durable_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let writes = || -> i64 {
+        conn.query_row(
+            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(writes(), 0);
+    for n in 1..=20 {
+        let c = cognito_signup::store::Commit::default();
+        assert_eq!(
+            store.commit(suite::POOL, &c).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert_eq!(writes(), n);
+    }
+    let slots: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cognito_decoys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(slots, 16, "spread over the slots");
+    assert!(store.records(suite::POOL).unwrap().is_empty());
+}
+
+#[test]
+fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let h = host::host(store.clone());
+    let code = h.sign_up("alice", "alice@example.com");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let decoys = || -> i64 {
+        conn.query_row(
+            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let confirm = |user: &str| {
+        let r = cognito_signup::ConfirmSignUpRequest::new(
+            host::HIDDEN_CLIENT,
+            user,
+            host::wrong(&code),
+        );
+        h.driver.confirm_sign_up(r).unwrap_err().name()
+    };
+    assert_eq!(confirm("nobody"), "CodeMismatchException");
+    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
+    assert_eq!(confirm("alice"), "CodeMismatchException");
+    assert_eq!(decoys(), 1);
+    assert_eq!(
+        store.records(host::POOL).unwrap()[0].version,
+        2,
+        "the real failure was written"
+    );
+}
