@@ -61,3 +61,17 @@ export COGNITO_SIGNUP_TEST_POSTGRES="host=127.0.0.1 port=$PORT user=postgres dbn
 # A missing server must fail the tests, not skip them.
 export COGNITO_SIGNUP_REQUIRE_POSTGRES=1
 cargo test -p cognito-signup-sqlite -p cognito-signup-postgres
+
+# The example server on the throwaway database: two servers sharing it (the real-client suite's
+# virtualenv and release server, built by .ci/real-clients.sh, run these).
+venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"
+if [ -x "$venv/bin/python" ] && [ -x target/release/examples/server ]; then
+    export COGNITO_SIGNUP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+    export COGNITO_SERVER_BIN="$PWD/target/release/examples/server"
+    unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+    (cd tests/python && "../../$venv/bin/python" -m pytest -v -p no:cacheprovider test_durable_stores.py)
+else
+    echo "the example server on PostgreSQL: needs .ci/real-clients.sh to have run first" >&2
+    exit 1
+fi

@@ -18,7 +18,7 @@ use cognito_signup::ops::{Answer, Need, Operation as _, Step};
 use cognito_signup::wire::{self, WireResponse, WireSuccess};
 use cognito_signup::{
     AppClient, CodeKeys, Driver, Error, Exception, HostError, MemoryStore, Message,
-    StaticDirectory, UserPool,
+    StaticDirectory, UserPool, UserStore,
 };
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -66,15 +66,71 @@ struct Args {
     config: Option<PathBuf>,
     listen: SocketAddr,
     outbox: Option<PathBuf>,
+    store: StoreSpec,
 }
 
-const USAGE: &str =
-    "usage: server [--config CONFIG.json] [--listen 127.0.0.1:PORT] [--outbox OUTBOX.jsonl]";
+/// Where users are kept (`--store`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum StoreSpec {
+    /// In memory (the default): lost on exit.
+    Memory,
+    /// A SQLite database file (WAL), created when missing.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database shared by every server that names it.
+    Postgres(String),
+}
+
+impl StoreSpec {
+    fn parse(spec: &str) -> Result<Self, BoxError> {
+        if spec == "memory" {
+            Ok(StoreSpec::Memory)
+        } else if let Some(path) = spec.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err("--store sqlite:PATH needs a file path".into());
+            }
+            Ok(StoreSpec::Sqlite(PathBuf::from(path)))
+        } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Ok(StoreSpec::Postgres(spec.to_owned()))
+        } else {
+            Err(format!(
+                "--store: expected memory, sqlite:PATH or postgres://..., not {spec:?}\n{USAGE}"
+            )
+            .into())
+        }
+    }
+
+    /// The store, opened (and its schema migrated).
+    fn open(&self) -> Result<Arc<dyn UserStore>, BoxError> {
+        Ok(match self {
+            StoreSpec::Memory => Arc::new(MemoryStore::new()),
+            StoreSpec::Sqlite(path) => Arc::new(
+                cognito_signup_sqlite::SqliteStore::open(path)
+                    .map_err(|e| format!("--store sqlite:{}: {e}", path.display()))?,
+            ),
+            // The URL may carry a password: it is never printed.
+            StoreSpec::Postgres(url) => Arc::new(
+                cognito_signup_postgres::PostgresStore::connect(url)
+                    .map_err(|e| format!("--store postgres://...: {e}"))?,
+            ),
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            StoreSpec::Memory => "memory".to_owned(),
+            StoreSpec::Sqlite(path) => format!("sqlite:{}", path.display()),
+            StoreSpec::Postgres(_) => "postgres".to_owned(),
+        }
+    }
+}
+
+const USAGE: &str = "usage: server [--config CONFIG.json] [--listen 127.0.0.1:PORT] [--outbox OUTBOX.jsonl] [--store memory|sqlite:PATH|postgres://...]";
 
 fn parse_args() -> Result<Args, BoxError> {
     let mut config = None;
     let mut listen: SocketAddr = DEFAULT_LISTEN.parse()?;
     let mut outbox = None;
+    let mut store = StoreSpec::Memory;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -90,6 +146,7 @@ fn parse_args() -> Result<Args, BoxError> {
                     .map_err(|e| format!("--listen {v}: {e} (expected e.g. 127.0.0.1:9229)"))?;
             }
             "--outbox" => outbox = Some(PathBuf::from(value("--outbox")?)),
+            "--store" => store = StoreSpec::parse(&value("--store")?)?,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -101,6 +158,7 @@ fn parse_args() -> Result<Args, BoxError> {
         config,
         listen,
         outbox,
+        store,
     })
 }
 
@@ -122,6 +180,10 @@ struct ServerConfig {
     admin_credentials: Vec<AdminCredential>,
     #[serde(default)]
     lambda_endpoint: Option<String>,
+    /// The project's extension: Base64 master keys for code tags, newest first (see
+    /// `docs/server.md`). Each pool's key ring derives from them.
+    #[serde(default)]
+    code_keys: Vec<String>,
     #[serde(default)]
     user_pools: Vec<serde_json::Value>,
 }
@@ -159,6 +221,100 @@ fn random_key() -> Result<[u8; 32], BoxError> {
     Ok(key)
 }
 
+/// The environment variable that may carry the master code keys (comma-separated Base64, newest
+/// first); it wins over the config's `CodeKeys`.
+const CODE_KEYS_ENV: &str = "COGNITO_SIGNUP_CODE_KEYS";
+
+/// The master keys that tag confirmation codes, newest first.
+///
+/// A code issued before a restart, or by another server sharing the database, verifies only with
+/// the key that tagged it, so a durable store needs keys that outlive the process: from
+/// `COGNITO_SIGNUP_CODE_KEYS`, else from the config's `CodeKeys`, else (SQLite only) from a key
+/// file kept beside the database and created on first start. PostgreSQL, shared by many servers,
+/// needs the keys configured. The in-memory store draws a fresh key at each start.
+fn master_keys(configured: &[String], store: &StoreSpec) -> Result<Vec<Vec<u8>>, BoxError> {
+    use base64::Engine as _;
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let from_env = std::env::var(CODE_KEYS_ENV).ok();
+    let listed: Vec<String> = match &from_env {
+        Some(v) => v.split(',').map(|k| k.trim().to_owned()).collect(),
+        None => configured.to_vec(),
+    };
+    let source = if from_env.is_some() {
+        CODE_KEYS_ENV
+    } else {
+        "config: CodeKeys"
+    };
+    if !listed.is_empty() {
+        let mut keys = Vec::with_capacity(listed.len());
+        for (i, k) in listed.iter().enumerate() {
+            let key = b64
+                .decode(k.as_bytes())
+                .map_err(|_| format!("{source}[{i}] is not Base64"))?;
+            if key.len() < 16 {
+                return Err(format!("{source}[{i}] is shorter than 16 bytes").into());
+            }
+            keys.push(key);
+        }
+        return Ok(keys);
+    }
+    match store {
+        StoreSpec::Memory => Ok(vec![random_key()?.to_vec()]),
+        StoreSpec::Sqlite(db) => {
+            let mut path = db.clone().into_os_string();
+            path.push(".code-keys");
+            let path = PathBuf::from(path);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let key = b64
+                        .decode(text.trim().as_bytes())
+                        .map_err(|_| format!("{}: not a Base64 key", path.display()))?;
+                    Ok(vec![key])
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let key = random_key()?;
+                    write_private(&path, &b64.encode(key))?;
+                    Ok(vec![key.to_vec()])
+                }
+                Err(e) => Err(format!("{}: {e}", path.display()).into()),
+            }
+        }
+        StoreSpec::Postgres(_) => Err(format!(
+            "--store postgres://... is shared by every server that names it, so they must tag \
+             codes with the same keys: set CodeKeys in the config or {CODE_KEYS_ENV}"
+        )
+        .into()),
+    }
+}
+
+/// Creates a file readable by its owner only, failing if it exists.
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), BoxError> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// A pool's key ring: each master key, bound to the pool id by HMAC-SHA256.
+fn pool_keys(masters: &[Vec<u8>], pool_id: &str) -> Result<CodeKeys, BoxError> {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut derived = Vec::with_capacity(masters.len());
+    for m in masters {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(m).map_err(|e| e.to_string())?;
+        mac.update(b"cognito-signup code key\0");
+        mac.update(pool_id.as_bytes());
+        derived.push(mac.finalize().into_bytes().to_vec());
+    }
+    Ok(CodeKeys::new(&derived)?)
+}
+
 struct Loaded {
     config: ServerConfig,
     directory: StaticDirectory,
@@ -190,10 +346,11 @@ fn config_error(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) 
     format!("config: {prefix}{path}: {what}{at}").into()
 }
 
-fn load_config(text: &str) -> Result<Loaded, BoxError> {
+fn load_config(text: &str, store: &StoreSpec) -> Result<Loaded, BoxError> {
     let config: ServerConfig =
         serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
             .map_err(|e| config_error("", e))?;
+    let masters = master_keys(&config.code_keys, store)?;
     let mut directory = StaticDirectory::new();
     let mut pools = Vec::new();
     for (i, entry) in config.user_pools.iter().enumerate() {
@@ -204,7 +361,8 @@ fn load_config(text: &str) -> Result<Loaded, BoxError> {
             .map_err(|e| config_error(&prefix, e))?
             .clients;
         let id = pool.id.clone();
-        directory.add_pool(pool, CodeKeys::new(&[random_key()?])?);
+        let keys = pool_keys(&masters, &id)?;
+        directory.add_pool(pool, keys);
         let mut ids = Vec::new();
         for client in clients {
             ids.push(client.client_id.clone());
@@ -613,7 +771,9 @@ fn check_skew(signed_at: SystemTime, now: SystemTime) -> Result<(), Error> {
 // Serving
 
 struct Server {
-    driver: Driver<MemoryStore>,
+    driver: Driver<Arc<dyn UserStore>>,
+    /// Whether the store's calls block on I/O (a database), and so must leave the async workers.
+    blocking_store: bool,
     lambda: Lambda,
     outbox: Outbox,
     verifier: Verifier,
@@ -634,6 +794,9 @@ impl Server {
                 Need::Deliver(message) => Answer::Delivered(tokio::task::block_in_place(|| {
                     self.outbox.deliver(&message)
                 })),
+                other if self.blocking_store => {
+                    tokio::task::block_in_place(|| self.driver.answer(other))
+                }
                 other => self.driver.answer(other),
             };
             // Resuming may hash a password (argon2id): keep it off the other connections' way.
@@ -773,6 +936,7 @@ fn print_banner(args: &Args, loaded: &Loaded, addr: SocketAddr) {
     for (pool, clients) in &loaded.pools {
         println!("user pool {pool}: app clients {}", clients.join(", "));
     }
+    println!("store: {}", args.store.describe());
     match &args.outbox {
         Some(p) => println!("outbox: {}", p.display()),
         None => println!("outbox: none (pass --outbox FILE to read confirmation codes)"),
@@ -805,7 +969,25 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run()) {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // Opened (and dropped) outside the runtime: a database client may run a runtime of its own.
+    let store = match args.store.open() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(args, Arc::clone(&store)));
+    drop(runtime);
+    drop(store);
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -814,14 +996,13 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> Result<(), BoxError> {
-    let args = parse_args()?;
+async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
     let text = match &args.config {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("--config {}: {e}", path.display()))?,
         None => DEFAULT_CONFIG.to_owned(),
     };
-    let loaded = load_config(&text)?;
+    let loaded = load_config(&text, &args.store)?;
     let outbox = Outbox::create(args.outbox.as_ref())?;
     let lambda_endpoint = match &loaded.config.lambda_endpoint {
         None => None,
@@ -837,7 +1018,8 @@ async fn run() -> Result<(), BoxError> {
         .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
         .collect();
     let server = Arc::new(Server {
-        driver: Driver::new(MemoryStore::new(), Arc::new(loaded.directory.clone())),
+        driver: Driver::new(store, Arc::new(loaded.directory.clone())),
+        blocking_store: args.store != StoreSpec::Memory,
         lambda: Lambda {
             endpoint: lambda_endpoint,
         },

@@ -1,0 +1,153 @@
+"""The example server on durable stores (`--store sqlite:PATH`, `--store postgres://...`).
+
+The SQLite tests always run. The PostgreSQL tests need a server: `.ci/db.sh` starts one and sets
+COGNITO_SIGNUP_TEST_POSTGRES_URL; without it they are skipped (or fail when
+COGNITO_SIGNUP_REQUIRE_POSTGRES=1).
+"""
+
+import base64
+import os
+import stat
+import threading
+import uuid
+
+import pytest
+
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, Server, pool
+
+PASSWORD = "Corr3ct-Horse"
+PG_URL = os.environ.get("COGNITO_SIGNUP_TEST_POSTGRES_URL")
+
+
+def config(pool_id, **extra):
+    c = {
+        "Region": REGION,
+        "AdminCredentials": [{"AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET_KEY}],
+        "UserPools": [pool(pool_id, [{"ClientId": "durableclient"}])],
+    }
+    c.update(extra)
+    return c
+
+
+def sign_up(client, username):
+    return client.sign_up(
+        ClientId="durableclient",
+        Username=username,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}],
+    )
+
+
+def test_sqlite_store_keeps_users_and_codes_across_a_restart(tmp_path):
+    db = tmp_path / "users.db"
+    pool_id = "us-east-1_Durable"
+    (tmp_path / "a").mkdir()
+    first = Server(tmp_path / "a", config(pool_id), ["--store", f"sqlite:{db}"])
+    try:
+        sign_up(first.client(signed=False), "dana")
+        code = first.last_code("dana")
+    finally:
+        assert first.stop() == 0
+    keys = tmp_path / "users.db.code-keys"
+    assert keys.exists(), "the code key outlives the process, beside the database"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert len(base64.b64decode(keys.read_text())) == 32
+
+    (tmp_path / "b").mkdir()
+    second = Server(tmp_path / "b", config(pool_id), ["--store", f"sqlite:{db}"])
+    try:
+        public = second.client(signed=False)
+        # A code issued before the restart still verifies: same key, same store.
+        public.confirm_sign_up(ClientId="durableclient", Username="dana", ConfirmationCode=code)
+        user = second.client().admin_get_user(UserPoolId=pool_id, Username="dana")
+        assert user["UserStatus"] == "CONFIRMED"
+        with pytest.raises(public.exceptions.NotAuthorizedException):
+            public.confirm_sign_up(ClientId="durableclient", Username="dana", ConfirmationCode=code)
+    finally:
+        assert second.stop() == 0
+
+
+def test_an_unknown_store_is_refused(tmp_path):
+    with pytest.raises(AssertionError):
+        Server(tmp_path, None, ["--store", "mysql://nope"])
+    assert "expected memory, sqlite:PATH or postgres://" in (tmp_path / "server.err").read_text()
+
+
+def postgres_url():
+    if PG_URL:
+        return PG_URL
+    if os.environ.get("COGNITO_SIGNUP_REQUIRE_POSTGRES") == "1":
+        pytest.fail("COGNITO_SIGNUP_TEST_POSTGRES_URL is not set")
+    pytest.skip("set COGNITO_SIGNUP_TEST_POSTGRES_URL to run the PostgreSQL tests")
+
+
+def test_postgres_needs_shared_code_keys(tmp_path):
+    url = postgres_url()
+    with pytest.raises(AssertionError):
+        Server(tmp_path, config("us-east-1_NoKeys"), ["--store", url])
+    err = (tmp_path / "server.err").read_text()
+    assert "set CodeKeys in the config or COGNITO_SIGNUP_CODE_KEYS" in err
+    assert url not in err, "the URL (which may hold a password) is never printed"
+
+
+def test_two_servers_on_one_postgres_database_share_users_and_confirm_once(tmp_path):
+    url = postgres_url()
+    pool_id = "us-east-1_Shared" + uuid.uuid4().hex[:8]
+    key = base64.b64encode(os.urandom(32)).decode()
+    servers = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        servers.append(Server(tmp_path / name, config(pool_id, CodeKeys=[key]), ["--store", url]))
+    a, b = servers
+    try:
+        sign_up(a.client(signed=False), "erin")
+        code = a.last_code("erin")
+        # Confirm through both servers at once, many times: exactly one succeeds.
+        results = []
+        lock = threading.Lock()
+
+        def confirm(server):
+            client = server.client(signed=False)
+            try:
+                client.confirm_sign_up(ClientId="durableclient", Username="erin", ConfirmationCode=code)
+                outcome = "ok"
+            except client.exceptions.NotAuthorizedException:
+                outcome = "NotAuthorizedException"
+            with lock:
+                results.append(outcome)
+
+        threads = [threading.Thread(target=confirm, args=(s,)) for s in servers * 8]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count("ok") == 1, results
+        assert results.count("NotAuthorizedException") == 15, results
+        for s in servers:
+            user = s.client().admin_get_user(UserPoolId=pool_id, Username="erin")
+            assert user["UserStatus"] == "CONFIRMED"
+
+        # Wrong codes through both servers count against one budget of 15.
+        sign_up(b.client(signed=False), "finn")
+        good = b.last_code("finn")
+        wrong = f"{(int(good) + 1) % 1000000:06d}"
+        seen = []
+
+        def guess(server):
+            client = server.client(signed=False)
+            try:
+                client.confirm_sign_up(ClientId="durableclient", Username="finn", ConfirmationCode=wrong)
+            except client.exceptions.ClientError as e:
+                with lock:
+                    seen.append(e.response["Error"]["Code"])
+
+        threads = [threading.Thread(target=guess, args=(s,)) for s in servers * 10]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen.count("CodeMismatchException") == 15, seen
+        assert seen.count("LimitExceededException") == 5, seen
+    finally:
+        for s in servers:
+            assert s.stop() == 0
