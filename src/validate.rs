@@ -35,6 +35,20 @@ fn full_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
     re.as_ref().is_some_and(|re| re.is_match(s))
 }
 
+/// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` (plus `extra` ASCII characters). Every ASCII graphic
+/// character (`!` to `~`) is a letter, number, punctuation or symbol and no other ASCII character
+/// is, so an ASCII value is decided without the regex, which is kept for the rest of Unicode.
+fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
+    if s.is_ascii() {
+        !s.is_empty()
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_graphic() || extra.contains(&b))
+    } else {
+        full_match(re, s)
+    }
+}
+
 pub(crate) const CLIENT_ID: Pattern = Pattern {
     text: r"[\w+]+",
     check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+'])),
@@ -45,7 +59,7 @@ pub(crate) const SECRET_HASH: Pattern = Pattern {
 };
 pub(crate) const USERNAME: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
-    check: |s| full_match(&UNICODE_NAME, s),
+    check: |s| unicode_name(&UNICODE_NAME, s, b""),
 };
 pub(crate) const NON_SPACE: Pattern = Pattern {
     text: r"[\S]+",
@@ -65,7 +79,7 @@ pub(crate) const USER_POOL_ID: Pattern = Pattern {
 };
 pub(crate) const ATTRIBUTE_NAME_PATTERN: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+",
-    check: |s| full_match(&ATTRIBUTE_NAME, s),
+    check: |s| unicode_name(&ATTRIBUTE_NAME, s, b"\t\n\r "),
 };
 
 /// Whether a member's value may be echoed in a message (D-3).
@@ -113,11 +127,13 @@ impl Violations {
             }
             return;
         };
-        let v = Self::value_part(c.echo, value);
+        // Built only for a violation: the accepted path allocates nothing here.
+        let v = || Self::value_part(c.echo, value);
         if let Some(p) = c.pattern {
             if !(p.check)(value) {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    "{} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    v(),
                     p.text
                 ));
             }
@@ -126,14 +142,16 @@ impl Violations {
         if let Some(min) = c.min {
             if len < min {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+                    "{} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}",
+                    v()
                 ));
             }
         }
         if let Some(max) = c.max {
             if len > max {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+                    "{} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}",
+                    v()
                 ));
             }
         }
@@ -314,6 +332,32 @@ mod tests {
             msg(|v| v.string(C_CONFIRMATION_CODE, Some(""))),
             "2 validation errors detected: Value at 'confirmationCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+; Value at 'confirmationCode' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_patterns() {
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            for s in [c.to_string(), format!("a{c}b"), format!("{c}{c}")] {
+                assert_eq!(
+                    (USERNAME.check)(&s),
+                    full_match(&UNICODE_NAME, &s),
+                    "username {b:#x}"
+                );
+                assert_eq!(
+                    (ATTRIBUTE_NAME_PATTERN.check)(&s),
+                    full_match(&ATTRIBUTE_NAME, &s),
+                    "attribute name {b:#x}"
+                );
+            }
+        }
+        for s in ["", "é", "aé b", "名前", "a\u{3000}b", "x\u{200b}"] {
+            assert_eq!((USERNAME.check)(s), full_match(&UNICODE_NAME, s));
+            assert_eq!(
+                (ATTRIBUTE_NAME_PATTERN.check)(s),
+                full_match(&ATTRIBUTE_NAME, s)
+            );
+        }
     }
 
     #[test]
