@@ -28,6 +28,7 @@ use common::{DenyAll, Floor, HIDDEN, PLAIN, SECRET_CLIENT};
 use std::hint::black_box;
 use std::sync::Arc;
 
+#[allow(clippy::large_enum_variant)]
 enum Work {
     Floor(Floor, Vec<common::FloorRequest>, bool),
     Confirm(Driver<Arc<MemoryStore>>, Vec<ConfirmSignUpRequest>),
