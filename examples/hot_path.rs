@@ -12,6 +12,7 @@
 //! `measured` is counted; divide its instructions by the count.
 
 #![allow(
+    clippy::panic,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::arithmetic_side_effects,
