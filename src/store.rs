@@ -8,10 +8,12 @@
 
 use crate::config::AliasAttribute;
 use crate::error::HostError;
-use crate::user::UserRecord;
-use std::collections::HashMap;
+use crate::time::Timestamp;
+use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
+use hashbrown::HashTable;
 use std::fmt;
-use std::sync::RwLock;
+use std::hash::{BuildHasher as _, RandomState};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A key of the per-pool index: a username, a `sub`, or an active alias, already folded as the
 /// pool's case rule says. Opaque to stores: compare and hash it as a string.
@@ -172,19 +174,312 @@ impl<S: UserStore + ?Sized> UserStore for std::sync::Arc<S> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The in-memory store
+
+/// Shards of [`MemoryStore`]. At most 64: the shards one call touches are kept as a bit set.
+const SHARDS: usize = 64;
+const SHARD_MASK: u64 = 63;
+
+/// A shard's lock on cache lines of its own, so that threads working in different shards never
+/// write to a line another shard's lock lives on.
+#[repr(align(128))]
 #[derive(Default)]
-struct PoolData {
-    records: HashMap<String, Versioned<UserRecord>>,
-    index: HashMap<IndexKey, String>,
+struct PaddedShard(RwLock<Shard>);
+
+/// One shard: for every pool that has keys or records hashing here, its part of them.
+#[derive(Default)]
+struct Shard {
+    pools: HashTable<PoolShard>,
 }
 
-/// The embedded default store: every pool in memory, behind one reader-writer lock.
+/// Where a record lives: its shard and its slot there. Slots are never freed (records are never
+/// deleted), so a target stays valid for the life of the store.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Target {
+    shard: u32,
+    slot: u32,
+}
+
+/// A pool's records whose `sub` hashes to this shard, and its index entries whose key does.
+struct PoolShard {
+    id: Box<str>,
+    hash: u64,
+    /// Records by slot. A slot without a record is a `sub` an index entry points to that has no
+    /// record (yet): `find` answers `None` through it, as for a dangling entry.
+    slots: Vec<Slot>,
+    /// Slot of each `sub`.
+    by_sub: HashTable<u32>,
+    /// Index entries by id; `key: None` marks a free id (listed in `free`).
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    /// Entry id of each key.
+    index: HashTable<u32>,
+}
+
+struct Slot {
+    sub: Box<str>,
+    record: Option<Stored>,
+}
+
+struct Entry {
+    key: Option<Box<str>>,
+    target: Target,
+}
+
+/// A record as the store keeps it: what every user has inline, the rest (usually empty) boxed.
+struct Stored {
+    version: u64,
+    username: Box<str>,
+    email: Option<Box<str>>,
+    status: UserStatus,
+    enabled: bool,
+    email_verified: bool,
+    phone_number_verified: bool,
+    created: Timestamp,
+    last_modified: Timestamp,
+    code: Option<PendingCode>,
+    rest: Option<Box<Rest>>,
+}
+
+/// The members most users leave empty.
+#[derive(Default, PartialEq, Eq)]
+struct Rest {
+    phone_number: Option<String>,
+    other_attributes: Vec<Attribute>,
+    password: Option<PasswordHash>,
+    failed_confirmations: Vec<Timestamp>,
+    resends: Vec<Timestamp>,
+}
+
+/// The old box when it already holds `new` (no allocation), else a new one.
+fn reuse(old: Option<Box<str>>, new: &str) -> Box<str> {
+    match old {
+        Some(b) if *b == *new => b,
+        _ => new.into(),
+    }
+}
+
+impl Stored {
+    /// Stores `r` at `version`, reusing the allocations of the previous value where unchanged.
+    fn new(r: &UserRecord, version: u64, previous: Option<Stored>) -> Self {
+        let (old_username, old_email, old_rest) = match previous {
+            Some(p) => (Some(p.username), p.email, p.rest),
+            None => (None, None, None),
+        };
+        let rest_empty = r.phone_number.is_none()
+            && r.other_attributes.is_empty()
+            && r.password.is_none()
+            && r.failed_confirmations.is_empty()
+            && r.resends.is_empty();
+        let rest = if rest_empty {
+            None
+        } else {
+            let mut rest = old_rest.unwrap_or_default();
+            if rest.phone_number != r.phone_number {
+                rest.phone_number.clone_from(&r.phone_number);
+            }
+            if rest.other_attributes != r.other_attributes {
+                rest.other_attributes.clone_from(&r.other_attributes);
+            }
+            if rest.password != r.password {
+                rest.password.clone_from(&r.password);
+            }
+            rest.failed_confirmations
+                .clone_from(&r.failed_confirmations);
+            rest.resends.clone_from(&r.resends);
+            Some(rest)
+        };
+        Self {
+            version,
+            username: reuse(old_username, &r.username),
+            email: r.email.as_deref().map(|e| reuse(old_email, e)),
+            status: r.status,
+            enabled: r.enabled,
+            email_verified: r.email_verified,
+            phone_number_verified: r.phone_number_verified,
+            created: r.created,
+            last_modified: r.last_modified,
+            code: r.code.clone(),
+            rest,
+        }
+    }
+
+    fn to_record(&self, sub: &str) -> Versioned<UserRecord> {
+        let rest = self.rest.as_deref();
+        Versioned {
+            version: self.version,
+            value: UserRecord {
+                username: self.username.as_ref().to_owned(),
+                sub: sub.to_owned(),
+                status: self.status,
+                enabled: self.enabled,
+                email: self.email.as_deref().map(str::to_owned),
+                email_verified: self.email_verified,
+                phone_number: rest.and_then(|r| r.phone_number.clone()),
+                phone_number_verified: self.phone_number_verified,
+                other_attributes: rest.map(|r| r.other_attributes.clone()).unwrap_or_default(),
+                password: rest.and_then(|r| r.password.clone()),
+                created: self.created,
+                last_modified: self.last_modified,
+                code: self.code.clone(),
+                failed_confirmations: rest
+                    .map(|r| r.failed_confirmations.clone())
+                    .unwrap_or_default(),
+                resends: rest.map(|r| r.resends.clone()).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// An id of a vector position (slots and entries stay far below 4 billion per shard).
+fn id_of(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+fn at(id: u32) -> usize {
+    usize::try_from(id).unwrap_or(usize::MAX)
+}
+
+/// The store's hashes: SipHash with the store's own random keys, so that chosen usernames
+/// cannot be made to collide.
+struct Hashes(RandomState);
+
+impl Hashes {
+    fn pool(&self, pool_id: &str) -> u64 {
+        self.0.hash_one(pool_id)
+    }
+    fn key(&self, key: &str) -> u64 {
+        self.0.hash_one((b'k', key))
+    }
+    fn sub(&self, sub: &str) -> u64 {
+        self.0.hash_one((b's', sub))
+    }
+}
+
+/// The shard of a hash: bits the tables do not use for buckets or tags.
+fn shard_of(hash: u64) -> u32 {
+    u32::try_from((hash >> 32) & SHARD_MASK).unwrap_or(0)
+}
+
+fn bit(shard: u32) -> u64 {
+    1u64.checked_shl(shard).unwrap_or(0)
+}
+
+impl Shard {
+    fn pool(&self, hash: u64, id: &str) -> Option<&PoolShard> {
+        self.pools.find(hash, |p| *p.id == *id)
+    }
+
+    fn pool_mut(&mut self, hash: u64, id: &str) -> &mut PoolShard {
+        self.pools
+            .entry(hash, |p| *p.id == *id, |p| p.hash)
+            .or_insert_with(|| PoolShard {
+                id: id.into(),
+                hash,
+                slots: Vec::new(),
+                by_sub: HashTable::new(),
+                entries: Vec::new(),
+                free: Vec::new(),
+                index: HashTable::new(),
+            })
+            .into_mut()
+    }
+}
+
+impl PoolShard {
+    fn slot(&self, hash: u64, sub: &str) -> Option<u32> {
+        self.by_sub
+            .find(hash, |&s| *self.slots[at(s)].sub == *sub)
+            .copied()
+    }
+
+    fn slot_or_insert(&mut self, hashes: &Hashes, hash: u64, sub: &str) -> u32 {
+        if let Some(s) = self.slot(hash, sub) {
+            return s;
+        }
+        let id = id_of(self.slots.len());
+        self.slots.push(Slot {
+            sub: sub.into(),
+            record: None,
+        });
+        let slots = &self.slots;
+        self.by_sub
+            .insert_unique(hash, id, |&s| hashes.sub(&slots[at(s)].sub));
+        id
+    }
+
+    fn entry(&self, hash: u64, key: &str) -> Option<u32> {
+        self.index
+            .find(hash, |&e| self.entries[at(e)].key.as_deref() == Some(key))
+            .copied()
+    }
+
+    fn set_entry(&mut self, hashes: &Hashes, hash: u64, key: &str, target: Target) {
+        if let Some(e) = self.entry(hash, key) {
+            self.entries[at(e)].target = target;
+            return;
+        }
+        let entry = Entry {
+            key: Some(key.into()),
+            target,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.entries[at(id)] = entry;
+                id
+            }
+            None => {
+                self.entries.push(entry);
+                id_of(self.entries.len().saturating_sub(1))
+            }
+        };
+        let entries = &self.entries;
+        self.index.insert_unique(hash, id, |&e| {
+            hashes.key(entries[at(e)].key.as_deref().unwrap_or_default())
+        });
+    }
+
+    fn remove_entry(&mut self, hash: u64, key: &str) {
+        let entries = &self.entries;
+        let removed = match self
+            .index
+            .find_entry(hash, |&e| entries[at(e)].key.as_deref() == Some(key))
+        {
+            Ok(occupied) => Some(occupied.remove().0),
+            Err(_) => None,
+        };
+        if let Some(id) = removed {
+            self.entries[at(id)].key = None;
+            self.free.push(id);
+        }
+    }
+}
+
+/// The embedded default store: every pool in memory, in 64 shards.
 ///
-/// Reads share the lock; a commit takes it exclusively for the time it needs to check and apply,
-/// so commits are linearizable.
-#[derive(Default)]
+/// Records live in the shard of their `sub`'s hash, index entries in the shard of their key's
+/// hash; an index entry points straight at its record's slot. Each call locks every shard it
+/// reads or writes, in ascending shard order (so two calls never wait on each other in a
+/// cycle), for as long as it checks and applies: reads of one call are one consistent snapshot
+/// and commits are linearizable, while calls on different users mostly touch different shards
+/// and run in parallel.
+///
+/// Records are kept compact (strings as boxed slices, the members most users leave empty in
+/// one optional box) and index entries as a key and a slot reference; keys are hashed with
+/// SipHash under the store's own random keys.
 pub struct MemoryStore {
-    pools: RwLock<HashMap<String, PoolData>>,
+    hashes: Hashes,
+    shards: Box<[PaddedShard]>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            hashes: Hashes(RandomState::new()),
+            shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
+        }
+    }
 }
 
 impl fmt::Debug for MemoryStore {
@@ -198,6 +493,21 @@ impl fmt::Debug for MemoryStore {
 #[error("the in-memory store's lock is poisoned")]
 pub struct PoisonedStore;
 
+type ReadGuards<'a> = [Option<RwLockReadGuard<'a, Shard>>; SHARDS];
+type WriteGuards<'a> = [Option<RwLockWriteGuard<'a, Shard>>; SHARDS];
+
+/// The shards of a bit set, in ascending order.
+fn shards_in(mut mask: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let shard = mask.trailing_zeros();
+        mask &= mask.wrapping_sub(1);
+        Some(shard)
+    })
+}
+
 impl MemoryStore {
     /// An empty store.
     #[must_use]
@@ -205,34 +515,96 @@ impl MemoryStore {
         Self::default()
     }
 
+    fn lock(&self, shard: u32) -> &RwLock<Shard> {
+        &self.shards[at(shard)].0
+    }
+
+    /// Read-locks the shards of `mask` that are not held yet, in ascending order. The caller
+    /// holds none above the lowest of them.
+    fn read<'a>(&'a self, mask: u64, guards: &mut ReadGuards<'a>) -> Result<(), PoisonedStore> {
+        for s in shards_in(mask) {
+            let g = &mut guards[at(s)];
+            if g.is_none() {
+                *g = Some(self.lock(s).read().map_err(|_| PoisonedStore)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn write<'a>(&'a self, mask: u64, guards: &mut WriteGuards<'a>) -> Result<(), PoisonedStore> {
+        for s in shards_in(mask) {
+            let g = &mut guards[at(s)];
+            if g.is_none() {
+                *g = Some(self.lock(s).write().map_err(|_| PoisonedStore)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every shard, read-locked (for the whole-pool listings).
+    fn read_everything(&self) -> Result<ReadGuards<'_>, PoisonedStore> {
+        let mut guards: ReadGuards<'_> = std::array::from_fn(|_| None);
+        self.read(u64::MAX, &mut guards)?;
+        Ok(guards)
+    }
+
     /// Every record of a pool with its version, in no particular order (for tests and tools).
     ///
     /// # Errors
-    /// [`PoisonedStore`] if another thread panicked while holding the lock.
+    /// [`PoisonedStore`] if another thread panicked while holding a lock.
     pub fn records(&self, pool_id: &str) -> Result<Vec<Versioned<UserRecord>>, PoisonedStore> {
-        let pools = self.pools.read().map_err(|_| PoisonedStore)?;
-        Ok(pools
-            .get(pool_id)
-            .map(|p| p.records.values().cloned().collect())
-            .unwrap_or_default())
+        let guards = self.read_everything()?;
+        let hash = self.hashes.pool(pool_id);
+        Ok(guards
+            .iter()
+            .flatten()
+            .filter_map(|g| g.pool(hash, pool_id))
+            .flat_map(|p| p.slots.iter())
+            .filter_map(|slot| slot.record.as_ref().map(|r| r.to_record(&slot.sub)))
+            .collect())
     }
 
     /// Every index entry of a pool as (key, sub) (for tests and tools).
     ///
     /// # Errors
-    /// [`PoisonedStore`] if another thread panicked while holding the lock.
+    /// [`PoisonedStore`] if another thread panicked while holding a lock.
     pub fn index(&self, pool_id: &str) -> Result<Vec<(IndexKey, String)>, PoisonedStore> {
-        let pools = self.pools.read().map_err(|_| PoisonedStore)?;
-        Ok(pools
-            .get(pool_id)
-            .map(|p| {
-                p.index
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
+        let guards = self.read_everything()?;
+        let hash = self.hashes.pool(pool_id);
+        let sub_of = |t: Target| -> Option<String> {
+            let pool = guards[at(t.shard)].as_ref()?.pool(hash, pool_id)?;
+            Some(pool.slots.get(at(t.slot))?.sub.to_string())
+        };
+        Ok(guards
+            .iter()
+            .flatten()
+            .filter_map(|g| g.pool(hash, pool_id))
+            .flat_map(|p| p.entries.iter())
+            .filter_map(|e| {
+                let key = e.key.as_deref()?;
+                Some((IndexKey::from_stored(key.to_owned()), sub_of(e.target)?))
             })
-            .unwrap_or_default())
+            .collect())
     }
+}
+
+/// The hashes of a few keys, on the stack when there are few.
+fn key_hashes<'b>(
+    hashes: &Hashes,
+    keys: &[IndexKey],
+    stack: &'b mut [u64; 8],
+    heap: &'b mut Vec<u64>,
+) -> &'b [u64] {
+    let out: &mut [u64] = if keys.len() <= stack.len() {
+        &mut stack[..keys.len()]
+    } else {
+        heap.resize(keys.len(), 0);
+        heap
+    };
+    for (h, k) in out.iter_mut().zip(keys) {
+        *h = hashes.key(k.as_str());
+    }
+    out
 }
 
 impl UserStore for MemoryStore {
@@ -241,47 +613,392 @@ impl UserStore for MemoryStore {
         pool_id: &str,
         keys: &[IndexKey],
     ) -> Result<Option<Versioned<UserRecord>>, HostError> {
-        let pools = self.pools.read().map_err(|_| PoisonedStore)?;
-        let Some(pool) = pools.get(pool_id) else {
-            return Ok(None);
-        };
-        Ok(keys
-            .iter()
-            .find_map(|k| pool.index.get(k))
-            .and_then(|sub| pool.records.get(sub))
-            .cloned())
+        let pool_hash = self.hashes.pool(pool_id);
+        let (mut stack, mut heap) = ([0u64; 8], Vec::new());
+        let hashes = key_hashes(&self.hashes, keys, &mut stack, &mut heap);
+        let mut mask = hashes.iter().fold(0, |m, &h| m | bit(shard_of(h)));
+        loop {
+            let mut guards: ReadGuards<'_> = std::array::from_fn(|_| None);
+            self.read(mask, &mut guards)?;
+            // The first key the index holds, in the order given.
+            let target = keys.iter().zip(hashes).find_map(|(k, &h)| {
+                let pool = guards[at(shard_of(h))].as_ref()?.pool(pool_hash, pool_id)?;
+                let e = pool.entry(h, k.as_str())?;
+                Some(pool.entries[at(e)].target)
+            });
+            let Some(target) = target else {
+                return Ok(None);
+            };
+            let held_above = mask.checked_shr(target.shard).unwrap_or(0) > 1;
+            if guards[at(target.shard)].is_none() {
+                if held_above {
+                    // Taking it now would break the ascending order: try without waiting, and
+                    // otherwise start again holding it from the beginning.
+                    match self.lock(target.shard).try_read() {
+                        Ok(g) => guards[at(target.shard)] = Some(g),
+                        Err(std::sync::TryLockError::WouldBlock) => {
+                            mask |= bit(target.shard);
+                            continue;
+                        }
+                        Err(std::sync::TryLockError::Poisoned(_)) => {
+                            return Err(PoisonedStore.into());
+                        }
+                    }
+                } else {
+                    self.read(bit(target.shard), &mut guards)?;
+                }
+            }
+            let slot = guards[at(target.shard)]
+                .as_ref()
+                .and_then(|g| g.pool(pool_hash, pool_id))
+                .and_then(|p| p.slots.get(at(target.slot)));
+            return Ok(slot.and_then(|s| s.record.as_ref().map(|r| r.to_record(&s.sub))));
+        }
     }
 
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
-        let mut pools = self.pools.write().map_err(|_| PoisonedStore)?;
-        let pool = pools.entry(pool_id.to_owned()).or_default();
+        let hashes = &self.hashes;
+        let pool_hash = hashes.pool(pool_id);
+        // Every shard the commit reads or writes: records' subs, index keys, and the subs the
+        // index entries are expected to and will point to.
+        let mut mask = 0u64;
         for w in &commit.records {
-            let current = pool.records.get(&w.record.sub).map(|r| r.version);
+            mask |= bit(shard_of(hashes.sub(&w.record.sub)));
+        }
+        for w in &commit.index {
+            mask |= bit(shard_of(hashes.key(w.key.as_str())));
+            for sub in [&w.expected, &w.new].into_iter().flatten() {
+                mask |= bit(shard_of(hashes.sub(sub)));
+            }
+        }
+        let mut guards: WriteGuards<'_> = std::array::from_fn(|_| None);
+        self.write(mask, &mut guards)?;
+        // The slot of a sub, if it has one.
+        let locate = |guards: &WriteGuards<'_>, sub: &str| -> Option<Target> {
+            let h = hashes.sub(sub);
+            let shard = shard_of(h);
+            let pool = guards[at(shard)].as_ref()?.pool(pool_hash, pool_id)?;
+            pool.slot(h, sub).map(|slot| Target { shard, slot })
+        };
+        for w in &commit.records {
+            let current = locate(&guards, &w.record.sub).and_then(|t| {
+                let pool = guards[at(t.shard)].as_ref()?.pool(pool_hash, pool_id)?;
+                pool.slots[at(t.slot)].record.as_ref().map(|r| r.version)
+            });
             if current != w.expected_version {
                 return Ok(CommitOutcome::Conflict);
             }
         }
         for w in &commit.index {
-            if pool.index.get(&w.key) != w.expected.as_ref() {
+            let h = hashes.key(w.key.as_str());
+            let held = guards[at(shard_of(h))]
+                .as_ref()
+                .and_then(|g| g.pool(pool_hash, pool_id))
+                .and_then(|p| p.entry(h, w.key.as_str()).map(|e| p.entries[at(e)].target));
+            let holds = match (held, &w.expected) {
+                (None, None) => true,
+                (Some(t), Some(sub)) => locate(&guards, sub) == Some(t),
+                _ => false,
+            };
+            if !holds {
                 return Ok(CommitOutcome::Conflict);
             }
         }
+        let slot_of = |guards: &mut WriteGuards<'_>, sub: &str| -> Result<Target, PoisonedStore> {
+            let h = hashes.sub(sub);
+            let shard = shard_of(h);
+            let g = guards[at(shard)].as_mut().ok_or(PoisonedStore)?;
+            let slot = g
+                .pool_mut(pool_hash, pool_id)
+                .slot_or_insert(hashes, h, sub);
+            Ok(Target { shard, slot })
+        };
         for w in &commit.records {
             let version = w.expected_version.map_or(1, |v| v.saturating_add(1));
-            pool.records.insert(
-                w.record.sub.clone(),
-                Versioned {
-                    version,
-                    value: w.record.clone(),
-                },
-            );
+            let t = slot_of(&mut guards, &w.record.sub)?;
+            let g = guards[at(t.shard)].as_mut().ok_or(PoisonedStore)?;
+            let slot = &mut g.pool_mut(pool_hash, pool_id).slots[at(t.slot)];
+            let previous = slot.record.take();
+            slot.record = Some(Stored::new(&w.record, version, previous));
         }
         for w in &commit.index {
+            let h = hashes.key(w.key.as_str());
             match &w.new {
-                Some(sub) => pool.index.insert(w.key.clone(), sub.clone()),
-                None => pool.index.remove(&w.key),
-            };
+                Some(sub) => {
+                    let t = slot_of(&mut guards, sub)?;
+                    let g = guards[at(shard_of(h))].as_mut().ok_or(PoisonedStore)?;
+                    g.pool_mut(pool_hash, pool_id)
+                        .set_entry(hashes, h, w.key.as_str(), t);
+                }
+                None => {
+                    if let Some(g) = guards[at(shard_of(h))].as_mut() {
+                        if let Some(p) = g.pools.find_mut(pool_hash, |p| *p.id == *pool_id) {
+                            p.remove_entry(h, w.key.as_str());
+                        }
+                    }
+                }
+            }
         }
         Ok(CommitOutcome::Committed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user::UserStatus;
+    use std::sync::Arc;
+
+    fn user(sub: &str, name: &str) -> UserRecord {
+        UserRecord {
+            username: name.to_owned(),
+            sub: sub.to_owned(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            email: Some(format!("{name}@example.com")),
+            email_verified: false,
+            phone_number: None,
+            phone_number_verified: false,
+            other_attributes: Vec::new(),
+            password: None,
+            created: Timestamp::from_secs(1),
+            last_modified: Timestamp::from_secs(1),
+            code: None,
+            failed_confirmations: Vec::new(),
+            resends: Vec::new(),
+        }
+    }
+
+    fn claim(key: IndexKey, expected: Option<&str>, new: Option<&str>) -> IndexWrite {
+        IndexWrite {
+            key,
+            expected: expected.map(str::to_owned),
+            new: new.map(str::to_owned),
+        }
+    }
+
+    fn create(store: &MemoryStore, pool: &str, sub: &str, name: &str) -> CommitOutcome {
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: None,
+                record: user(sub, name),
+            }],
+            index: vec![
+                claim(IndexKey::username(name), None, Some(sub)),
+                claim(IndexKey::sub(sub), None, Some(sub)),
+            ],
+        };
+        store.commit(pool, &commit).unwrap()
+    }
+
+    #[test]
+    fn finds_by_the_first_present_key_and_round_trips_every_member() {
+        let store = MemoryStore::new();
+        assert_eq!(create(&store, "p", "s1", "alice"), CommitOutcome::Committed);
+        assert_eq!(create(&store, "p", "s2", "bob"), CommitOutcome::Committed);
+        let keys = [IndexKey::username("nobody"), IndexKey::username("bob")];
+        let found = store.find("p", &keys).unwrap().unwrap();
+        assert_eq!((found.version, found.value.sub.as_str()), (1, "s2"));
+        assert!(store.find("other", &keys).unwrap().is_none());
+        assert!(store.find("p", &[]).unwrap().is_none());
+
+        let mut full = found.value.clone();
+        full.phone_number = Some("+15550100".into());
+        full.other_attributes = vec![Attribute {
+            name: "custom:x".into(),
+            value: "y".into(),
+        }];
+        full.password = Some(PasswordHash::from_phc("$argon2id$x".into()));
+        full.failed_confirmations = vec![Timestamp::from_secs(5)];
+        full.resends = vec![Timestamp::from_secs(6), Timestamp::from_secs(7)];
+        full.email = None;
+        full.status = UserStatus::Confirmed;
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(1),
+                record: full.clone(),
+            }],
+            index: Vec::new(),
+        };
+        assert_eq!(
+            store.commit("p", &commit).unwrap(),
+            CommitOutcome::Committed
+        );
+        let again = store.find("p", &[IndexKey::sub("s2")]).unwrap().unwrap();
+        assert_eq!(
+            again,
+            Versioned {
+                version: 2,
+                value: full
+            }
+        );
+        assert_eq!(store.records("p").unwrap().len(), 2);
+        let mut index = store.index("p").unwrap();
+        index.sort();
+        let subs: Vec<&str> = index.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(subs, ["s1", "s2", "s1", "s2"]);
+    }
+
+    #[test]
+    fn a_failed_precondition_applies_nothing() {
+        let store = MemoryStore::new();
+        let _ = create(&store, "p", "s1", "alice");
+        let _ = create(&store, "p", "s2", "bob");
+        // The record write holds, the index precondition does not: nothing is applied.
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(1),
+                record: user("s1", "alice-changed"),
+            }],
+            index: vec![
+                claim(IndexKey::username("carol"), None, Some("s1")),
+                claim(IndexKey::username("bob"), Some("s1"), None),
+            ],
+        };
+        assert_eq!(store.commit("p", &commit).unwrap(), CommitOutcome::Conflict);
+        let alice = store.find("p", &[IndexKey::sub("s1")]).unwrap().unwrap();
+        assert_eq!((alice.version, alice.value.username.as_str()), (1, "alice"));
+        assert!(
+            store
+                .find("p", &[IndexKey::username("carol")])
+                .unwrap()
+                .is_none()
+        );
+        // A stale version conflicts too; a new record where one exists conflicts.
+        let stale = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(7),
+                record: user("s1", "x"),
+            }],
+            index: Vec::new(),
+        };
+        assert_eq!(store.commit("p", &stale).unwrap(), CommitOutcome::Conflict);
+        assert_eq!(create(&store, "p", "s1", "alice"), CommitOutcome::Conflict);
+    }
+
+    #[test]
+    fn index_entries_move_and_disappear_and_may_dangle() {
+        let store = MemoryStore::new();
+        let _ = create(&store, "p", "s1", "alice");
+        let _ = create(&store, "p", "s2", "bob");
+        let alias = IndexKey::alias(AliasAttribute::Email, "x@example.com");
+        let add = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), None, Some("s1"))],
+        };
+        assert_eq!(store.commit("p", &add).unwrap(), CommitOutcome::Committed);
+        let wrong_holder = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), Some("s2"), Some("s2"))],
+        };
+        assert_eq!(
+            store.commit("p", &wrong_holder).unwrap(),
+            CommitOutcome::Conflict
+        );
+        let moved = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), Some("s1"), Some("s2"))],
+        };
+        assert_eq!(store.commit("p", &moved).unwrap(), CommitOutcome::Committed);
+        let holder = store
+            .find("p", std::slice::from_ref(&alias))
+            .unwrap()
+            .unwrap();
+        assert_eq!(holder.value.sub, "s2");
+        let removed = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), Some("s2"), None)],
+        };
+        assert_eq!(
+            store.commit("p", &removed).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert!(
+            store
+                .find("p", std::slice::from_ref(&alias))
+                .unwrap()
+                .is_none()
+        );
+        // An entry pointing at a sub without a record finds nothing, and stops the search.
+        let dangling = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), None, Some("s9"))],
+        };
+        assert_eq!(
+            store.commit("p", &dangling).unwrap(),
+            CommitOutcome::Committed
+        );
+        let keys = [alias.clone(), IndexKey::username("alice")];
+        assert!(store.find("p", &keys).unwrap().is_none());
+        assert!(
+            store
+                .index("p")
+                .unwrap()
+                .iter()
+                .any(|(k, s)| *k == alias && s == "s9")
+        );
+        // The freed entry id is reused.
+        let reused = Commit {
+            records: Vec::new(),
+            index: vec![claim(IndexKey::username("zed"), None, Some("s1"))],
+        };
+        assert_eq!(
+            store.commit("p", &reused).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert_eq!(store.index("p").unwrap().len(), 6);
+    }
+
+    #[test]
+    fn concurrent_compare_and_swap_loses_no_update() {
+        let store = Arc::new(MemoryStore::new());
+        for i in 0..8 {
+            let _ = create(&store, "p", &format!("s{i}"), &format!("u{i}"));
+        }
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    for n in 0..500 {
+                        let i = (t + n) % 8;
+                        // Look up by username (another shard than the record, usually).
+                        loop {
+                            let found = store
+                                .find("p", &[IndexKey::username(&format!("u{i}"))])
+                                .unwrap()
+                                .unwrap();
+                            let mut rec = found.value;
+                            rec.failed_confirmations.push(Timestamp::from_millis(1));
+                            let commit = Commit {
+                                records: vec![RecordWrite {
+                                    expected_version: Some(found.version),
+                                    record: rec,
+                                }],
+                                index: Vec::new(),
+                            };
+                            if store.commit("p", &commit).unwrap() == CommitOutcome::Committed {
+                                break;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let total: usize = store
+            .records("p")
+            .unwrap()
+            .iter()
+            .map(|r| {
+                assert_eq!(
+                    r.version,
+                    u64::try_from(r.value.failed_confirmations.len()).unwrap() + 1
+                );
+                r.value.failed_confirmations.len()
+            })
+            .sum();
+        assert_eq!(total, 2000);
     }
 }

@@ -41,8 +41,7 @@ fn full_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
 fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
     if s.is_ascii() {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_graphic() || extra.contains(&b))
     } else {
         full_match(re, s)
