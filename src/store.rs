@@ -20,24 +20,35 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IndexKey(String);
 
+/// `parts` joined, in one allocation of the exact size (no formatting machinery: keys are built
+/// on every request).
+fn joined(parts: &[&str]) -> String {
+    let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    let mut s = String::with_capacity(len);
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 impl IndexKey {
     /// The key of a username, already case-folded when the pool is case-insensitive.
     #[must_use]
     pub fn username(folded: &str) -> Self {
-        Self(format!("u:{folded}"))
+        Self(joined(&["u:", folded]))
     }
 
     /// The key of a `sub`.
     #[must_use]
     pub fn sub(sub: &str) -> Self {
-        Self(format!("s:{sub}"))
+        Self(joined(&["s:", sub]))
     }
 
     /// The key of an active alias (or, in username-attribute pools, of the email or phone number
     /// that is the sign-in name), with the value already folded.
     #[must_use]
     pub fn alias(attribute: AliasAttribute, folded_value: &str) -> Self {
-        Self(format!("a:{}:{folded_value}", attribute.name()))
+        Self(joined(&["a:", attribute.name(), ":", folded_value]))
     }
 
     /// The key as a string, for stores that keep it in a text column.
@@ -789,6 +800,16 @@ mod tests {
             ],
         };
         store.commit(pool, &commit).unwrap()
+    }
+
+    #[test]
+    fn index_keys_keep_their_text() {
+        assert_eq!(IndexKey::username("Al").as_str(), "u:Al");
+        assert_eq!(IndexKey::sub("1-2").as_str(), "s:1-2");
+        assert_eq!(
+            IndexKey::alias(AliasAttribute::PhoneNumber, "+1").as_str(),
+            "a:phone_number:+1"
+        );
     }
 
     #[test]
