@@ -34,7 +34,8 @@ enum State {
     CommitFailure(ClientContext),
     CommitConfirm {
         cx: ClientContext,
-        user: UserRecord,
+        /// The confirmed record, kept only when a PostConfirmation trigger will need it.
+        user: Option<UserRecord>,
     },
     PostConfirmation,
     Done,
@@ -325,25 +326,32 @@ impl ConfirmSignUp {
                 }
             }
         }
+        let keep = pool
+            .lambda_config
+            .post_confirmation
+            .is_some()
+            .then(|| rec.clone());
         commit.records.insert(
             0,
             RecordWrite {
                 expected_version: Some(user.version),
-                record: rec.clone(),
+                record: rec,
             },
         );
         let step = self.commit(&cx, commit);
-        self.state = State::CommitConfirm { cx, user: rec };
+        self.state = State::CommitConfirm { cx, user: keep };
         step
     }
 
-    fn on_confirmed(&mut self, cx: ClientContext, user: UserRecord) -> Step<Out> {
-        let inv = post_confirmation(
-            &cx.pool.pool,
-            &user,
-            Some(&cx.client.client_id),
-            self.req.client_metadata.as_ref(),
-        );
+    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Step<Out> {
+        let inv = user.and_then(|user| {
+            post_confirmation(
+                &cx.pool.pool,
+                &user,
+                Some(&cx.client.client_id),
+                self.req.client_metadata.as_ref(),
+            )
+        });
         match inv {
             Some(inv) => {
                 self.state = State::PostConfirmation;
