@@ -1,0 +1,120 @@
+//! Two threads confirming different users on one in-memory store, against one thread: a
+//! companion to the `confirm_threads` bench that stands up to a loaded machine.
+//!
+//! `cargo run --release --example scaling [ROUNDS]`
+//!
+//! Each round times 20,000 confirmations on one thread, then 20,000 on each of two threads at
+//! once, alternating, and keeps the fastest round of each (the least disturbed by other
+//! processes). It also reports the CPU time the threads spent per confirmation (from
+//! `/proc/thread-self/schedstat`, Linux): lock contention and cache-line traffic between the
+//! threads show up there even when the wall clock is disturbed by other work on the machine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    clippy::cast_precision_loss,
+    missing_docs
+)]
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use cognito_signup::{ConfirmSignUpRequest, MemoryStore};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+const PER_THREAD: usize = 20_000;
+
+/// Nanoseconds this thread has run on a CPU (0 where unavailable).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn requests(users: &[usize]) -> Vec<ConfirmSignUpRequest> {
+    users
+        .iter()
+        .map(|&i| common::confirm_request(common::PLAIN, i, common::code(i)))
+        .collect()
+}
+
+/// Runs each batch on its own thread from a common start; answers (wall time, CPU time summed
+/// over the threads).
+fn run(
+    driver: &cognito_signup::Driver<Arc<MemoryStore>>,
+    batches: Vec<Vec<ConfirmSignUpRequest>>,
+) -> (Duration, Duration) {
+    let barrier = Barrier::new(batches.len());
+    let results: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = batches
+            .into_iter()
+            .map(|batch| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let cpu = thread_cpu_ns();
+                    let start = Instant::now();
+                    for r in batch {
+                        assert!(driver.confirm_sign_up(r).is_ok());
+                    }
+                    (start, Instant::now(), thread_cpu_ns() - cpu)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let start = results.iter().map(|r| r.0).min().unwrap();
+    let end = results.iter().map(|r| r.1).max().unwrap();
+    let cpu = results.iter().map(|r| r.2).sum();
+    (end - start, Duration::from_nanos(cpu))
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    let store = Arc::new(MemoryStore::new());
+    let keys = common::code_keys();
+    let total = 3 * PER_THREAD;
+    common::populate(&store, &keys, 0..total);
+    let driver = common::driver(Arc::clone(&store));
+    let order = common::shuffled(total, 77);
+    let (one_users, two_users) = order.split_at(PER_THREAD);
+    let (a, b) = two_users.split_at(PER_THREAD);
+    let mut best_one = (Duration::MAX, Duration::MAX);
+    let mut best_two = (Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        for i in 0..total {
+            common::rearm(&store, &keys, i);
+        }
+        let (wall, cpu) = run(&driver, vec![requests(one_users)]);
+        best_one = (best_one.0.min(wall), best_one.1.min(cpu));
+        let (wall, cpu) = run(&driver, vec![requests(a), requests(b)]);
+        best_two = (best_two.0.min(wall), best_two.1.min(cpu));
+    }
+    let n = PER_THREAD as f64;
+    let per = |d: Duration, ops: f64| d.as_nanos() as f64 / ops;
+    let one_wall = per(best_one.0, n);
+    let two_wall = per(best_two.0, 2.0 * n);
+    let one_cpu = per(best_one.1, n);
+    let two_cpu = per(best_two.1, 2.0 * n);
+    println!("best of {rounds} rounds, {PER_THREAD} confirmations per thread");
+    println!("one thread:  {one_wall:8.0} ns per confirmation (wall), {one_cpu:8.0} ns CPU");
+    println!("two threads: {two_wall:8.0} ns per confirmation (wall), {two_cpu:8.0} ns CPU");
+    println!(
+        "throughput, two threads / one thread (wall):        {:.2}x",
+        one_wall / two_wall
+    );
+    println!(
+        "throughput per CPU-second, two threads / one thread: {:.2} (1.00 = no contention cost)",
+        one_cpu / two_cpu
+    );
+    println!(
+        "CPU-time scaling bound, 2 x that:                   {:.2}x",
+        2.0 * one_cpu / two_cpu
+    );
+}
