@@ -117,7 +117,14 @@ impl Violations {
     }
 
     /// Checks a string member whose path is computed (list members).
-    pub(crate) fn string_at(&mut self, path: &str, c: Constraint, value: Option<&str>) {
+    /// The path is only formatted into a message, so list members pass `format_args!` and
+    /// nothing is built unless a value is refused.
+    pub(crate) fn string_at(
+        &mut self,
+        path: impl std::fmt::Display,
+        c: Constraint,
+        value: Option<&str>,
+    ) {
         let Some(value) = value else {
             if c.required {
                 self.0.push(format!(
@@ -263,12 +270,12 @@ pub(crate) fn attributes(
     for (i, a) in list.unwrap_or_default().iter().enumerate() {
         let n = i.saturating_add(1);
         v.string_at(
-            &format!("{list_path}.{n}.member.name"),
+            format_args!("{list_path}.{n}.member.name"),
             C_ATTRIBUTE_NAME,
             a.name.as_deref(),
         );
         v.string_at(
-            &format!("{list_path}.{n}.member.value"),
+            format_args!("{list_path}.{n}.member.value"),
             C_ATTRIBUTE_VALUE,
             a.value.as_deref(),
         );
