@@ -228,8 +228,14 @@ struct PoolShard {
     index: HashTable<u32>,
 }
 
+/// A `sub`'s place in a shard: its text (the `sub`, then the record's username and email, in
+/// one allocation) and its record.
 struct Slot {
-    sub: Box<str>,
+    text: Box<str>,
+    /// End of the `sub` in `text`; the username runs from there to `username_end`, the email
+    /// (when the record has one) from there to the end.
+    sub_end: u32,
+    username_end: u32,
     record: Option<Stored>,
 }
 
@@ -238,11 +244,11 @@ struct Entry {
     target: Target,
 }
 
-/// A record as the store keeps it: what every user has inline, the rest (usually empty) boxed.
+/// A record as the store keeps it, but for its strings (in [`Slot::text`]): what every user
+/// has inline, the rest (usually empty) boxed.
 struct Stored {
     version: u64,
-    username: Box<str>,
-    email: Option<Box<str>>,
+    has_email: bool,
     status: UserStatus,
     enabled: bool,
     email_verified: bool,
@@ -263,21 +269,59 @@ struct Rest {
     resends: Vec<Timestamp>,
 }
 
-/// The old box when it already holds `new` (no allocation), else a new one.
-fn reuse(old: Option<Box<str>>, new: &str) -> Box<str> {
-    match old {
-        Some(b) if *b == *new => b,
-        _ => new.into(),
-    }
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-impl Stored {
-    /// Stores `r` at `version`, reusing the allocations of the previous value where unchanged.
-    fn new(r: &UserRecord, version: u64, previous: Option<Stored>) -> Self {
-        let (old_username, old_email, old_rest) = match previous {
-            Some(p) => (Some(p.username), p.email, p.rest),
-            None => (None, None, None),
-        };
+impl Slot {
+    /// A slot for a `sub` without a record.
+    fn empty(sub: &str) -> Self {
+        Self {
+            text: sub.into(),
+            sub_end: offset(sub.len()),
+            username_end: offset(sub.len()),
+            record: None,
+        }
+    }
+
+    fn part(&self, from: u32, to: Option<u32>) -> &str {
+        let from = at(from);
+        match to {
+            Some(to) => self.text.get(from..at(to)),
+            None => self.text.get(from..),
+        }
+        .unwrap_or_default()
+    }
+
+    fn sub(&self) -> &str {
+        self.part(0, Some(self.sub_end))
+    }
+
+    fn username(&self) -> &str {
+        self.part(self.sub_end, Some(self.username_end))
+    }
+
+    fn email(&self) -> Option<&str> {
+        let has = self.record.as_ref().is_some_and(|r| r.has_email);
+        has.then(|| self.part(self.username_end, None))
+    }
+
+    /// Stores `r` (whose `sub` is this slot's) at `version`, reusing the allocations of the
+    /// previous value where they already hold the same text.
+    fn write(&mut self, r: &UserRecord, version: u64) {
+        let email = r.email.as_deref();
+        if self.username() != r.username || self.email() != email || self.record.is_none() {
+            let sub = self.sub();
+            let parts = [sub, r.username.as_str(), email.unwrap_or_default()];
+            let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+            let mut text = String::with_capacity(len);
+            for p in parts {
+                text.push_str(p);
+            }
+            self.username_end = offset(sub.len().saturating_add(r.username.len()));
+            self.text = text.into_boxed_str();
+        }
+        let old_rest = self.record.take().and_then(|p| p.rest);
         let rest_empty = r.phone_number.is_none()
             && r.other_attributes.is_empty()
             && r.password.is_none()
@@ -301,10 +345,9 @@ impl Stored {
             rest.resends.clone_from(&r.resends);
             Some(rest)
         };
-        Self {
+        self.record = Some(Stored {
             version,
-            username: reuse(old_username, &r.username),
-            email: r.email.as_deref().map(|e| reuse(old_email, e)),
+            has_email: email.is_some(),
             status: r.status,
             enabled: r.enabled,
             email_verified: r.email_verified,
@@ -313,33 +356,34 @@ impl Stored {
             last_modified: r.last_modified,
             code: r.code.clone(),
             rest,
-        }
+        });
     }
 
-    fn to_record(&self, sub: &str) -> Versioned<UserRecord> {
-        let rest = self.rest.as_deref();
-        Versioned {
-            version: self.version,
+    fn to_record(&self) -> Option<Versioned<UserRecord>> {
+        let stored = self.record.as_ref()?;
+        let rest = stored.rest.as_deref();
+        Some(Versioned {
+            version: stored.version,
             value: UserRecord {
-                username: self.username.as_ref().to_owned(),
-                sub: sub.to_owned(),
-                status: self.status,
-                enabled: self.enabled,
-                email: self.email.as_deref().map(str::to_owned),
-                email_verified: self.email_verified,
+                username: self.username().to_owned(),
+                sub: self.sub().to_owned(),
+                status: stored.status,
+                enabled: stored.enabled,
+                email: self.email().map(str::to_owned),
+                email_verified: stored.email_verified,
                 phone_number: rest.and_then(|r| r.phone_number.clone()),
-                phone_number_verified: self.phone_number_verified,
+                phone_number_verified: stored.phone_number_verified,
                 other_attributes: rest.map(|r| r.other_attributes.clone()).unwrap_or_default(),
                 password: rest.and_then(|r| r.password.clone()),
-                created: self.created,
-                last_modified: self.last_modified,
-                code: self.code.clone(),
+                created: stored.created,
+                last_modified: stored.last_modified,
+                code: stored.code.clone(),
                 failed_confirmations: rest
                     .map(|r| r.failed_confirmations.clone())
                     .unwrap_or_default(),
                 resends: rest.map(|r| r.resends.clone()).unwrap_or_default(),
             },
-        }
+        })
     }
 }
 
@@ -401,7 +445,7 @@ impl Shard {
 impl PoolShard {
     fn slot(&self, hash: u64, sub: &str) -> Option<u32> {
         self.by_sub
-            .find(hash, |&s| *self.slots[at(s)].sub == *sub)
+            .find(hash, |&s| self.slots[at(s)].sub() == sub)
             .copied()
     }
 
@@ -410,13 +454,10 @@ impl PoolShard {
             return s;
         }
         let id = id_of(self.slots.len());
-        self.slots.push(Slot {
-            sub: sub.into(),
-            record: None,
-        });
+        self.slots.push(Slot::empty(sub));
         let slots = &self.slots;
         self.by_sub
-            .insert_unique(hash, id, |&s| hashes.sub(&slots[at(s)].sub));
+            .insert_unique(hash, id, |&s| hashes.sub(slots[at(s)].sub()));
         id
     }
 
@@ -571,7 +612,7 @@ impl MemoryStore {
             .flatten()
             .filter_map(|g| g.pool(hash, pool_id))
             .flat_map(|p| p.slots.iter())
-            .filter_map(|slot| slot.record.as_ref().map(|r| r.to_record(&slot.sub)))
+            .filter_map(Slot::to_record)
             .collect())
     }
 
@@ -584,7 +625,7 @@ impl MemoryStore {
         let hash = self.hashes.pool(pool_id);
         let sub_of = |t: Target| -> Option<String> {
             let pool = guards[at(t.shard)].as_ref()?.pool(hash, pool_id)?;
-            Some(pool.slots.get(at(t.slot))?.sub.to_string())
+            Some(pool.slots.get(at(t.slot))?.sub().to_owned())
         };
         Ok(guards
             .iter()
@@ -663,7 +704,7 @@ impl UserStore for MemoryStore {
                 .as_ref()
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| p.slots.get(at(target.slot)));
-            return Ok(slot.and_then(|s| s.record.as_ref().map(|r| r.to_record(&s.sub))));
+            return Ok(slot.and_then(Slot::to_record));
         }
     }
 
@@ -728,9 +769,7 @@ impl UserStore for MemoryStore {
             let version = w.expected_version.map_or(1, |v| v.saturating_add(1));
             let t = slot_of(&mut guards, &w.record.sub)?;
             let g = guards[at(t.shard)].as_mut().ok_or(PoisonedStore)?;
-            let slot = &mut g.pool_mut(pool_hash, pool_id).slots[at(t.slot)];
-            let previous = slot.record.take();
-            slot.record = Some(Stored::new(&w.record, version, previous));
+            g.pool_mut(pool_hash, pool_id).slots[at(t.slot)].write(&w.record, version);
         }
         for w in &commit.index {
             let h = hashes.key(w.key.as_str());
