@@ -5,9 +5,10 @@
 //!
 //! Each round times 20,000 confirmations on one thread, then 20,000 on each of two threads at
 //! once, alternating, and keeps the fastest round of each (the least disturbed by other
-//! processes). It also reports the CPU time the threads spent per confirmation (from
-//! `/proc/thread-self/schedstat`, Linux): lock contention and cache-line traffic between the
-//! threads show up there even when the wall clock is disturbed by other work on the machine.
+//! processes). It also reports, from `/proc/thread-self` (Linux), the CPU time the threads
+//! spent per confirmation (spinning and cache-line traffic between the threads show up there)
+//! and how often a thread went to sleep per confirmation (waiting for a lock held by the other
+//! shows up there): both stand up to other work on the machine, which the wall clock does not.
 
 #![allow(
     clippy::unwrap_used,
@@ -34,6 +35,19 @@ fn thread_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
+/// Times this thread gave up the CPU by itself (it blocked, e.g. on a lock).
+fn thread_sleeps() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("voluntary_ctxt_switches:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn requests(users: &[usize]) -> Vec<ConfirmSignUpRequest> {
     users
         .iter()
@@ -42,25 +56,26 @@ fn requests(users: &[usize]) -> Vec<ConfirmSignUpRequest> {
 }
 
 /// Runs each batch on its own thread from a common start; answers (wall time, CPU time summed
-/// over the threads).
+/// over the threads, sleeps summed over the threads).
 fn run(
     driver: &cognito_signup::Driver<Arc<MemoryStore>>,
     batches: Vec<Vec<ConfirmSignUpRequest>>,
-) -> (Duration, Duration) {
+) -> (Duration, Duration, u64) {
     let barrier = Barrier::new(batches.len());
-    let results: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
+    let results: Vec<(Instant, Instant, u64, u64)> = std::thread::scope(|s| {
         let handles: Vec<_> = batches
             .into_iter()
             .map(|batch| {
                 let barrier = &barrier;
                 s.spawn(move || {
                     barrier.wait();
-                    let cpu = thread_cpu_ns();
+                    let (cpu, sleeps) = (thread_cpu_ns(), thread_sleeps());
                     let start = Instant::now();
                     for r in batch {
                         assert!(driver.confirm_sign_up(r).is_ok());
                     }
-                    (start, Instant::now(), thread_cpu_ns() - cpu)
+                    let end = Instant::now();
+                    (start, end, thread_cpu_ns() - cpu, thread_sleeps() - sleeps)
                 })
             })
             .collect();
@@ -69,7 +84,8 @@ fn run(
     let start = results.iter().map(|r| r.0).min().unwrap();
     let end = results.iter().map(|r| r.1).max().unwrap();
     let cpu = results.iter().map(|r| r.2).sum();
-    (end - start, Duration::from_nanos(cpu))
+    let sleeps = results.iter().map(|r| r.3).sum();
+    (end - start, Duration::from_nanos(cpu), sleeps)
 }
 
 fn main() {
@@ -87,14 +103,17 @@ fn main() {
     let (a, b) = two_users.split_at(PER_THREAD);
     let mut best_one = (Duration::MAX, Duration::MAX);
     let mut best_two = (Duration::MAX, Duration::MAX);
+    let (mut sleeps_one, mut sleeps_two) = (0u64, 0u64);
     for _ in 0..rounds {
         for i in 0..total {
             common::rearm(&store, &keys, i);
         }
-        let (wall, cpu) = run(&driver, vec![requests(one_users)]);
+        let (wall, cpu, sleeps) = run(&driver, vec![requests(one_users)]);
         best_one = (best_one.0.min(wall), best_one.1.min(cpu));
-        let (wall, cpu) = run(&driver, vec![requests(a), requests(b)]);
+        sleeps_one += sleeps;
+        let (wall, cpu, sleeps) = run(&driver, vec![requests(a), requests(b)]);
         best_two = (best_two.0.min(wall), best_two.1.min(cpu));
+        sleeps_two += sleeps;
     }
     let n = PER_THREAD as f64;
     let per = |d: Duration, ops: f64| d.as_nanos() as f64 / ops;
@@ -116,5 +135,11 @@ fn main() {
     println!(
         "CPU-time scaling bound, 2 x that:                   {:.2}x",
         2.0 * one_cpu / two_cpu
+    );
+    let all = (rounds * PER_THREAD) as f64;
+    println!(
+        "sleeps per confirmation (lock waits): one thread {:.4}, two threads {:.4}",
+        sleeps_one as f64 / all,
+        sleeps_two as f64 / (2.0 * all)
     );
 }
