@@ -640,23 +640,31 @@ impl MemoryStore {
     }
 }
 
-/// The hashes of a few keys, on the stack when there are few.
-fn key_hashes<'b>(
-    hashes: &Hashes,
-    keys: &[IndexKey],
-    stack: &'b mut [u64; 8],
-    heap: &'b mut Vec<u64>,
-) -> &'b [u64] {
-    let out: &mut [u64] = if keys.len() <= stack.len() {
-        &mut stack[..keys.len()]
+/// `f(0)`, …, `f(n - 1)`, on the stack when there are few (there usually are).
+fn small<'b, T: Copy + Default, const N: usize>(
+    n: usize,
+    f: impl Fn(usize) -> T,
+    stack: &'b mut [T; N],
+    heap: &'b mut Vec<T>,
+) -> &'b [T] {
+    let out: &mut [T] = if n <= N {
+        &mut stack[..n]
     } else {
-        heap.resize(keys.len(), 0);
+        heap.resize(n, T::default());
         heap
     };
-    for (h, k) in out.iter_mut().zip(keys) {
-        *h = hashes.key(k.as_str());
+    for (i, x) in out.iter_mut().enumerate() {
+        *x = f(i);
     }
     out
+}
+
+/// The hashes an index write needs.
+#[derive(Clone, Copy, Default)]
+struct IndexHashes {
+    key: u64,
+    expected: Option<u64>,
+    new: Option<u64>,
 }
 
 impl UserStore for MemoryStore {
@@ -667,7 +675,12 @@ impl UserStore for MemoryStore {
     ) -> Result<Option<Versioned<UserRecord>>, HostError> {
         let pool_hash = self.hashes.pool(pool_id);
         let (mut stack, mut heap) = ([0u64; 8], Vec::new());
-        let hashes = key_hashes(&self.hashes, keys, &mut stack, &mut heap);
+        let hashes = small(
+            keys.len(),
+            |i| self.hashes.key(keys[i].as_str()),
+            &mut stack,
+            &mut heap,
+        );
         let mut mask = hashes.iter().fold(0, |m, &h| m | bit(shard_of(h)));
         loop {
             let mut guards: ReadGuards<'_> = std::array::from_fn(|_| None);
@@ -711,29 +724,48 @@ impl UserStore for MemoryStore {
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         let hashes = &self.hashes;
         let pool_hash = hashes.pool(pool_id);
-        // Every shard the commit reads or writes: records' subs, index keys, and the subs the
-        // index entries are expected to and will point to.
-        let mut mask = 0u64;
-        for w in &commit.records {
-            mask |= bit(shard_of(hashes.sub(&w.record.sub)));
-        }
-        for w in &commit.index {
-            mask |= bit(shard_of(hashes.key(w.key.as_str())));
-            for sub in [&w.expected, &w.new].into_iter().flatten() {
-                mask |= bit(shard_of(hashes.sub(sub)));
+        // Every hash the commit needs, computed once: records' subs, and for each index write
+        // its key and the subs it is expected to and will point to.
+        let (mut stack, mut heap) = ([IndexHashes::default(); 8], Vec::new());
+        let index_hashes = small(
+            commit.index.len(),
+            |i| {
+                let w = &commit.index[i];
+                IndexHashes {
+                    key: hashes.key(w.key.as_str()),
+                    expected: w.expected.as_deref().map(|s| hashes.sub(s)),
+                    new: w.new.as_deref().map(|s| hashes.sub(s)),
+                }
+            },
+            &mut stack,
+            &mut heap,
+        );
+        let (mut stack, mut heap) = ([0u64; 8], Vec::new());
+        let record_hashes = small(
+            commit.records.len(),
+            |i| hashes.sub(&commit.records[i].record.sub),
+            &mut stack,
+            &mut heap,
+        );
+        // Every shard the commit reads or writes.
+        let mut mask = record_hashes
+            .iter()
+            .fold(0u64, |m, &h| m | bit(shard_of(h)));
+        for h in index_hashes {
+            for x in [Some(h.key), h.expected, h.new].into_iter().flatten() {
+                mask |= bit(shard_of(x));
             }
         }
         let mut guards: WriteGuards<'_> = std::array::from_fn(|_| None);
         self.write(mask, &mut guards)?;
         // The slot of a sub, if it has one.
-        let locate = |guards: &WriteGuards<'_>, sub: &str| -> Option<Target> {
-            let h = hashes.sub(sub);
+        let locate = |guards: &WriteGuards<'_>, h: u64, sub: &str| -> Option<Target> {
             let shard = shard_of(h);
             let pool = guards[at(shard)].as_ref()?.pool(pool_hash, pool_id)?;
             pool.slot(h, sub).map(|slot| Target { shard, slot })
         };
-        for w in &commit.records {
-            let current = locate(&guards, &w.record.sub).and_then(|t| {
+        for (w, &h) in commit.records.iter().zip(record_hashes) {
+            let current = locate(&guards, h, &w.record.sub).and_then(|t| {
                 let pool = guards[at(t.shard)].as_ref()?.pool(pool_hash, pool_id)?;
                 pool.slots[at(t.slot)].record.as_ref().map(|r| r.version)
             });
@@ -741,49 +773,50 @@ impl UserStore for MemoryStore {
                 return Ok(CommitOutcome::Conflict);
             }
         }
-        for w in &commit.index {
-            let h = hashes.key(w.key.as_str());
-            let held = guards[at(shard_of(h))]
+        for (w, h) in commit.index.iter().zip(index_hashes) {
+            let held = guards[at(shard_of(h.key))]
                 .as_ref()
                 .and_then(|g| g.pool(pool_hash, pool_id))
-                .and_then(|p| p.entry(h, w.key.as_str()).map(|e| p.entries[at(e)].target));
-            let holds = match (held, &w.expected) {
+                .and_then(|p| {
+                    p.entry(h.key, w.key.as_str())
+                        .map(|e| p.entries[at(e)].target)
+                });
+            let holds = match (held, w.expected.as_deref().zip(h.expected)) {
                 (None, None) => true,
-                (Some(t), Some(sub)) => locate(&guards, sub) == Some(t),
+                (Some(t), Some((sub, sub_hash))) => locate(&guards, sub_hash, sub) == Some(t),
                 _ => false,
             };
             if !holds {
                 return Ok(CommitOutcome::Conflict);
             }
         }
-        let slot_of = |guards: &mut WriteGuards<'_>, sub: &str| -> Result<Target, PoisonedStore> {
-            let h = hashes.sub(sub);
-            let shard = shard_of(h);
-            let g = guards[at(shard)].as_mut().ok_or(PoisonedStore)?;
-            let slot = g
-                .pool_mut(pool_hash, pool_id)
-                .slot_or_insert(hashes, h, sub);
-            Ok(Target { shard, slot })
-        };
-        for w in &commit.records {
+        let slot_of =
+            |guards: &mut WriteGuards<'_>, h: u64, sub: &str| -> Result<Target, PoisonedStore> {
+                let shard = shard_of(h);
+                let g = guards[at(shard)].as_mut().ok_or(PoisonedStore)?;
+                let slot = g
+                    .pool_mut(pool_hash, pool_id)
+                    .slot_or_insert(hashes, h, sub);
+                Ok(Target { shard, slot })
+            };
+        for (w, &h) in commit.records.iter().zip(record_hashes) {
             let version = w.expected_version.map_or(1, |v| v.saturating_add(1));
-            let t = slot_of(&mut guards, &w.record.sub)?;
+            let t = slot_of(&mut guards, h, &w.record.sub)?;
             let g = guards[at(t.shard)].as_mut().ok_or(PoisonedStore)?;
             g.pool_mut(pool_hash, pool_id).slots[at(t.slot)].write(&w.record, version);
         }
-        for w in &commit.index {
-            let h = hashes.key(w.key.as_str());
-            match &w.new {
-                Some(sub) => {
-                    let t = slot_of(&mut guards, sub)?;
-                    let g = guards[at(shard_of(h))].as_mut().ok_or(PoisonedStore)?;
+        for (w, h) in commit.index.iter().zip(index_hashes) {
+            match w.new.as_deref().zip(h.new) {
+                Some((sub, sub_hash)) => {
+                    let t = slot_of(&mut guards, sub_hash, sub)?;
+                    let g = guards[at(shard_of(h.key))].as_mut().ok_or(PoisonedStore)?;
                     g.pool_mut(pool_hash, pool_id)
-                        .set_entry(hashes, h, w.key.as_str(), t);
+                        .set_entry(hashes, h.key, w.key.as_str(), t);
                 }
                 None => {
-                    if let Some(g) = guards[at(shard_of(h))].as_mut() {
+                    if let Some(g) = guards[at(shard_of(h.key))].as_mut() {
                         if let Some(p) = g.pools.find_mut(pool_hash, |p| *p.id == *pool_id) {
-                            p.remove_entry(h, w.key.as_str());
+                            p.remove_entry(h.key, w.key.as_str());
                         }
                     }
                 }
