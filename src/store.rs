@@ -545,8 +545,53 @@ impl fmt::Debug for MemoryStore {
 #[error("the in-memory store's lock is poisoned")]
 pub struct PoisonedStore;
 
-type ReadGuards<'a> = [Option<RwLockReadGuard<'a, Shard>>; SHARDS];
-type WriteGuards<'a> = [Option<RwLockWriteGuard<'a, Shard>>; SHARDS];
+/// The shard locks one call holds: a few inline (a call usually takes two to four), the rest
+/// (whole-store listings) in a vector.
+struct Held<G> {
+    few: [Option<(u32, G)>; 6],
+    more: Vec<(u32, G)>,
+}
+
+impl<G> Held<G> {
+    fn new() -> Self {
+        Self {
+            few: std::array::from_fn(|_| None),
+            more: Vec::new(),
+        }
+    }
+
+    fn get(&self, shard: u32) -> Option<&G> {
+        self.few
+            .iter()
+            .flatten()
+            .chain(&self.more)
+            .find(|(s, _)| *s == shard)
+            .map(|(_, g)| g)
+    }
+
+    fn get_mut(&mut self, shard: u32) -> Option<&mut G> {
+        self.few
+            .iter_mut()
+            .flatten()
+            .chain(&mut self.more)
+            .find(|(s, _)| *s == shard)
+            .map(|(_, g)| g)
+    }
+
+    fn push(&mut self, shard: u32, guard: G) {
+        match self.few.iter_mut().find(|x| x.is_none()) {
+            Some(free) => *free = Some((shard, guard)),
+            None => self.more.push((shard, guard)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &G> {
+        self.few.iter().flatten().chain(&self.more).map(|(_, g)| g)
+    }
+}
+
+type ReadGuards<'a> = Held<RwLockReadGuard<'a, Shard>>;
+type WriteGuards<'a> = Held<RwLockWriteGuard<'a, Shard>>;
 
 /// The shards of a bit set, in ascending order.
 fn shards_in(mut mask: u64) -> impl Iterator<Item = u32> {
@@ -575,9 +620,8 @@ impl MemoryStore {
     /// holds none above the lowest of them.
     fn read<'a>(&'a self, mask: u64, guards: &mut ReadGuards<'a>) -> Result<(), PoisonedStore> {
         for s in shards_in(mask) {
-            let g = &mut guards[at(s)];
-            if g.is_none() {
-                *g = Some(self.lock(s).read().map_err(|_| PoisonedStore)?);
+            if guards.get(s).is_none() {
+                guards.push(s, self.lock(s).read().map_err(|_| PoisonedStore)?);
             }
         }
         Ok(())
@@ -585,9 +629,8 @@ impl MemoryStore {
 
     fn write<'a>(&'a self, mask: u64, guards: &mut WriteGuards<'a>) -> Result<(), PoisonedStore> {
         for s in shards_in(mask) {
-            let g = &mut guards[at(s)];
-            if g.is_none() {
-                *g = Some(self.lock(s).write().map_err(|_| PoisonedStore)?);
+            if guards.get(s).is_none() {
+                guards.push(s, self.lock(s).write().map_err(|_| PoisonedStore)?);
             }
         }
         Ok(())
@@ -595,7 +638,7 @@ impl MemoryStore {
 
     /// Every shard, read-locked (for the whole-pool listings).
     fn read_everything(&self) -> Result<ReadGuards<'_>, PoisonedStore> {
-        let mut guards: ReadGuards<'_> = std::array::from_fn(|_| None);
+        let mut guards: ReadGuards<'_> = Held::new();
         self.read(u64::MAX, &mut guards)?;
         Ok(guards)
     }
@@ -609,7 +652,6 @@ impl MemoryStore {
         let hash = self.hashes.pool(pool_id);
         Ok(guards
             .iter()
-            .flatten()
             .filter_map(|g| g.pool(hash, pool_id))
             .flat_map(|p| p.slots.iter())
             .filter_map(Slot::to_record)
@@ -624,12 +666,11 @@ impl MemoryStore {
         let guards = self.read_everything()?;
         let hash = self.hashes.pool(pool_id);
         let sub_of = |t: Target| -> Option<String> {
-            let pool = guards[at(t.shard)].as_ref()?.pool(hash, pool_id)?;
+            let pool = guards.get(t.shard)?.pool(hash, pool_id)?;
             Some(pool.slots.get(at(t.slot))?.sub().to_owned())
         };
         Ok(guards
             .iter()
-            .flatten()
             .filter_map(|g| g.pool(hash, pool_id))
             .flat_map(|p| p.entries.iter())
             .filter_map(|e| {
@@ -683,11 +724,11 @@ impl UserStore for MemoryStore {
         );
         let mut mask = hashes.iter().fold(0, |m, &h| m | bit(shard_of(h)));
         loop {
-            let mut guards: ReadGuards<'_> = std::array::from_fn(|_| None);
+            let mut guards: ReadGuards<'_> = Held::new();
             self.read(mask, &mut guards)?;
             // The first key the index holds, in the order given.
             let target = keys.iter().zip(hashes).find_map(|(k, &h)| {
-                let pool = guards[at(shard_of(h))].as_ref()?.pool(pool_hash, pool_id)?;
+                let pool = guards.get(shard_of(h))?.pool(pool_hash, pool_id)?;
                 let e = pool.entry(h, k.as_str())?;
                 Some(pool.entries[at(e)].target)
             });
@@ -695,12 +736,12 @@ impl UserStore for MemoryStore {
                 return Ok(None);
             };
             let held_above = mask.checked_shr(target.shard).unwrap_or(0) > 1;
-            if guards[at(target.shard)].is_none() {
+            if guards.get(target.shard).is_none() {
                 if held_above {
                     // Taking it now would break the ascending order: try without waiting, and
                     // otherwise start again holding it from the beginning.
                     match self.lock(target.shard).try_read() {
-                        Ok(g) => guards[at(target.shard)] = Some(g),
+                        Ok(g) => guards.push(target.shard, g),
                         Err(std::sync::TryLockError::WouldBlock) => {
                             mask |= bit(target.shard);
                             continue;
@@ -713,8 +754,8 @@ impl UserStore for MemoryStore {
                     self.read(bit(target.shard), &mut guards)?;
                 }
             }
-            let slot = guards[at(target.shard)]
-                .as_ref()
+            let slot = guards
+                .get(target.shard)
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| p.slots.get(at(target.slot)));
             return Ok(slot.and_then(Slot::to_record));
@@ -756,17 +797,17 @@ impl UserStore for MemoryStore {
                 mask |= bit(shard_of(x));
             }
         }
-        let mut guards: WriteGuards<'_> = std::array::from_fn(|_| None);
+        let mut guards: WriteGuards<'_> = Held::new();
         self.write(mask, &mut guards)?;
         // The slot of a sub, if it has one.
         let locate = |guards: &WriteGuards<'_>, h: u64, sub: &str| -> Option<Target> {
             let shard = shard_of(h);
-            let pool = guards[at(shard)].as_ref()?.pool(pool_hash, pool_id)?;
+            let pool = guards.get(shard)?.pool(pool_hash, pool_id)?;
             pool.slot(h, sub).map(|slot| Target { shard, slot })
         };
         for (w, &h) in commit.records.iter().zip(record_hashes) {
             let current = locate(&guards, h, &w.record.sub).and_then(|t| {
-                let pool = guards[at(t.shard)].as_ref()?.pool(pool_hash, pool_id)?;
+                let pool = guards.get(t.shard)?.pool(pool_hash, pool_id)?;
                 pool.slots[at(t.slot)].record.as_ref().map(|r| r.version)
             });
             if current != w.expected_version {
@@ -774,8 +815,8 @@ impl UserStore for MemoryStore {
             }
         }
         for (w, h) in commit.index.iter().zip(index_hashes) {
-            let held = guards[at(shard_of(h.key))]
-                .as_ref()
+            let held = guards
+                .get(shard_of(h.key))
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| {
                     p.entry(h.key, w.key.as_str())
@@ -793,7 +834,7 @@ impl UserStore for MemoryStore {
         let slot_of =
             |guards: &mut WriteGuards<'_>, h: u64, sub: &str| -> Result<Target, PoisonedStore> {
                 let shard = shard_of(h);
-                let g = guards[at(shard)].as_mut().ok_or(PoisonedStore)?;
+                let g = guards.get_mut(shard).ok_or(PoisonedStore)?;
                 let slot = g
                     .pool_mut(pool_hash, pool_id)
                     .slot_or_insert(hashes, h, sub);
@@ -802,19 +843,19 @@ impl UserStore for MemoryStore {
         for (w, &h) in commit.records.iter().zip(record_hashes) {
             let version = w.expected_version.map_or(1, |v| v.saturating_add(1));
             let t = slot_of(&mut guards, h, &w.record.sub)?;
-            let g = guards[at(t.shard)].as_mut().ok_or(PoisonedStore)?;
+            let g = guards.get_mut(t.shard).ok_or(PoisonedStore)?;
             g.pool_mut(pool_hash, pool_id).slots[at(t.slot)].write(&w.record, version);
         }
         for (w, h) in commit.index.iter().zip(index_hashes) {
             match w.new.as_deref().zip(h.new) {
                 Some((sub, sub_hash)) => {
                     let t = slot_of(&mut guards, sub_hash, sub)?;
-                    let g = guards[at(shard_of(h.key))].as_mut().ok_or(PoisonedStore)?;
+                    let g = guards.get_mut(shard_of(h.key)).ok_or(PoisonedStore)?;
                     g.pool_mut(pool_hash, pool_id)
                         .set_entry(hashes, h.key, w.key.as_str(), t);
                 }
                 None => {
-                    if let Some(g) = guards[at(shard_of(h.key))].as_mut() {
+                    if let Some(g) = guards.get_mut(shard_of(h.key)) {
                         if let Some(p) = g.pools.find_mut(pool_hash, |p| *p.id == *pool_id) {
                             p.remove_entry(h.key, w.key.as_str());
                         }
