@@ -212,8 +212,10 @@ impl ConfirmSignUp {
                 .code_keys
                 .verify(&pool.id, &user.username, self.code(), &pending.tag);
         let Some(proof) = verified else {
-            // A counted failure: the only change a rejected code makes.
-            let mut rec = user.clone();
+            // A counted failure: the only change a rejected code makes. The record read is
+            // not needed any more: it becomes the new value (no copy).
+            let version = found.version;
+            let mut rec = found.value;
             rec.failed_confirmations = record_in_window(
                 &rec.failed_confirmations,
                 self.now,
@@ -225,7 +227,7 @@ impl ConfirmSignUp {
             }
             let commit = Commit {
                 records: vec![RecordWrite {
-                    expected_version: Some(found.version),
+                    expected_version: Some(version),
                     record: rec,
                 }],
                 index: Vec::new(),
