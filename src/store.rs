@@ -256,6 +256,10 @@ struct Stored {
     created: Timestamp,
     last_modified: Timestamp,
     code: Option<PendingCode>,
+    /// `failed_confirmations` then `resends`, in one allocation (none when both are empty):
+    /// a failed code check writes one allocation, not a box of every rare member.
+    times: Box<[Timestamp]>,
+    failed_len: u32,
     rest: Option<Box<Rest>>,
 }
 
@@ -265,8 +269,6 @@ struct Rest {
     phone_number: Option<String>,
     other_attributes: Vec<Attribute>,
     password: Option<PasswordHash>,
-    failed_confirmations: Vec<Timestamp>,
-    resends: Vec<Timestamp>,
 }
 
 fn offset(n: usize) -> u32 {
@@ -321,12 +323,21 @@ impl Slot {
             self.username_end = offset(sub.len().saturating_add(r.username.len()));
             self.text = text.into_boxed_str();
         }
-        let old_rest = self.record.take().and_then(|p| p.rest);
-        let rest_empty = r.phone_number.is_none()
-            && r.other_attributes.is_empty()
-            && r.password.is_none()
-            && r.failed_confirmations.is_empty()
-            && r.resends.is_empty();
+        let (old_rest, old_times) = match self.record.take() {
+            Some(p) => (p.rest, p.times),
+            None => (None, Box::default()),
+        };
+        let (failed, resends) = (&r.failed_confirmations, &r.resends);
+        let times = if old_times.len() == failed.len().saturating_add(resends.len())
+            && old_times.starts_with(failed)
+            && old_times.ends_with(resends)
+        {
+            old_times
+        } else {
+            failed.iter().chain(resends).copied().collect()
+        };
+        let rest_empty =
+            r.phone_number.is_none() && r.other_attributes.is_empty() && r.password.is_none();
         let rest = if rest_empty {
             None
         } else {
@@ -340,9 +351,6 @@ impl Slot {
             if rest.password != r.password {
                 rest.password.clone_from(&r.password);
             }
-            rest.failed_confirmations
-                .clone_from(&r.failed_confirmations);
-            rest.resends.clone_from(&r.resends);
             Some(rest)
         };
         self.record = Some(Stored {
@@ -355,6 +363,8 @@ impl Slot {
             created: r.created,
             last_modified: r.last_modified,
             code: r.code.clone(),
+            times,
+            failed_len: offset(failed.len()),
             rest,
         });
     }
@@ -378,10 +388,16 @@ impl Slot {
                 created: stored.created,
                 last_modified: stored.last_modified,
                 code: stored.code.clone(),
-                failed_confirmations: rest
-                    .map(|r| r.failed_confirmations.clone())
-                    .unwrap_or_default(),
-                resends: rest.map(|r| r.resends.clone()).unwrap_or_default(),
+                failed_confirmations: stored
+                    .times
+                    .get(..at(stored.failed_len))
+                    .unwrap_or_default()
+                    .to_vec(),
+                resends: stored
+                    .times
+                    .get(at(stored.failed_len)..)
+                    .unwrap_or_default()
+                    .to_vec(),
             },
         })
     }
