@@ -240,8 +240,39 @@ struct Slot {
 }
 
 struct Entry {
-    key: Option<Box<str>>,
+    key: Option<KeyText>,
     target: Target,
+}
+
+/// Keys up to this long (every username and `sub` key of a typical pool) are kept inside the
+/// entry: comparing a key then reads no other cache line.
+const INLINE_KEY: usize = 38;
+
+/// An index key's text: inline when short, boxed otherwise.
+enum KeyText {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Boxed(Box<[u8]>),
+}
+
+impl KeyText {
+    fn new(key: &str) -> Self {
+        let b = key.as_bytes();
+        match (u8::try_from(b.len()), b.len() <= INLINE_KEY) {
+            (Ok(len), true) => {
+                let mut bytes = [0; INLINE_KEY];
+                bytes[..b.len()].copy_from_slice(b);
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Boxed(b.into()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Boxed(b) => b,
+        }
+    }
 }
 
 /// A record as the store keeps it, but for its strings (in [`Slot::text`]): what every user
@@ -420,7 +451,7 @@ impl Hashes {
     fn pool(&self, pool_id: &str) -> u64 {
         self.0.hash_one(pool_id)
     }
-    fn key(&self, key: &str) -> u64 {
+    fn key(&self, key: &[u8]) -> u64 {
         self.0.hash_one((b'k', key))
     }
     fn sub(&self, sub: &str) -> u64 {
@@ -479,7 +510,9 @@ impl PoolShard {
 
     fn entry(&self, hash: u64, key: &str) -> Option<u32> {
         self.index
-            .find(hash, |&e| self.entries[at(e)].key.as_deref() == Some(key))
+            .find(hash, |&e| {
+                self.entries[at(e)].key.as_ref().map(KeyText::bytes) == Some(key.as_bytes())
+            })
             .copied()
     }
 
@@ -489,7 +522,7 @@ impl PoolShard {
             return;
         }
         let entry = Entry {
-            key: Some(key.into()),
+            key: Some(KeyText::new(key)),
             target,
         };
         let id = match self.free.pop() {
@@ -504,16 +537,21 @@ impl PoolShard {
         };
         let entries = &self.entries;
         self.index.insert_unique(hash, id, |&e| {
-            hashes.key(entries[at(e)].key.as_deref().unwrap_or_default())
+            hashes.key(
+                entries[at(e)]
+                    .key
+                    .as_ref()
+                    .map(KeyText::bytes)
+                    .unwrap_or_default(),
+            )
         });
     }
 
     fn remove_entry(&mut self, hash: u64, key: &str) {
         let entries = &self.entries;
-        let removed = match self
-            .index
-            .find_entry(hash, |&e| entries[at(e)].key.as_deref() == Some(key))
-        {
+        let removed = match self.index.find_entry(hash, |&e| {
+            entries[at(e)].key.as_ref().map(KeyText::bytes) == Some(key.as_bytes())
+        }) {
             Ok(occupied) => Some(occupied.remove().0),
             Err(_) => None,
         };
@@ -690,7 +728,7 @@ impl MemoryStore {
             .filter_map(|g| g.pool(hash, pool_id))
             .flat_map(|p| p.entries.iter())
             .filter_map(|e| {
-                let key = e.key.as_deref()?;
+                let key = std::str::from_utf8(e.key.as_ref()?.bytes()).ok()?;
                 Some((IndexKey::from_stored(key.to_owned()), sub_of(e.target)?))
             })
             .collect())
@@ -734,7 +772,7 @@ impl UserStore for MemoryStore {
         let (mut stack, mut heap) = ([0u64; 8], Vec::new());
         let hashes = small(
             keys.len(),
-            |i| self.hashes.key(keys[i].as_str()),
+            |i| self.hashes.key(keys[i].as_str().as_bytes()),
             &mut stack,
             &mut heap,
         );
@@ -789,7 +827,7 @@ impl UserStore for MemoryStore {
             |i| {
                 let w = &commit.index[i];
                 IndexHashes {
-                    key: hashes.key(w.key.as_str()),
+                    key: hashes.key(w.key.as_str().as_bytes()),
                     expected: w.expected.as_deref().map(|s| hashes.sub(s)),
                     new: w.new.as_deref().map(|s| hashes.sub(s)),
                 }
@@ -1086,6 +1124,39 @@ mod tests {
                 .unwrap()
                 .iter()
                 .any(|(k, s)| *k == alias && s == "s9")
+        );
+        // Keys too long to keep inline work the same.
+        let long = IndexKey::alias(
+            AliasAttribute::Email,
+            &format!("{}@example.com", "l".repeat(60)),
+        );
+        let add_long = Commit {
+            records: Vec::new(),
+            index: vec![claim(long.clone(), None, Some("s1"))],
+        };
+        assert_eq!(
+            store.commit("p", &add_long).unwrap(),
+            CommitOutcome::Committed
+        );
+        let found = store
+            .find("p", std::slice::from_ref(&long))
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.value.sub, "s1");
+        assert!(store.index("p").unwrap().iter().any(|(k, _)| *k == long));
+        let remove_long = Commit {
+            records: Vec::new(),
+            index: vec![claim(long.clone(), Some("s1"), None)],
+        };
+        assert_eq!(
+            store.commit("p", &remove_long).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert!(
+            store
+                .find("p", std::slice::from_ref(&long))
+                .unwrap()
+                .is_none()
         );
         // The freed entry id is reused.
         let reused = Commit {
