@@ -7,7 +7,7 @@
 //!   inputs share an encoding (P-3). [`CodeKeys`] holds several keys for rotation: the newest tags
 //!   new codes, all are tried when verifying.
 //! * Tags and SecretHashes are compared in constant time, as fixed-length byte arrays.
-//! * A successful check yields a [`CodeVerified`] proof that only this module can create; the
+//! * A successful check yields a `CodeVerified` proof that only this module can create; the
 //!   commit that confirms a user requires it.
 
 use base64::Engine as _;
