@@ -434,6 +434,13 @@ impl Slot {
     }
 }
 
+thread_local! {
+    /// (pool hash, shard, slot) of the record the last `find` on this thread returned: a hint
+    /// for the commit that usually follows (see [`PoolShard::slot`]).
+    static LAST_FOUND: std::cell::Cell<(u64, u32, u32)> =
+        const { std::cell::Cell::new((0, u32::MAX, u32::MAX)) };
+}
+
 /// An id of a vector position (slots and entries stay far below 4 billion per shard).
 fn id_of(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
@@ -490,14 +497,26 @@ impl Shard {
 }
 
 impl PoolShard {
-    fn slot(&self, hash: u64, sub: &str) -> Option<u32> {
+    /// The slot of `sub` in this pool shard (shard number `shard`). The slot the last `find` on
+    /// this thread returned is tried first: an operation commits the record it has just read,
+    /// and the check (the slot holds this very `sub`, and a `sub` has one slot) makes a stale
+    /// or foreign hint harmless; it saves the table probe, two cache misses in a large store.
+    fn slot(&self, shard: u32, hash: u64, sub: &str) -> Option<u32> {
+        let (pool, hinted_shard, hinted) = LAST_FOUND.get();
+        if pool == self.hash && hinted_shard == shard {
+            if let Some(s) = self.slots.get(at(hinted)) {
+                if s.sub() == sub {
+                    return Some(hinted);
+                }
+            }
+        }
         self.by_sub
             .find(hash, |&s| self.slots[at(s)].sub() == sub)
             .copied()
     }
 
-    fn slot_or_insert(&mut self, hashes: &Hashes, hash: u64, sub: &str) -> u32 {
-        if let Some(s) = self.slot(hash, sub) {
+    fn slot_or_insert(&mut self, hashes: &Hashes, shard: u32, hash: u64, sub: &str) -> u32 {
+        if let Some(s) = self.slot(shard, hash, sub) {
             return s;
         }
         let id = id_of(self.slots.len());
@@ -812,6 +831,7 @@ impl UserStore for MemoryStore {
                 .get(target.shard)
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| p.slots.get(at(target.slot)));
+            LAST_FOUND.set((pool_hash, target.shard, target.slot));
             return Ok(slot.and_then(Slot::to_record));
         }
     }
@@ -857,7 +877,7 @@ impl UserStore for MemoryStore {
         let locate = |guards: &WriteGuards<'_>, h: u64, sub: &str| -> Option<Target> {
             let shard = shard_of(h);
             let pool = guards.get(shard)?.pool(pool_hash, pool_id)?;
-            pool.slot(h, sub).map(|slot| Target { shard, slot })
+            pool.slot(shard, h, sub).map(|slot| Target { shard, slot })
         };
         for (w, &h) in commit.records.iter().zip(record_hashes) {
             let current = locate(&guards, h, &w.record.sub).and_then(|t| {
@@ -891,7 +911,7 @@ impl UserStore for MemoryStore {
                 let g = guards.get_mut(shard).ok_or(PoisonedStore)?;
                 let slot = g
                     .pool_mut(pool_hash, pool_id)
-                    .slot_or_insert(hashes, h, sub);
+                    .slot_or_insert(hashes, shard, h, sub);
                 Ok(Target { shard, slot })
             };
         for (w, &h) in commit.records.iter().zip(record_hashes) {
