@@ -9,6 +9,10 @@
 //! spent per confirmation (spinning and cache-line traffic between the threads show up there)
 //! and how often a thread went to sleep per confirmation (waiting for a lock held by the other
 //! shows up there): both stand up to other work on the machine, which the wall clock does not.
+//!
+//! As a control it times, in the same rounds, a loop that shares nothing (each thread runs its
+//! own chain of multiplications): its two-thread speedup is what the machine gives two threads
+//! at that moment, the ceiling for any code.
 
 #![allow(
     clippy::unwrap_used,
@@ -46,6 +50,29 @@ fn thread_sleeps() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// The control: a chain of dependent multiplications sharing nothing with other threads.
+fn spin(n: u64) -> u64 {
+    let mut x = 1u64;
+    for i in 0..n {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
+    }
+    x
+}
+
+/// Runs `threads` copies of the control at once; answers the wall time.
+fn control(threads: usize) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| std::hint::black_box(spin(std::hint::black_box(20_000_000)))))
+            .collect();
+        for h in handles {
+            let _ = h.join().unwrap();
+        }
+    });
+    start.elapsed()
 }
 
 fn requests(users: &[usize]) -> Vec<ConfirmSignUpRequest> {
@@ -104,6 +131,7 @@ fn main() {
     let mut best_one = (Duration::MAX, Duration::MAX);
     let mut best_two = (Duration::MAX, Duration::MAX);
     let (mut sleeps_one, mut sleeps_two) = (0u64, 0u64);
+    let (mut control_one, mut control_two) = (Duration::MAX, Duration::MAX);
     for _ in 0..rounds {
         for i in 0..total {
             common::rearm(&store, &keys, i);
@@ -114,6 +142,8 @@ fn main() {
         let (wall, cpu, sleeps) = run(&driver, vec![requests(a), requests(b)]);
         best_two = (best_two.0.min(wall), best_two.1.min(cpu));
         sleeps_two += sleeps;
+        control_one = control_one.min(control(1));
+        control_two = control_two.min(control(2));
     }
     let n = PER_THREAD as f64;
     let per = |d: Duration, ops: f64| d.as_nanos() as f64 / ops;
@@ -135,6 +165,12 @@ fn main() {
     println!(
         "CPU-time scaling bound, 2 x that:                   {:.2}x",
         2.0 * one_cpu / two_cpu
+    );
+    let machine = 2.0 * control_one.as_secs_f64() / control_two.as_secs_f64();
+    println!("control (threads sharing nothing), two / one:      {machine:.2}x");
+    println!(
+        "ConfirmSignUp speedup relative to the control:       {:.2}",
+        (one_wall / two_wall) / machine
     );
     let all = (rounds * PER_THREAD) as f64;
     println!(
