@@ -213,6 +213,37 @@ fn parallel_for(driver: &Driver<Arc<MemoryStore>>, users: &mut [Users], iters: u
     total
 }
 
+/// The control: `threads` threads each running its own chain of multiplications (about as
+/// long per iteration as a confirmation), sharing nothing. Its two-thread speedup is what the
+/// machine gives two threads during the run: the ceiling for any code.
+fn control_for(threads: usize, iters: u64) -> Duration {
+    let spin = |n: u64| {
+        let mut x = 1u64;
+        for i in 0..n {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
+        }
+        x
+    };
+    let barrier = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    black_box(spin(black_box(iters * 2_000)));
+                    (start, Instant::now())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let start = spans.iter().map(|s| s.0).min().unwrap();
+    let end = spans.iter().map(|s| s.1).max().unwrap();
+    end - start
+}
+
 fn threads(c: &mut Criterion) {
     const PER_THREAD: usize = 50_000;
     let store = Arc::new(MemoryStore::new());
@@ -233,6 +264,12 @@ fn threads(c: &mut Criterion) {
     });
     g.bench_function("two_threads", |b| {
         b.iter_custom(|iters| parallel_for(&driver, &mut two, iters));
+    });
+    g.bench_function("control_one_thread", |b| {
+        b.iter_custom(|iters| control_for(1, iters));
+    });
+    g.bench_function("control_two_threads", |b| {
+        b.iter_custom(|iters| control_for(2, iters));
     });
     g.finish();
 }

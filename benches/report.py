@@ -65,6 +65,11 @@ if one and two:
     print("\n## Two threads on one store\n")
     print(f"one thread {ns(one)} per confirmation; two threads {ns(two)} per pair of "
           f"confirmations; throughput two/one: {2 * one / two:.2f}x")
+    c1 = median("confirm_threads", "control_one_thread")
+    c2 = median("confirm_threads", "control_two_threads")
+    if c1 and c2:
+        print(f"\ncontrol (threads sharing nothing): two/one {2 * c1 / c2:.2f}x; ConfirmSignUp "
+              f"reaches {(2 * one / two) / (2 * c1 / c2):.2f} of the control's speedup")
 
 acc = median("confirm_paths", "accepted")
 if acc:
