@@ -17,8 +17,10 @@ pub(crate) struct Pattern {
     check: fn(&str) -> bool,
 }
 
-fn is_ascii_word_or(c: char, extra: &[char]) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c)
+/// Java's `\w` (ASCII letters, digits, `_`) or one of `extra`, byte by byte: a byte of a
+/// non-ASCII character is neither, exactly as the character is not.
+fn is_ascii_word_or(b: u8, extra: &[u8]) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b)
 }
 
 /// Java's `\s`: `[ \t\n\x0B\f\r]`.
@@ -50,11 +52,11 @@ fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
 
 pub(crate) const CLIENT_ID: Pattern = Pattern {
     text: r"[\w+]+",
-    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+'])),
+    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+")),
 };
 pub(crate) const SECRET_HASH: Pattern = Pattern {
     text: r"[\w+=/]+",
-    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+', '=', '/'])),
+    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+=/")),
 };
 pub(crate) const USERNAME: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
@@ -71,7 +73,7 @@ pub(crate) const USER_POOL_ID: Pattern = Pattern {
             return false;
         };
         !region.is_empty()
-            && region.chars().all(|c| is_ascii_word_or(c, &['-']))
+            && region.bytes().all(|b| is_ascii_word_or(b, b"-"))
             && !rest.is_empty()
             && rest.chars().all(|c| c.is_ascii_alphanumeric())
     },
@@ -364,6 +366,17 @@ mod tests {
                 full_match(&ATTRIBUTE_NAME, s)
             );
         }
+    }
+
+    #[test]
+    fn word_patterns_refuse_non_ascii_letters() {
+        assert!((CLIENT_ID.check)("abc_123+X"));
+        assert!(!(CLIENT_ID.check)("abcé"));
+        assert!(!(CLIENT_ID.check)("ab c"));
+        assert!((SECRET_HASH.check)("aGVsbG8=+/_"));
+        assert!(!(SECRET_HASH.check)("aGVsbG8=ü"));
+        assert!((USER_POOL_ID.check)("us-east-1_Ab9"));
+        assert!(!(USER_POOL_ID.check)("us-éast-1_Ab9"));
     }
 
     #[test]
