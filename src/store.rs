@@ -1191,6 +1191,73 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_alias_moves_stay_atomic_across_shards() {
+        // Threads move one alias back and forth between two users; each move rewrites both
+        // records (different shards, usually) and the alias entry (a third) in one commit.
+        let store = Arc::new(MemoryStore::new());
+        let _ = create(&store, "p", "sa", "a");
+        let _ = create(&store, "p", "sb", "b");
+        let alias = IndexKey::alias(AliasAttribute::Email, "shared@example.com");
+        let start = Commit {
+            records: Vec::new(),
+            index: vec![claim(alias.clone(), None, Some("sa"))],
+        };
+        assert_eq!(store.commit("p", &start).unwrap(), CommitOutcome::Committed);
+        let moves: usize = (0..4)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                let alias = alias.clone();
+                std::thread::spawn(move || {
+                    let mut done = 0;
+                    for _ in 0..300 {
+                        let holder = store
+                            .find("p", std::slice::from_ref(&alias))
+                            .unwrap()
+                            .unwrap();
+                        let other_sub = if holder.value.sub == "sa" { "sb" } else { "sa" };
+                        let other = store
+                            .find("p", &[IndexKey::sub(other_sub)])
+                            .unwrap()
+                            .unwrap();
+                        let commit = Commit {
+                            records: vec![
+                                RecordWrite {
+                                    expected_version: Some(holder.version),
+                                    record: holder.value.clone(),
+                                },
+                                RecordWrite {
+                                    expected_version: Some(other.version),
+                                    record: other.value.clone(),
+                                },
+                            ],
+                            index: vec![claim(
+                                alias.clone(),
+                                Some(&holder.value.sub),
+                                Some(other_sub),
+                            )],
+                        };
+                        if store.commit("p", &commit).unwrap() == CommitOutcome::Committed {
+                            done += 1;
+                        }
+                    }
+                    done
+                })
+            })
+            .map(|t| t.join().unwrap())
+            .sum();
+        assert!(moves > 0);
+        let versions: u64 = store.records("p").unwrap().iter().map(|r| r.version).sum();
+        // Two records at version 1, plus two versions for every move that committed.
+        assert_eq!(versions, 2 + 2 * u64::try_from(moves).unwrap());
+        let holder = store
+            .find("p", std::slice::from_ref(&alias))
+            .unwrap()
+            .unwrap();
+        let expected = if moves % 2 == 0 { "sa" } else { "sb" };
+        assert_eq!(holder.value.sub, expected);
+    }
+
+    #[test]
     fn concurrent_compare_and_swap_loses_no_update() {
         let store = Arc::new(MemoryStore::new());
         for i in 0..8 {
