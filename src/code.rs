@@ -278,9 +278,20 @@ pub fn verify_secret_hash(
     client_id: &str,
     submitted: &str,
 ) -> bool {
-    let Ok(mut mac) = HmacSha256::new_from_slice(client_secret.as_bytes()) else {
+    let Ok(key) = HmacSha256::new_from_slice(client_secret.as_bytes()) else {
         return false;
     };
+    verify_secret_hash_with(&key, username, client_id, submitted)
+}
+
+/// [`verify_secret_hash`] with the secret's key schedule already set up.
+fn verify_secret_hash_with(
+    key: &HmacSha256,
+    username: &str,
+    client_id: &str,
+    submitted: &str,
+) -> bool {
+    let mut mac = key.clone();
     mac.update(username.as_bytes());
     mac.update(client_id.as_bytes());
     let mut decoded = [0u8; 33];
@@ -288,6 +299,43 @@ pub fn verify_secret_hash(
     match engine.decode_slice(submitted.as_bytes(), &mut decoded) {
         Ok(32) => mac.verify_slice(&decoded[..32]).is_ok(),
         _ => false,
+    }
+}
+
+/// A client secret's HMAC-SHA256 key schedule, set up on first use (two SHA-256 blocks a
+/// request saved). It remembers the secret it was made from and is used only while the client's
+/// secret is still that one, so a changed secret can never be checked with a stale key.
+#[derive(Clone, Default)]
+pub(crate) struct SecretHashKey(std::sync::OnceLock<Option<(Box<str>, HmacSha256)>>);
+
+impl SecretHashKey {
+    /// [`verify_secret_hash`] for `client_secret`, through the cached key when it matches.
+    pub(crate) fn verify(
+        &self,
+        client_secret: &str,
+        username: &str,
+        client_id: &str,
+        submitted: &str,
+    ) -> bool {
+        let cached = self.0.get_or_init(|| {
+            HmacSha256::new_from_slice(client_secret.as_bytes())
+                .ok()
+                .map(|key| (client_secret.into(), key))
+        });
+        match cached {
+            // Both sides are the server's own configuration: an ordinary comparison leaks
+            // nothing a client controls.
+            Some((secret, key)) if **secret == *client_secret => {
+                verify_secret_hash_with(key, username, client_id, submitted)
+            }
+            _ => verify_secret_hash(client_secret, username, client_id, submitted),
+        }
+    }
+}
+
+impl fmt::Debug for SecretHashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretHashKey(<redacted>)")
     }
 }
 
@@ -322,6 +370,20 @@ mod tests {
         ));
         let long = format!("{h}AAAA");
         assert!(!verify_secret_hash("s3cret", "alice", "client1", &long));
+    }
+
+    #[test]
+    fn the_cached_secret_key_follows_the_secret() {
+        let cache = SecretHashKey::default();
+        let h = secret_hash("s3cret", "alice", "client1");
+        assert!(cache.verify("s3cret", "alice", "client1", &h));
+        assert!(cache.verify("s3cret", "alice", "client1", &h));
+        assert!(!cache.verify("s3cret", "bob", "client1", &h));
+        // The secret changed after the key was cached: the new secret decides.
+        assert!(!cache.verify("other", "alice", "client1", &h));
+        let h2 = secret_hash("other", "alice", "client1");
+        assert!(cache.verify("other", "alice", "client1", &h2));
+        assert!(!cache.verify("s3cret", "alice", "client1", &h2));
     }
 
     #[test]

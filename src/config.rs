@@ -6,6 +6,7 @@
 //! does not model are ignored. [`SignUpPolicy`] is the project's own extension (P-1, P-6): attempt
 //! limits, code validity and request rates, with Cognito's values as the default.
 
+use crate::code::SecretHashKey;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -609,7 +610,7 @@ impl UserPool {
 }
 
 /// An app client's settings, as `describe-user-pool-client` prints them.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 #[non_exhaustive]
 pub struct AppClient {
@@ -627,7 +628,23 @@ pub struct AppClient {
     /// `PreventUserExistenceErrors`
     #[serde(default)]
     pub prevent_user_existence_errors: PreventUserExistenceErrors,
+    /// The HMAC key schedule of `client_secret`, set up on first use instead of per request.
+    #[serde(skip)]
+    secret_key: SecretHashKey,
 }
+
+impl PartialEq for AppClient {
+    fn eq(&self, other: &Self) -> bool {
+        // The key cache is derived from `client_secret`: not part of the value.
+        self.client_id == other.client_id
+            && self.user_pool_id == other.user_pool_id
+            && self.client_name == other.client_name
+            && self.client_secret == other.client_secret
+            && self.prevent_user_existence_errors == other.prevent_user_existence_errors
+    }
+}
+
+impl Eq for AppClient {}
 
 impl std::fmt::Debug for AppClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -657,7 +674,23 @@ impl AppClient {
             client_name: None,
             client_secret: None,
             prevent_user_existence_errors: PreventUserExistenceErrors::Legacy,
+            secret_key: SecretHashKey::default(),
         }
+    }
+
+    /// Verifies a `SecretHash` sent for this client under `client_id` (see
+    /// [`verify_secret_hash`](crate::code::verify_secret_hash)); `false` when the client has no
+    /// secret. The secret's HMAC key schedule is set up once and reused.
+    pub(crate) fn verify_secret_hash(
+        &self,
+        username: &str,
+        client_id: &str,
+        submitted: &str,
+    ) -> bool {
+        self.client_secret.as_deref().is_some_and(|secret| {
+            self.secret_key
+                .verify(secret, username, client_id, submitted)
+        })
     }
 
     /// Parses the output of `aws cognito-idp describe-user-pool-client` (with or without the

@@ -6,9 +6,14 @@
 #[must_use]
 pub fn mask_email(address: &str) -> String {
     let (local, domain) = address.split_once('@').unwrap_or((address, ""));
-    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
-    let mut out = format!("{}***@{}***", first(local), first(domain));
-    if let Some((_, tld)) = domain.rsplit_once('.') {
+    let tld = domain.rsplit_once('.').map(|(_, tld)| tld);
+    // One allocation of the final size (first characters take at most 4 bytes each).
+    let mut out = String::with_capacity(16usize.saturating_add(tld.map_or(0, str::len)));
+    out.extend(local.chars().next());
+    out.push_str("***@");
+    out.extend(domain.chars().next());
+    out.push_str("***");
+    if let Some(tld) = tld {
         out.push('.');
         out.push_str(tld);
     }
@@ -36,6 +41,9 @@ mod tests {
     #[test]
     fn email() {
         assert_eq!(mask_email("vera@oracle.com"), "v***@o***.com");
+        assert_eq!(mask_email("élan@ñu.example.org"), "é***@ñ***.org");
+        assert_eq!(mask_email("@x.io"), "***@x***.io");
+        assert_eq!(mask_email("nodomain"), "n***@***");
         assert_eq!(mask_email("s@gmail.co.uk"), "s***@g***.uk");
         assert_eq!(mask_email("a@b"), "a***@b***");
     }

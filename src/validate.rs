@@ -25,8 +25,10 @@ impl Pattern {
     }
 }
 
-fn is_ascii_word_or(c: char, extra: &[char]) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c)
+/// Java's `\w` (ASCII letters, digits, `_`) or one of `extra`, byte by byte: a byte of a
+/// non-ASCII character is neither, exactly as the character is not.
+fn is_ascii_word_or(b: u8, extra: &[u8]) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b)
 }
 
 /// Java's `\s`: `[ \t\n\x0B\f\r]`.
@@ -43,17 +45,30 @@ fn full_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
     re.as_ref().is_some_and(|re| re.is_match(s))
 }
 
+/// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` (plus `extra` ASCII characters). Every ASCII graphic
+/// character (`!` to `~`) is a letter, number, punctuation or symbol and no other ASCII character
+/// is, so an ASCII value is decided without the regex, which is kept for the rest of Unicode.
+fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
+    if s.is_ascii() {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() || extra.contains(&b))
+    } else {
+        full_match(re, s)
+    }
+}
+
 pub(crate) const CLIENT_ID: Pattern = Pattern {
     text: r"[\w+]+",
-    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+'])),
+    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+")),
 };
 pub(crate) const SECRET_HASH: Pattern = Pattern {
     text: r"[\w+=/]+",
-    check: |s| !s.is_empty() && s.chars().all(|c| is_ascii_word_or(c, &['+', '=', '/'])),
+    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+=/")),
 };
 pub(crate) const USERNAME: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
-    check: |s| full_match(&UNICODE_NAME, s),
+    check: |s| unicode_name(&UNICODE_NAME, s, b""),
 };
 pub(crate) const NON_SPACE: Pattern = Pattern {
     text: r"[\S]+",
@@ -66,14 +81,14 @@ pub(crate) const USER_POOL_ID: Pattern = Pattern {
             return false;
         };
         !region.is_empty()
-            && region.chars().all(|c| is_ascii_word_or(c, &['-']))
+            && region.bytes().all(|b| is_ascii_word_or(b, b"-"))
             && !rest.is_empty()
             && rest.chars().all(|c| c.is_ascii_alphanumeric())
     },
 };
 pub(crate) const ATTRIBUTE_NAME_PATTERN: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+",
-    check: |s| full_match(&ATTRIBUTE_NAME, s),
+    check: |s| unicode_name(&ATTRIBUTE_NAME, s, b"\t\n\r "),
 };
 
 /// Whether a member's value may be echoed in a message (D-3).
@@ -112,7 +127,14 @@ impl Violations {
     }
 
     /// Checks a string member whose path is computed (list members).
-    pub(crate) fn string_at(&mut self, path: &str, c: Constraint, value: Option<&str>) {
+    /// The path is only formatted into a message, so list members pass `format_args!` and
+    /// nothing is built unless a value is refused.
+    pub(crate) fn string_at(
+        &mut self,
+        path: impl std::fmt::Display,
+        c: Constraint,
+        value: Option<&str>,
+    ) {
         let Some(value) = value else {
             if c.required {
                 self.0.push(format!(
@@ -121,11 +143,13 @@ impl Violations {
             }
             return;
         };
-        let v = Self::value_part(c.echo, value);
+        // Built only for a violation: the accepted path allocates nothing here.
+        let v = || Self::value_part(c.echo, value);
         if let Some(p) = c.pattern {
             if !(p.check)(value) {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    "{} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
+                    v(),
                     p.text
                 ));
             }
@@ -134,14 +158,16 @@ impl Violations {
         if let Some(min) = c.min {
             if len < min {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+                    "{} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}",
+                    v()
                 ));
             }
         }
         if let Some(max) = c.max {
             if len > max {
                 self.0.push(format!(
-                    "{v} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+                    "{} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}",
+                    v()
                 ));
             }
         }
@@ -254,12 +280,12 @@ pub(crate) fn attributes(
     for (i, a) in list.unwrap_or_default().iter().enumerate() {
         let n = i.saturating_add(1);
         v.string_at(
-            &format!("{list_path}.{n}.member.name"),
+            format_args!("{list_path}.{n}.member.name"),
             C_ATTRIBUTE_NAME,
             a.name.as_deref(),
         );
         v.string_at(
-            &format!("{list_path}.{n}.member.value"),
+            format_args!("{list_path}.{n}.member.value"),
             C_ATTRIBUTE_VALUE,
             a.value.as_deref(),
         );
@@ -349,6 +375,43 @@ mod tests {
             msg(|v| v.string(C_CONFIRMATION_CODE, Some(""))),
             "2 validation errors detected: Value at 'confirmationCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+; Value at 'confirmationCode' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_patterns() {
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            for s in [c.to_string(), format!("a{c}b"), format!("{c}{c}")] {
+                assert_eq!(
+                    (USERNAME.check)(&s),
+                    full_match(&UNICODE_NAME, &s),
+                    "username {b:#x}"
+                );
+                assert_eq!(
+                    (ATTRIBUTE_NAME_PATTERN.check)(&s),
+                    full_match(&ATTRIBUTE_NAME, &s),
+                    "attribute name {b:#x}"
+                );
+            }
+        }
+        for s in ["", "é", "aé b", "名前", "a\u{3000}b", "x\u{200b}"] {
+            assert_eq!((USERNAME.check)(s), full_match(&UNICODE_NAME, s));
+            assert_eq!(
+                (ATTRIBUTE_NAME_PATTERN.check)(s),
+                full_match(&ATTRIBUTE_NAME, s)
+            );
+        }
+    }
+
+    #[test]
+    fn word_patterns_refuse_non_ascii_letters() {
+        assert!((CLIENT_ID.check)("abc_123+X"));
+        assert!(!(CLIENT_ID.check)("abcé"));
+        assert!(!(CLIENT_ID.check)("ab c"));
+        assert!((SECRET_HASH.check)("aGVsbG8=+/_"));
+        assert!(!(SECRET_HASH.check)("aGVsbG8=ü"));
+        assert!((USER_POOL_ID.check)("us-east-1_Ab9"));
+        assert!(!(USER_POOL_ID.check)("us-éast-1_Ab9"));
     }
 
     #[test]

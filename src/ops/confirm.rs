@@ -34,7 +34,8 @@ enum State {
     CommitFailure(ClientContext),
     CommitConfirm {
         cx: ClientContext,
-        user: UserRecord,
+        /// The confirmed record, kept only when a PostConfirmation trigger will need it.
+        user: Option<UserRecord>,
     },
     PostConfirmation,
     Done,
@@ -201,8 +202,10 @@ impl ConfirmSignUp {
                 .code_keys
                 .verify(&pool.id, &user.username, self.code(), &pending.tag);
         let Some(proof) = verified else {
-            // A counted failure: the only change a rejected code makes.
-            let mut rec = user.clone();
+            // A counted failure: the only change a rejected code makes. The record read is
+            // not needed any more: it becomes the new value (no copy).
+            let version = found.version;
+            let mut rec = found.value;
             rec.failed_confirmations = record_in_window(
                 &rec.failed_confirmations,
                 self.now,
@@ -214,7 +217,7 @@ impl ConfirmSignUp {
             }
             let commit = Commit {
                 records: vec![RecordWrite {
-                    expected_version: Some(found.version),
+                    expected_version: Some(version),
                     record: rec,
                 }],
                 index: Vec::new(),
@@ -315,25 +318,32 @@ impl ConfirmSignUp {
                 }
             }
         }
+        let keep = pool
+            .lambda_config
+            .post_confirmation
+            .is_some()
+            .then(|| rec.clone());
         commit.records.insert(
             0,
             RecordWrite {
                 expected_version: Some(user.version),
-                record: rec.clone(),
+                record: rec,
             },
         );
         let step = self.commit(&cx, commit);
-        self.state = State::CommitConfirm { cx, user: rec };
+        self.state = State::CommitConfirm { cx, user: keep };
         step
     }
 
-    fn on_confirmed(&mut self, cx: ClientContext, user: UserRecord) -> Step<Out> {
-        let inv = post_confirmation(
-            &cx.pool.pool,
-            &user,
-            Some(&cx.client.client_id),
-            self.req.client_metadata.as_ref(),
-        );
+    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Step<Out> {
+        let inv = user.and_then(|user| {
+            post_confirmation(
+                &cx.pool.pool,
+                &user,
+                Some(&cx.client.client_id),
+                self.req.client_metadata.as_ref(),
+            )
+        });
         match inv {
             Some(inv) => {
                 self.state = State::PostConfirmation;

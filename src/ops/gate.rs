@@ -3,7 +3,6 @@
 
 use super::support::unexpected;
 use super::{Answer, Need};
-use crate::code::verify_secret_hash;
 use crate::config::Operation;
 use crate::error::{Error, Exception, messages};
 use crate::host::{
@@ -154,8 +153,8 @@ fn check_secret_hash(
             Exception::NotAuthorized,
             format!("Client {client_id} is configured for secret but secret was not received"),
         )),
-        (Some(secret), Some(hash)) => {
-            if verify_secret_hash(secret, username, client_id, hash) {
+        (Some(_), Some(hash)) => {
+            if cx.client.verify_secret_hash(username, client_id, hash) {
                 Ok(())
             } else {
                 Err(Error::new(

@@ -1,0 +1,246 @@
+//! The other paths, each beside the accepted ConfirmSignUp and the floor in the same run:
+//! ConfirmSignUp rejected (wrong code, unknown user under ENABLED, throttled, validation error),
+//! ResendConfirmationCode, SignUp without a password, and SignUp with a password (argon2id at
+//! its default cost, measured on its own).
+//!
+//! `cargo bench --bench operations`; `python3 benches/report.py` prints the ratios.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+#[path = "common/mod.rs"]
+mod common;
+
+use cognito_signup::{
+    ConfirmSignUpRequest, MemoryStore, PasswordHashing, ResendConfirmationCodeRequest,
+    SignUpRequest,
+};
+use common::{DenyAll, Floor, HIDDEN, PLAIN};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USERS: usize = 100_000;
+const CHUNK: usize = 4096;
+
+/// Times `run` over requests made by `make(k)` for consecutive `k`, `CHUNK` at a time, with
+/// `between` called (untimed) before each chunk with the first `k` of the chunk.
+fn timed<R>(
+    iters: u64,
+    next: &mut usize,
+    mut between: impl FnMut(usize),
+    make: impl Fn(usize) -> R,
+    mut run: impl FnMut(R),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = usize::try_from(iters).unwrap();
+    while left > 0 {
+        // Chunks never straddle a round of users, so that re-arming happens between rounds.
+        let take = left.min(CHUNK).min(USERS - *next % USERS);
+        between(*next);
+        let requests: Vec<R> = (*next..*next + take).map(&make).collect();
+        *next += take;
+        left -= take;
+        let t = Instant::now();
+        for r in requests {
+            run(black_box(r));
+        }
+        total += t.elapsed();
+    }
+    total
+}
+
+fn confirm_paths(c: &mut Criterion) {
+    let store = Arc::new(MemoryStore::new());
+    let keys = common::code_keys();
+    common::populate(&store, &keys, 0..USERS);
+    let driver = common::driver(Arc::clone(&store));
+    let throttled = common::driver(Arc::clone(&store)).with_rate_limiter(Arc::new(DenyAll));
+    let floor = Floor::new(USERS);
+    let order = common::shuffled(USERS, 42);
+    let user = |k: usize| order[k % USERS];
+    // Re-arms every user after each full round (confirmed users and counted failures alike);
+    // a wrong code is tried at most once per user per round, far below the lock-out.
+    let rearm = |k: usize, last: &mut usize| {
+        if k / USERS != *last / USERS || k == 0 {
+            for i in 0..USERS {
+                common::rearm(&store, &keys, i);
+            }
+        }
+        *last = k;
+    };
+
+    let mut g = c.benchmark_group("confirm_paths");
+    g.sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let mut next = 0;
+    g.bench_function("floor_plain", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| Floor::request(user(k)),
+                |r| {
+                    assert!(floor.check(&r, false));
+                },
+            )
+        });
+    });
+    let (mut next, mut last) = (0, 0);
+    g.bench_function("accepted", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |k| rearm(k, &mut last),
+                |k| common::confirm_request(PLAIN, user(k), common::code(user(k))),
+                |r| assert!(driver.confirm_sign_up(r).is_ok()),
+            )
+        });
+    });
+    let (mut next, mut last) = (0, 0);
+    g.bench_function("wrong_code", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |k| rearm(k, &mut last),
+                |k| common::confirm_request(PLAIN, user(k), common::wrong_code(user(k))),
+                |r| {
+                    let e = driver.confirm_sign_up(r).unwrap_err();
+                    assert_eq!(e.name(), "CodeMismatchException");
+                },
+            )
+        });
+    });
+    let mut next = 0;
+    g.bench_function("unknown_user_enabled", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| ConfirmSignUpRequest::new(HIDDEN, format!("nobody{k:010}"), "123456"),
+                |r| {
+                    let e = driver.confirm_sign_up(r).unwrap_err();
+                    assert_eq!(e.name(), "CodeMismatchException");
+                },
+            )
+        });
+    });
+    let mut next = 0;
+    g.bench_function("throttled", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| common::confirm_request(PLAIN, user(k), common::code(user(k))),
+                |r| {
+                    let e = throttled.confirm_sign_up(r).unwrap_err();
+                    assert_eq!(e.name(), "TooManyRequestsException");
+                },
+            )
+        });
+    });
+    let mut next = 0;
+    g.bench_function("validation_error", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| common::confirm_request(PLAIN, user(k), String::new()),
+                |r| {
+                    let e = driver.confirm_sign_up(r).unwrap_err();
+                    assert_eq!(e.name(), "InvalidParameterException");
+                },
+            )
+        });
+    });
+    g.finish();
+}
+
+fn other_operations(c: &mut Criterion) {
+    let store = Arc::new(MemoryStore::new());
+    let keys = common::code_keys();
+    common::populate(&store, &keys, 0..USERS);
+    let driver = common::driver(Arc::clone(&store));
+    let order = common::shuffled(USERS, 43);
+    let user = |k: usize| order[k % USERS];
+    let mut g = c.benchmark_group("operations");
+    g.sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let (mut next, mut last) = (0usize, 0usize);
+    g.bench_function("resend_confirmation_code", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |k| {
+                    // Five resends per user per window: re-arm after every round.
+                    if k / USERS != last / USERS {
+                        for i in 0..USERS {
+                            common::rearm(&store, &keys, i);
+                        }
+                    }
+                    last = k;
+                },
+                |k| ResendConfirmationCodeRequest::new(PLAIN, common::username(user(k))),
+                |r| assert!(driver.resend_confirmation_code(r).is_ok()),
+            )
+        });
+    });
+    let mut next = 0;
+    g.bench_function("sign_up_passwordless", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| {
+                    let mut r = SignUpRequest::new(PLAIN, format!("new{k:013}"), "")
+                        .attribute("email", format!("new{k:013}@example.com"));
+                    r.password = None;
+                    r
+                },
+                |r| assert!(driver.sign_up(r).is_ok()),
+            )
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("password");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    let hashing =
+        common::driver(Arc::clone(&store)).with_password_hashing(PasswordHashing::default());
+    let mut next = 0;
+    g.bench_function("sign_up_with_password_argon2id_default", |b| {
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                &mut next,
+                |_| {},
+                |k| {
+                    SignUpRequest::new(PLAIN, format!("pwd{k:013}"), "Corr3ct-Horse-Battery")
+                        .attribute("email", format!("pwd{k:013}@example.com"))
+                },
+                |r| assert!(hashing.sign_up(r).is_ok()),
+            )
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, confirm_paths, other_operations);
+criterion_main!(benches);
