@@ -9,6 +9,7 @@ import base64
 import os
 import stat
 import threading
+import time
 import uuid
 
 import pytest
@@ -151,3 +152,75 @@ def test_two_servers_on_one_postgres_database_share_users_and_confirm_once(tmp_p
     finally:
         for s in servers:
             assert s.stop() == 0
+
+
+def test_a_sqlite_server_killed_mid_load_keeps_every_acknowledged_confirmation(tmp_path):
+    """SIGKILL while clients confirm: after a restart on the same file, every confirmation the
+    server acknowledged is there, and no user is half-confirmed."""
+    db = tmp_path / "users.db"
+    pool_id = "us-east-1_Crash"
+    (tmp_path / "a").mkdir()
+    first = Server(tmp_path / "a", config(pool_id), ["--store", f"sqlite:{db}"])
+    acknowledged = []
+    lock = threading.Lock()
+    try:
+        public = first.client(signed=False)
+        names = [f"crash{i}" for i in range(40)]
+        for name in names:
+            sign_up(public, name)
+        codes = {name: first.last_code(name) for name in names}
+
+        def confirm(batch):
+            client = first.client(signed=False)
+            for name in batch:
+                try:
+                    client.confirm_sign_up(
+                        ClientId="durableclient", Username=name, ConfirmationCode=codes[name]
+                    )
+                except Exception:
+                    return  # the server died under us
+                with lock:
+                    acknowledged.append(name)
+
+        threads = [threading.Thread(target=confirm, args=(names[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        # Kill it while the clients are still confirming.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acknowledged) >= 10:
+                    break
+            time.sleep(0.001)
+        first.proc.kill()
+        for t in threads:
+            t.join()
+    finally:
+        first.stop()
+    assert 10 <= len(acknowledged) < 40, "the kill came mid-load"
+
+    (tmp_path / "b").mkdir()
+    second = Server(tmp_path / "b", config(pool_id), ["--store", f"sqlite:{db}"])
+    try:
+        admin = second.client()
+        for name in names:
+            user = admin.admin_get_user(UserPoolId=pool_id, Username=name)
+            attrs = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+            if name in acknowledged:
+                assert user["UserStatus"] == "CONFIRMED", name
+            # All or nothing: confirmed exactly when the email is verified.
+            assert (user["UserStatus"] == "CONFIRMED") == (attrs["email_verified"] == "true"), name
+        # Users whose confirmation never came back can still confirm (or already did).
+        public = second.client(signed=False)
+        for name in names:
+            if name not in acknowledged:
+                try:
+                    public.confirm_sign_up(
+                        ClientId="durableclient", Username=name, ConfirmationCode=codes[name]
+                    )
+                except public.exceptions.NotAuthorizedException:
+                    pass  # its commit landed before the kill, its answer did not
+            user = second.client().admin_get_user(UserPoolId=pool_id, Username=name)
+            assert user["UserStatus"] == "CONFIRMED", name
+    finally:
+        assert second.stop() == 0
