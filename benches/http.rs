@@ -315,7 +315,7 @@ fn split<T>(items: Vec<T>, parts: usize) -> Vec<Vec<T>> {
 
 fn http_round_trip(c: &mut Criterion, binary: &PathBuf) {
     let mut server = ChildServer::start(binary);
-    let (_empty_rt, empty_addr) = start_empty_server();
+    let (empty_rt, empty_addr) = start_empty_server();
     let confirm_addr = server.addr;
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -377,6 +377,83 @@ fn http_round_trip(c: &mut Criterion, binary: &PathBuf) {
         });
     }
     g.finish();
+    alternating(&mut server, empty_addr, &mut registered);
+    drop(empty_rt);
+}
+
+/// Rounds of the alternating comparison, and requests per kind and round.
+const ROUNDS: usize = 15;
+const PER_ROUND: usize = 2000;
+
+/// The same comparison without criterion, alternating: each round times `PER_ROUND` empty-200
+/// round trips and then `PER_ROUND` ConfirmSignUp round trips (users registered untimed just
+/// before), so that both see the machine in the same state. Prints the median time per request
+/// of each and the median of the rounds' ratios. A load that comes and goes moves criterion's
+/// figures, which are measured seconds apart, more than it moves these.
+fn alternating(server: &mut ChildServer, empty_addr: SocketAddr, registered: &mut usize) {
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!("\nalternating rounds ({ROUNDS} rounds of {PER_ROUND} requests of each kind):");
+    for connections in CONNECTIONS {
+        let (mut empty, mut confirm, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let names: Vec<String> = (*registered..*registered + PER_ROUND)
+                .map(username)
+                .collect();
+            *registered += PER_ROUND;
+            let sign_ups = names.iter().map(|u| sign_up_body(u)).collect();
+            let confirm_senders = client.block_on(async {
+                let senders = connect(server.addr, connections).await;
+                send_all(senders, server.addr, "SignUp", split(sign_ups, connections)).await
+            });
+            let codes = server.codes(PER_ROUND);
+            let confirm_bodies = names.iter().map(|u| confirm_body(u, &codes[u])).collect();
+            let empty_bodies = names.iter().map(|u| confirm_body(u, "123456")).collect();
+            let (e, c) = client.block_on(async {
+                let senders = connect(empty_addr, connections).await;
+                let t = Instant::now();
+                let senders = send_all(
+                    senders,
+                    empty_addr,
+                    "ConfirmSignUp",
+                    split(empty_bodies, connections),
+                )
+                .await;
+                let e = t.elapsed();
+                drop(senders);
+                let t = Instant::now();
+                let senders = send_all(
+                    confirm_senders,
+                    server.addr,
+                    "ConfirmSignUp",
+                    split(confirm_bodies, connections),
+                )
+                .await;
+                let c = t.elapsed();
+                drop(senders);
+                (e, c)
+            });
+            let per = |d: Duration| d.as_secs_f64() * 1e6 / PER_ROUND as f64;
+            empty.push(per(e));
+            confirm.push(per(c));
+            ratios.push(per(c) / per(e));
+        }
+        println!(
+            "  {connections} connection(s): empty 200 {:.1} us, ConfirmSignUp {:.1} us per request \
+             (medians); median ratio {:.2}x, rounds' ratios {:.2}x to {:.2}x",
+            median(&mut empty),
+            median(&mut confirm),
+            median(&mut ratios.clone()),
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+        );
+    }
 }
 
 fn main() {
