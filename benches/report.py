@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the benchmark figures and their ratios from criterion's estimates.
 
-Run after `cargo bench --bench confirm` and/or `cargo bench --bench operations`:
+Run after `cargo bench --bench confirm`, `--bench operations`, `--bench wire` and/or
+`--bench http`:
 
     python3 benches/report.py [TARGET_DIR]
 
@@ -90,3 +91,24 @@ if any(median(*o) for o in ops):
     for o in ops:
         t = median(*o)
         print(f"| {o[1]} | {ns(t)} | {ratio(t, acc)} |")
+
+if median("wire", "driver_plain"):
+    print("\n## Wire layer: ConfirmSignUp through wire::handle vs Driver::confirm_sign_up "
+          "(100k users)\n")
+    print("| client | driver | wire::handle | difference | ratio | wire::decode alone |")
+    print("|---|---|---|---|---|---|")
+    for name in ["plain", "secret"]:
+        d = median("wire", f"driver_{name}")
+        h = median("wire", f"handle_{name}")
+        dec = median("wire", f"decode_only_{name}")
+        diff = None if d is None or h is None else h - d
+        print(f"| {name} | {ns(d)} | {ns(h)} | {ns(diff)} | {ratio(h, d)} | {ns(dec)} |")
+
+if median("http", "empty_200_1conn"):
+    print("\n## HTTP round trip: ConfirmSignUp vs an empty 200 (per request)\n")
+    print("| connections | empty 200 | ConfirmSignUp | ratio |")
+    print("|---|---|---|---|")
+    for n in [1, 4]:
+        e = median("http", f"empty_200_{n}conn")
+        c = median("http", f"confirm_sign_up_{n}conn")
+        print(f"| {n} | {ns(e)} | {ns(c)} | {ratio(c, e)} |")

@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Operations: `floor_secret`, `floor_plain`, `confirm_secret`, `confirm_plain`, `wrong_code`,
-//! `unknown_user`, `throttled`, `validation_error`, `resend`, `sign_up_passwordless`. Only
+//! `unknown_user`, `throttled`, `validation_error`, `resend`, `sign_up_passwordless`, and
+//! `wire_plain`, `wire_secret` (ConfirmSignUp as a JSON body through `wire::handle`). Only
 //! `measured` is counted; divide its instructions by the count.
 
 #![allow(
@@ -23,7 +24,7 @@
 mod common;
 
 use cognito_signup::{
-    ConfirmSignUpRequest, Driver, MemoryStore, ResendConfirmationCodeRequest, SignUpRequest,
+    ConfirmSignUpRequest, Driver, MemoryStore, ResendConfirmationCodeRequest, SignUpRequest, wire,
 };
 use common::{DenyAll, Floor, HIDDEN, PLAIN, SECRET_CLIENT};
 use std::hint::black_box;
@@ -35,6 +36,7 @@ enum Work {
     Confirm(Driver<Arc<MemoryStore>>, Vec<ConfirmSignUpRequest>),
     Resend(Driver<Arc<MemoryStore>>, Vec<ResendConfirmationCodeRequest>),
     SignUp(Driver<Arc<MemoryStore>>, Vec<SignUpRequest>),
+    Wire(Driver<Arc<MemoryStore>>, Vec<Vec<u8>>),
 }
 
 #[inline(never)]
@@ -59,6 +61,12 @@ fn measured(work: Work) -> usize {
         Work::SignUp(driver, requests) => {
             for r in requests {
                 ok += usize::from(driver.sign_up(black_box(r)).is_ok());
+            }
+        }
+        Work::Wire(driver, bodies) => {
+            for body in bodies {
+                let response = wire::handle(&driver, common::CONFIRM_TARGET, black_box(&body));
+                ok += usize::from(response.status == 200);
             }
         }
     }
@@ -117,6 +125,20 @@ fn main() {
             picked
                 .iter()
                 .map(|&i| common::confirm_request(PLAIN, i, String::new()))
+                .collect(),
+        ),
+        "wire_plain" | "wire_secret" => Work::Wire(
+            driver,
+            picked
+                .iter()
+                .map(|&i| {
+                    let client = if op == "wire_secret" {
+                        SECRET_CLIENT
+                    } else {
+                        PLAIN
+                    };
+                    common::confirm_body(client, i, &common::code(i))
+                })
                 .collect(),
         ),
         "resend" => Work::Resend(

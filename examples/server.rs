@@ -783,6 +783,7 @@ impl Server {
     /// The async twin of `Driver::run`: the same `start`/`resume` loop, with Lambda and delivery
     /// answered here and every other need by the driver (in memory, so without waiting).
     async fn run(&self, mut op: wire::WireOperation) -> Result<WireSuccess, Error> {
+        let hashes_passwords = op.operation() == cognito_signup::Operation::SignUp;
         let mut step = op.start();
         loop {
             let need = match step {
@@ -799,8 +800,14 @@ impl Server {
                 }
                 other => self.driver.answer(other),
             };
-            // Resuming may hash a password (argon2id): keep it off the other connections' way.
-            step = tokio::task::block_in_place(|| op.resume(answer));
+            // Resuming SignUp may hash a password (argon2id, tens of milliseconds): keep it off
+            // the other connections' way. Every other step takes microseconds, less than
+            // handing the worker to another thread and back (`block_in_place`) would cost.
+            step = if hashes_passwords {
+                tokio::task::block_in_place(|| op.resume(answer))
+            } else {
+                op.resume(answer)
+            };
         }
     }
 

@@ -347,9 +347,18 @@ impl TokenBucket {
 }
 
 /// Token buckets in memory, one per pool and bucket.
+///
+/// Looked up by the pool id as borrowed from the request (no allocation once a pool has buckets).
 #[derive(Debug, Default)]
 pub struct MemoryRateLimiter {
-    buckets: Mutex<HashMap<(String, Bucket), TokenBucket>>,
+    buckets: Mutex<HashMap<String, PoolBuckets>>,
+}
+
+/// A pool's buckets; each starts full on first use.
+#[derive(Debug, Default)]
+struct PoolBuckets {
+    user_creation: Option<TokenBucket>,
+    resend: Option<TokenBucket>,
 }
 
 impl MemoryRateLimiter {
@@ -362,17 +371,20 @@ impl MemoryRateLimiter {
 
 impl RateLimiter for MemoryRateLimiter {
     fn try_acquire(&self, r: &ThrottleRequest) -> bool {
-        let Ok(mut buckets) = self.buckets.lock() else {
+        let Ok(mut pools) = self.buckets.lock() else {
             // A poisoned limiter fails closed.
             return false;
         };
-        if let Some(b) = buckets.get_mut(&(r.pool_id.clone(), r.bucket)) {
-            return b.try_take(r.rate, r.burst, r.now);
-        }
-        let mut b = TokenBucket::full(r.burst, r.now);
-        let ok = b.try_take(r.rate, r.burst, r.now);
-        buckets.insert((r.pool_id.clone(), r.bucket), b);
-        ok
+        let pool = match pools.get_mut(r.pool_id.as_str()) {
+            Some(p) => p,
+            None => pools.entry(r.pool_id.clone()).or_default(),
+        };
+        let slot = match r.bucket {
+            Bucket::UserCreation => &mut pool.user_creation,
+            Bucket::ResendConfirmationCode => &mut pool.resend,
+        };
+        slot.get_or_insert_with(|| TokenBucket::full(r.burst, r.now))
+            .try_take(r.rate, r.burst, r.now)
     }
 }
 

@@ -307,6 +307,17 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
             },
         );
     }
+    // The common case, a well-formed body, without tracking the path: serde_path_to_error
+    // copies every member name it passes. The path is only needed for the message of a
+    // rejected body, so that body is parsed a second time, with tracking, below; the same
+    // input gives the same error.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    if let Ok(value) = <T as serde::Deserialize>::deserialize(&mut de) {
+        if de.end().is_ok() {
+            return Ok(value);
+        }
+        return Err(serialization(messages::BODY_NOT_JSON.to_owned()));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
         let path = err.path().to_string();

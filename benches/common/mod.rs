@@ -282,3 +282,20 @@ impl Floor {
         bool::from(ok)
     }
 }
+
+/// The `X-Amz-Target` of ConfirmSignUp.
+pub const CONFIRM_TARGET: &str = "AWSCognitoIdentityProviderService.ConfirmSignUp";
+
+/// The JSON body an SDK sends for [`confirm_request`]`(client, i, code)`: ClientId, Username,
+/// ConfirmationCode and, for the secret client, SecretHash.
+pub fn confirm_body(client: &str, i: usize, code: &str) -> Vec<u8> {
+    let mut body = serde_json::json!({
+        "ClientId": client,
+        "Username": username(i),
+        "ConfirmationCode": code,
+    });
+    if client == SECRET_CLIENT {
+        body["SecretHash"] = secret_hash(CLIENT_SECRET, &username(i), SECRET_CLIENT).into();
+    }
+    serde_json::to_vec(&body).unwrap()
+}
