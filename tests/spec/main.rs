@@ -1,0 +1,4 @@
+//! Machine-checked claims: model-based tests, interleavings, faults, the store conformance kit.
+
+#[cfg(feature = "conformance")]
+mod conformance;
