@@ -1,1 +1,3 @@
+//! Timing side-channel checks (dudect-style Welch t-tests).
+
 fn main() {}
