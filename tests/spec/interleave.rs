@@ -131,7 +131,7 @@ fn schedule() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: scaled(64), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: scaled(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Parallel confirmations of one user with the right code: one succeeds, PostConfirmation
     /// fires once, the others see a confirmed user.

@@ -469,7 +469,7 @@ impl StateMachineTest for Machine {
 
 prop_state_machine! {
     #![proptest_config(ProptestConfig {
-        cases: scaled(48),
+        cases: scaled(1024),
         max_shrink_iters: 2_000,
         failure_persistence: None,
         .. ProptestConfig::default()
@@ -477,5 +477,5 @@ prop_state_machine! {
 
     /// The model and the machine agree on every transition, and the store invariants hold.
     #[test]
-    fn machine_agrees_with_the_model(sequential 1..scaled_len(40) => Machine);
+    fn machine_agrees_with_the_model(sequential 1..scaled_len(64) => Machine);
 }

@@ -20,6 +20,8 @@ mod sut;
 
 #[cfg(feature = "conformance")]
 mod conformance;
+#[cfg(feature = "conformance")]
+mod faults;
 
 /// The scale factor from `COGNITO_SIGNUP_PROPTEST_SCALE` (at least 1).
 pub(crate) fn scale() -> u32 {
