@@ -52,6 +52,7 @@ fn world() -> World {
         pre_sign_up: false,
         post_confirmation: true,
         secret: false,
+        custom_message: false,
     };
     let mut sut = Sut::new(&c, 11);
     let id = Client::Legacy.id();
@@ -174,6 +175,7 @@ fn check_store(w: &World) {
         pre_sign_up: false,
         post_confirmation: true,
         secret: false,
+        custom_message: false,
     };
     let (records, index) = state(w);
     invariants::check(

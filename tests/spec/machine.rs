@@ -32,15 +32,19 @@ fn config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(kind, case_insensitive, hardened, pre_sign_up, post_confirmation, secret)| Config {
-                kind,
-                case_insensitive,
-                hardened,
-                pre_sign_up,
-                post_confirmation,
-                secret,
+            |(kind, case_insensitive, hardened, pre_sign_up, post_confirmation, secret, custom)| {
+                Config {
+                    kind,
+                    case_insensitive,
+                    hardened,
+                    pre_sign_up,
+                    post_confirmation,
+                    secret,
+                    custom_message: custom,
+                }
             },
         )
 }
@@ -111,17 +115,20 @@ fn tick() -> impl Strategy<Value = u64> {
 fn transition(secret_configured: bool) -> BoxedStrategy<Transition> {
     let s = secret_configured;
     prop_oneof![
-        3 => (any::<u8>(), any::<u8>(), prop::bool::weighted(0.2), prop::bool::weighted(0.2), client(), secret(s), reply(), reply(), prop::bool::weighted(0.1))
-            .prop_map(|(name, email, upper_name, upper_email, client, secret, pre, post, delivery_fails)| Transition::SignUp {
-                name, email, upper_name, upper_email, client, secret, pre, post, delivery_fails,
+        3 => (
+            (any::<u8>(), any::<u8>(), prop::bool::weighted(0.2), prop::bool::weighted(0.2)),
+            (client(), secret(s), reply(), reply(), reply(), prop::bool::weighted(0.1)),
+        )
+            .prop_map(|((name, email, upper_name, upper_email), (client, secret, pre, post, custom, delivery_fails))| Transition::SignUp {
+                name, email, upper_name, upper_email, client, secret, pre, post, custom, delivery_fails,
             }),
         6 => (any::<u8>(), addr(), code_pick(), prop_oneof![Just(None), Just(Some(false)), Just(Some(true))], client(), secret(s), reply())
             .prop_map(|(who, addr, code, force, client, secret, post)| Transition::Confirm {
                 who, addr, code, force, client, secret, post,
             }),
-        2 => (any::<u8>(), addr(), client(), secret(s), prop::bool::weighted(0.1))
-            .prop_map(|(who, addr, client, secret, delivery_fails)| Transition::Resend {
-                who, addr, client, secret, delivery_fails,
+        2 => (any::<u8>(), addr(), client(), secret(s), reply(), prop::bool::weighted(0.1))
+            .prop_map(|(who, addr, client, secret, custom, delivery_fails)| Transition::Resend {
+                who, addr, client, secret, custom, delivery_fails,
             }),
         1 => (any::<u8>(), addr(), reply())
             .prop_map(|(who, addr, post)| Transition::AdminConfirm { who, addr, post }),
@@ -205,10 +212,11 @@ impl StateMachineTest for Machine {
                 secret,
                 pre,
                 post,
+                custom,
                 delivery_fails,
                 ..
             } => {
-                *sut.replies.lock().unwrap() = (*pre, *post);
+                *sut.replies.lock().unwrap() = (*pre, *post, *custom);
                 sut.outbox.set_failing(*delivery_fails);
                 let username = sut.text(last.sent.as_ref().unwrap());
                 let email = last.email.clone().unwrap();
@@ -259,9 +267,11 @@ impl StateMachineTest for Machine {
             Transition::Resend {
                 client,
                 secret,
+                custom,
                 delivery_fails,
                 ..
             } => {
+                sut.replies.lock().unwrap().2 = *custom;
                 sut.outbox.set_failing(*delivery_fails);
                 let username = sut.text(last.sent.as_ref().unwrap());
                 let mut req = ResendConfirmationCodeRequest::new(client.id(), &username);
@@ -331,7 +341,17 @@ impl StateMachineTest for Machine {
             }
         };
         sut.outbox.set_failing(false);
+        let sent_before = sut.codes.len();
         sut.collect_codes();
+        // The message carries the code, in the function's text when it composed one.
+        let custom = sut.replies.lock().unwrap().2;
+        for m in &sut.outbox.messages()[sent_before..] {
+            let code = m.code.as_str();
+            assert!(m.body.contains(code), "the message does not carry its code");
+            if state.config.custom_message && matches!(custom, Reply::Flags { confirm: true, .. }) {
+                assert_eq!(m.body, sut::CUSTOM_TEXT.replace("{####}", code));
+            }
+        }
         assert_eq!(
             Some(&got),
             last.expected.as_ref(),

@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) post_confirmation: bool,
     /// Both app clients have a client secret.
     pub(crate) secret: bool,
+    /// A CustomMessage trigger is configured.
+    pub(crate) custom_message: bool,
 }
 
 impl Config {
@@ -102,7 +104,9 @@ pub(crate) enum Secret {
 pub(crate) enum Reply {
     /// Returns the event unchanged.
     Echo,
-    /// PreSignUp only: returns the event with these flags (other triggers: as `Echo`).
+    /// PreSignUp: returns the event with these flags. CustomMessage: returns an
+    /// `emailMessage`, with the code placeholder when `confirm`, without it otherwise.
+    /// PostConfirmation: as `Echo`.
     Flags {
         /// `autoConfirmUser`
         confirm: bool,
@@ -168,6 +172,8 @@ pub(crate) enum Transition {
         pre: Reply,
         /// The PostConfirmation function's reply.
         post: Reply,
+        /// The CustomMessage function's reply.
+        custom: Reply,
         /// Delivery fails.
         delivery_fails: bool,
     },
@@ -198,6 +204,8 @@ pub(crate) enum Transition {
         client: Client,
         /// The SecretHash.
         secret: Secret,
+        /// The CustomMessage function's reply.
+        custom: Reply,
         /// Delivery fails.
         delivery_fails: bool,
     },
@@ -433,6 +441,10 @@ const DELIVERY: &str = "Unable to deliver the confirmation code.";
 /// What a trigger's reply becomes (P-10): `None` when the trigger succeeded.
 fn trigger_error(trigger: &str, reply: Reply) -> Option<Expected> {
     match reply {
+        Reply::Flags { confirm: false, .. } if trigger == "CustomMessage" => Some(err(
+            "InvalidLambdaResponseException",
+            "Unrecognizable lambda output",
+        )),
         Reply::Echo | Reply::Flags { .. } => None,
         Reply::FunctionError => Some(err(
             "UserLambdaValidationException",
@@ -593,6 +605,7 @@ impl ModelState {
                 secret,
                 pre,
                 post,
+                custom,
                 delivery_fails,
             } => self.sign_up(
                 *name,
@@ -601,8 +614,7 @@ impl ModelState {
                 *up_email,
                 *client,
                 *secret,
-                *pre,
-                *post,
+                [*pre, *post, *custom],
                 *delivery_fails,
             ),
             Transition::Confirm {
@@ -619,8 +631,9 @@ impl ModelState {
                 addr,
                 client,
                 secret,
+                custom,
                 delivery_fails,
-            } => self.resend(*who, *addr, *client, *secret, *delivery_fails),
+            } => self.resend(*who, *addr, *client, *secret, *custom, *delivery_fails),
             Transition::AdminConfirm { who, addr, post } => self.admin_confirm(*who, *addr, *post),
             Transition::Hammer { who, times, client } => {
                 let mut burst = Vec::new();
@@ -679,8 +692,7 @@ impl ModelState {
         up_email: bool,
         client: Client,
         secret: Secret,
-        pre: Reply,
-        post: Reply,
+        [pre, post, custom]: [Reply; 3],
         delivery_fails: bool,
     ) -> Expected {
         let c = self.config.clone();
@@ -729,6 +741,12 @@ impl ModelState {
             if let Reply::Flags { confirm, verify } = pre {
                 confirmed = confirm;
                 verified = verify;
+            }
+        }
+        // A code is due: CustomMessage_SignUp composes it, before anything is committed.
+        if !confirmed && c.custom_message {
+            if let Some(e) = trigger_error("CustomMessage", custom) {
+                return e;
             }
         }
         // An auto-verified alias moves from its previous holder (§11.3).
@@ -910,6 +928,7 @@ impl ModelState {
         addr: Addr,
         client: Client,
         secret: Secret,
+        custom: Reply,
         delivery_fails: bool,
     ) -> Expected {
         let c = self.config.clone();
@@ -955,6 +974,11 @@ impl ModelState {
             return err("InvalidParameterException", "User is already confirmed.");
         }
         let email = u.email.clone();
+        if c.custom_message {
+            if let Some(e) = trigger_error("CustomMessage", custom) {
+                return e;
+            }
+        }
         self.last.issued = Some(self.issue(i));
         let now = self.now;
         let window_from = now.saturating_sub(c.window());

@@ -63,8 +63,11 @@ impl Delivery for Outbox {
     }
 }
 
-/// What the scripted functions answer next: (PreSignUp, PostConfirmation).
-pub(crate) type Replies = Arc<Mutex<(Reply, Reply)>>;
+/// What the scripted functions answer next: (PreSignUp, PostConfirmation, CustomMessage).
+pub(crate) type Replies = Arc<Mutex<(Reply, Reply, Reply)>>;
+
+/// The message a CustomMessage function composes when told to (`Flags { confirm: true }`).
+pub(crate) const CUSTOM_TEXT: &str = "Your code is {####}";
 
 fn garbage(n: u8, pre: bool) -> Vec<u8> {
     match (n % 3, pre) {
@@ -78,6 +81,15 @@ fn garbage(n: u8, pre: bool) -> Vec<u8> {
 fn answer(reply: Reply, payload: &str, pre: bool) -> LambdaReply {
     match reply {
         Reply::Echo => LambdaReply::Returned(payload.as_bytes().to_vec()),
+        Reply::Flags { confirm, .. } if payload.contains("\"CustomMessage_") => {
+            let mut event: serde_json::Value = serde_json::from_str(payload).unwrap();
+            event["response"]["emailMessage"] = if confirm {
+                CUSTOM_TEXT.into()
+            } else {
+                "A message without the code".into()
+            };
+            LambdaReply::Returned(event.to_string().into_bytes())
+        }
         Reply::Flags { confirm, verify } => {
             let mut event: serde_json::Value = serde_json::from_str(payload).unwrap();
             if pre {
@@ -112,6 +124,9 @@ pub(crate) fn pool_of(config: &Config) -> UserPool {
     pool.username_configuration.case_sensitive = !config.case_insensitive;
     if config.pre_sign_up {
         pool.lambda_config.pre_sign_up = Some("arn:aws:lambda:us-east-1:1:function:pre".into());
+    }
+    if config.custom_message {
+        pool.lambda_config.custom_message = Some("arn:aws:lambda:us-east-1:1:function:msg".into());
     }
     if config.post_confirmation {
         pool.lambda_config.post_confirmation =
@@ -178,14 +193,14 @@ impl Sut {
     pub(crate) fn new(config: &Config, seed: u8) -> Self {
         let store = Arc::new(MemoryStore::new());
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
-        let replies: Replies = Arc::new(Mutex::new((Reply::Echo, Reply::Echo)));
+        let replies: Replies = Arc::new(Mutex::new((Reply::Echo, Reply::Echo, Reply::Echo)));
         let r = Arc::clone(&replies);
         let lambda = Arc::new(RecordingLambda::with_handler(move |inv| {
-            let (pre, post) = *r.lock().unwrap();
+            let (pre, post, custom) = *r.lock().unwrap();
             match inv.trigger {
                 Trigger::PreSignUp => answer(pre, &inv.payload, true),
                 Trigger::PostConfirmation => answer(post, &inv.payload, false),
-                _ => answer(Reply::Echo, &inv.payload, false),
+                _ => answer(custom, &inv.payload, false),
             }
         }));
         let outbox = Arc::new(Outbox::default());
