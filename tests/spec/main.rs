@@ -12,6 +12,7 @@
     clippy::arithmetic_side_effects
 )]
 
+mod existence;
 mod interleave;
 mod invariants;
 mod machine;
