@@ -19,6 +19,7 @@
 //! * **conflict detection**: a stale `expected_version`, an insert of a record that exists, an
 //!   update of a record that does not, an index `expected` that does not hold (absent, present,
 //!   or pointing elsewhere) each answer `Conflict`;
+//! * **empty commits**: a commit with no writes answers `Committed` and changes nothing;
 //! * **atomicity**: a multi-record commit whose *last* precondition fails applies nothing, not
 //!   even the writes before it;
 //! * **alias-index uniqueness**: two users claiming one index key: the second gets `Conflict`;
@@ -134,6 +135,7 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
             conflict_index_expected_present,
         ),
         ("index_removal", index_removal),
+        ("empty_commit_is_committed", empty_commit_is_committed),
         ("atomicity_record_precondition_last", atomicity_record_last),
         ("atomicity_index_precondition_last", atomicity_index_last),
         (
@@ -539,6 +541,28 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
         CommitOutcome::Conflict,
     )?;
     expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)
+}
+
+/// A commit with no writes answers `Committed` and changes nothing (the core sends one for a
+/// user it must not reveal, P-4).
+fn empty_commit_is_committed<S: UserStore>(s: &S) -> Result<(), String> {
+    let got = commit(s, POOL, &Commit::default())?;
+    expect_outcome(
+        "an empty commit on an empty store",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    setup(s, &[("sub-a", "alice")])?;
+    let got = commit(s, POOL, &Commit::default())?;
+    expect_outcome("an empty commit", got, CommitOutcome::Committed)?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::sub("sub-a"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )
 }
 
 /// Two records and index writes where only the last record's version is stale.

@@ -49,6 +49,8 @@ enum Defect {
     LastKeyWins,
     /// Does not count versions.
     VersionStuck,
+    /// Answers `Conflict` to a commit with no writes.
+    EmptyIsConflict,
 }
 
 #[derive(Default)]
@@ -90,6 +92,9 @@ impl UserStore for BrokenStore {
     }
 
     fn commit(&self, pool_id: &str, c: &Commit) -> Result<CommitOutcome, HostError> {
+        if self.defect == Defect::EmptyIsConflict && c.records.is_empty() && c.index.is_empty() {
+            return Ok(CommitOutcome::Conflict);
+        }
         let mut pools = self.pools.lock().unwrap();
         let p = pools.entry(pool_id.to_owned()).or_default();
         let check_versions = self.defect != Defect::IgnoresVersions;
@@ -197,6 +202,14 @@ fn kit_rejects_a_store_with_the_wrong_find_order() {
 fn kit_rejects_a_store_that_does_not_count_versions() {
     let failed = failed_checks(Defect::VersionStuck);
     assert!(failed.contains(&"versions_count_writes"), "{failed:?}");
+}
+
+#[test]
+fn kit_rejects_a_store_that_refuses_empty_commits() {
+    assert_eq!(
+        failed_checks(Defect::EmptyIsConflict),
+        vec!["empty_commit_is_committed"]
+    );
 }
 
 #[test]
