@@ -137,6 +137,8 @@ fn transition(secret_configured: bool) -> BoxedStrategy<Transition> {
         1 => (any::<u8>(), prop_oneof![1u8..=6, 14u8..=17], client())
             .prop_map(|(who, times, client)| Transition::Hammer { who, times, client }),
         2 => tick().prop_map(|millis| Transition::Tick { millis }),
+        1 => prop_oneof![Just(1_000u64), Just(30_000), Just(600_000), Just(3_600_000)]
+            .prop_map(|millis| Transition::StepBack { millis }),
     ]
     .boxed()
 }
@@ -205,6 +207,11 @@ impl StateMachineTest for Machine {
         let got = match &t {
             Transition::Tick { millis } => {
                 sut.clock.advance(std::time::Duration::from_millis(*millis));
+                return sut;
+            }
+            Transition::StepBack { .. } => {
+                sut.clock
+                    .set(cognito_signup::Timestamp::from_millis(state.now));
                 return sut;
             }
             Transition::SignUp {

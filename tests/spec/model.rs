@@ -241,6 +241,11 @@ pub(crate) enum Transition {
         /// Milliseconds.
         millis: u64,
     },
+    /// The host's clock steps back.
+    StepBack {
+        /// Milliseconds.
+        millis: u64,
+    },
 }
 
 /// A name as sent: text, or the `sub` of a model user (known only to the system under test).
@@ -475,12 +480,11 @@ impl ModelState {
         }
     }
 
+    /// Events inside the window; events later than now (the clock stepped back) still count:
+    /// a clock change never gives guesses back.
     fn in_window(&self, times: &[u64]) -> usize {
         let from = self.now.saturating_sub(self.config.window());
-        times
-            .iter()
-            .filter(|t| **t > from && **t <= self.now)
-            .count()
+        times.iter().filter(|t| **t > from).count()
     }
 
     /// Counted failures of a user inside the attempt window.
@@ -594,6 +598,10 @@ impl ModelState {
         let expected = match t {
             Transition::Tick { millis } => {
                 self.now += millis;
+                return self;
+            }
+            Transition::StepBack { millis } => {
+                self.now -= millis;
                 return self;
             }
             Transition::SignUp {
@@ -880,7 +888,7 @@ impl ModelState {
         let Some(live) = self.users[i].code.clone() else {
             return err("ExpiredCodeException", EXPIRED);
         };
-        if self.now - live.issued_at >= c.code_validity() {
+        if self.now.saturating_sub(live.issued_at) >= c.code_validity() {
             return err("ExpiredCodeException", EXPIRED);
         }
         if code != SentCode::Issued(live.issue) {
@@ -966,7 +974,7 @@ impl ModelState {
             .chain(u.resends.last().copied())
             .max();
         if let Some(last) = last_code {
-            if self.now - last < c.min_between_codes() {
+            if self.now.saturating_sub(last) < c.min_between_codes() {
                 return err("LimitExceededException", LIMIT);
             }
         }

@@ -61,12 +61,14 @@ fn generated_codes_are_uniform_per_position() {
     let (per_position, pairs) = tally(codes);
     for (p, counts) in per_position.iter().enumerate() {
         let x2 = chi_square(counts);
+        eprintln!("position {p}: chi-square {x2:.2} (df 9, 0.1% critical {CRITICAL_DF9})");
         assert!(
             x2 < CRITICAL_DF9,
             "position {p}: chi-square {x2:.2} >= {CRITICAL_DF9} ({counts:?})"
         );
     }
     let x2 = chi_square(&pairs);
+    eprintln!("first two digits: chi-square {x2:.2} (df 99, 0.1% critical {CRITICAL_DF99})");
     assert!(x2 < CRITICAL_DF99, "first two digits: chi-square {x2:.2}");
 }
 
@@ -91,6 +93,7 @@ fn chi_square_rejects_a_modulo_biased_generator() {
     let (per_position, _) = tally(biased);
     let rejected = per_position
         .iter()
+        .inspect(|c| eprintln!("biased generator: chi-square {:.2}", chi_square(&c[..])))
         .filter(|c| chi_square(&c[..]) >= CRITICAL_DF9)
         .count();
     assert!(
