@@ -49,6 +49,7 @@ fn enabled_confirm_asks_the_same_of_the_host_for_present_missing_and_disabled_us
         post_confirmation: false,
         secret: false,
         custom_message: false,
+        phone: false,
     };
     let mut sut = Sut::new(&config, 21);
     for name in ["alice", "dora"] {

@@ -53,6 +53,7 @@ fn world() -> World {
         post_confirmation: true,
         secret: false,
         custom_message: false,
+        phone: false,
     };
     let mut sut = Sut::new(&c, 11);
     let id = Client::Legacy.id();
@@ -176,6 +177,7 @@ fn check_store(w: &World) {
         post_confirmation: true,
         secret: false,
         custom_message: false,
+        phone: false,
     };
     let (records, index) = state(w);
     invariants::check(

@@ -84,6 +84,7 @@ fn config(kind: PoolKind, hardened: bool) -> Config {
         post_confirmation: true,
         secret: false,
         custom_message: false,
+        phone: false,
     }
 }
 

@@ -33,9 +33,19 @@ fn config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(kind, case_insensitive, hardened, pre_sign_up, post_confirmation, secret, custom)| {
+            |(
+                kind,
+                case_insensitive,
+                hardened,
+                pre_sign_up,
+                post_confirmation,
+                secret,
+                custom,
+                phone,
+            )| {
                 Config {
                     kind,
                     case_insensitive,
@@ -44,6 +54,7 @@ fn config() -> impl Strategy<Value = Config> {
                     post_confirmation,
                     secret,
                     custom_message: custom,
+                    phone,
                 }
             },
         )
@@ -116,11 +127,11 @@ fn transition(secret_configured: bool) -> BoxedStrategy<Transition> {
     let s = secret_configured;
     prop_oneof![
         3 => (
-            (any::<u8>(), any::<u8>(), prop::bool::weighted(0.2), prop::bool::weighted(0.2)),
+            (any::<u8>(), any::<u8>(), prop::bool::weighted(0.2), prop::bool::weighted(0.2), proptest::option::of(any::<u8>())),
             (client(), secret(s), reply(), reply(), reply(), prop::bool::weighted(0.1)),
         )
-            .prop_map(|((name, email, upper_name, upper_email), (client, secret, pre, post, custom, delivery_fails))| Transition::SignUp {
-                name, email, upper_name, upper_email, client, secret, pre, post, custom, delivery_fails,
+            .prop_map(|((name, email, upper_name, upper_email, phone), (client, secret, pre, post, custom, delivery_fails))| Transition::SignUp {
+                name, email, upper_name, upper_email, phone, client, secret, pre, post, custom, delivery_fails,
             }),
         6 => (any::<u8>(), addr(), code_pick(), prop_oneof![Just(None), Just(Some(false)), Just(Some(true))], client(), secret(s), reply())
             .prop_map(|(who, addr, code, force, client, secret, post)| Transition::Confirm {
@@ -166,6 +177,17 @@ fn actual<T>(r: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Expected {
         Ok(v) => Expected::Ok(ok(v)),
         Err(e) => Expected::Err(e.name(), e.message().to_owned()),
     }
+}
+
+/// A masked phone number goes by SMS to `phone_number`, a masked address by EMAIL to `email`.
+fn check_medium(d: &cognito_signup::CodeDeliveryDetails) {
+    let (medium, attribute) = if d.destination.starts_with('+') {
+        ("SMS", "phone_number")
+    } else {
+        ("EMAIL", "email")
+    };
+    assert_eq!(d.delivery_medium.as_str(), medium);
+    assert_eq!(d.attribute_name, attribute);
 }
 
 /// The code text a ConfirmSignUp sends.
@@ -231,14 +253,16 @@ impl StateMachineTest for Machine {
                 if state.config.kind != PoolKind::EmailUsername {
                     req = req.attribute("email", &email);
                 }
+                if let Some(phone) = &last.phone {
+                    req = req.attribute("phone_number", phone);
+                }
                 req.secret_hash = sut::secret_for(*secret, &username, *client);
                 let r = sut.driver.sign_up(req);
                 let sub = r.as_ref().ok().map(|r| r.user_sub.clone());
                 let got = actual(r, |r| Response::SignUp {
                     confirmed: r.user_confirmed,
                     destination: r.code_delivery_details.map(|d| {
-                        assert_eq!(d.delivery_medium.as_str(), "EMAIL");
-                        assert_eq!(d.attribute_name, "email");
+                        check_medium(&d);
                         d.destination
                     }),
                 });
@@ -289,8 +313,7 @@ impl StateMachineTest for Machine {
                 let mut simulated = None;
                 let got = actual(r, |r| {
                     let d = r.code_delivery_details.unwrap();
-                    assert_eq!(d.delivery_medium.as_str(), "EMAIL");
-                    assert_eq!(d.attribute_name, "email");
+                    check_medium(&d);
                     if expected_simulated {
                         simulated = Some(d.destination);
                         Response::SimulatedResend
@@ -442,6 +465,11 @@ impl StateMachineTest for Machine {
                 r.email.as_deref(),
                 Some(m.email.as_str()),
                 "email of user {i}"
+            );
+            assert_eq!(r.phone_number, m.phone, "phone_number of user {i}");
+            assert_eq!(
+                r.phone_number_verified, m.phone_verified,
+                "phone_number_verified of user {i}"
             );
             let username = match state.config.kind {
                 PoolKind::EmailUsername => sub.as_str(),

@@ -39,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) secret: bool,
     /// A CustomMessage trigger is configured.
     pub(crate) custom_message: bool,
+    /// `phone_number` is auto-verified too (and wins over `email`, §10).
+    pub(crate) phone: bool,
 }
 
 impl Config {
@@ -164,6 +166,8 @@ pub(crate) enum Transition {
         upper_name: bool,
         /// Send the email with upper-case first letters.
         upper_email: bool,
+        /// Which of the candidate phone numbers, if any.
+        phone: Option<u8>,
         /// The client.
         client: Client,
         /// The SecretHash.
@@ -331,6 +335,8 @@ pub(crate) struct Last {
     pub(crate) live: Option<usize>,
     /// The email attribute sent (SignUp).
     pub(crate) email: Option<String>,
+    /// The phone_number attribute sent (SignUp).
+    pub(crate) phone: Option<String>,
     /// The outcomes of each attempt of a `Hammer`, with the code each sent.
     pub(crate) burst: Vec<(Expected, SentCode, Option<usize>)>,
 }
@@ -347,6 +353,7 @@ impl Last {
             issued: None,
             live: None,
             email: None,
+            phone: None,
             burst: Vec::new(),
         }
     }
@@ -361,6 +368,8 @@ pub(crate) struct MCode {
     pub(crate) issued_at: u64,
     /// Failed checks against it.
     pub(crate) failed: u32,
+    /// Sent by SMS to the phone number (else by email).
+    pub(crate) sms: bool,
 }
 
 /// A user of the model.
@@ -376,6 +385,10 @@ pub(crate) struct MUser {
     pub(crate) enabled: bool,
     /// `email_verified`.
     pub(crate) email_verified: bool,
+    /// The phone number, as sent.
+    pub(crate) phone: Option<String>,
+    /// `phone_number_verified`.
+    pub(crate) phone_verified: bool,
     /// The live code.
     pub(crate) code: Option<MCode>,
     /// Issuances of this user, oldest first.
@@ -422,6 +435,17 @@ pub(crate) fn upper_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// D-12: `+`, a star per hidden digit, the last four digits.
+pub(crate) fn mask_phone(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let hidden = digits.len().saturating_sub(4);
+    let shown: String = digits[hidden..].iter().collect();
+    format!("+{}{shown}", "*".repeat(hidden))
+}
+
+/// Candidate phone numbers.
+pub(crate) const PHONES: [&str; 2] = ["+15550100", "+447700900123"];
 
 /// D-12: first character of the local part and of the domain, then the top-level domain.
 pub(crate) fn mask(email: &str) -> String {
@@ -578,15 +602,26 @@ impl ModelState {
         }
     }
 
+    /// §10: the phone number when it is auto-verified and present, else the email.
+    fn target(&self, user: usize) -> (bool, String) {
+        let u = &self.users[user];
+        match (&u.phone, self.config.phone) {
+            (Some(p), true) => (true, mask_phone(p)),
+            _ => (false, mask(&u.email)),
+        }
+    }
+
     fn issue(&mut self, user: usize) -> usize {
         let id = self.issued;
         self.issued += 1;
         let now = self.now;
+        let (sms, _) = self.target(user);
         let u = &mut self.users[user];
         u.code = Some(MCode {
             issue: id,
             issued_at: now,
             failed: 0,
+            sms,
         });
         u.issues.push(id);
         id
@@ -609,6 +644,7 @@ impl ModelState {
                 email,
                 upper_name,
                 upper_email: up_email,
+                phone,
                 client,
                 secret,
                 pre,
@@ -620,6 +656,7 @@ impl ModelState {
                 *email,
                 *upper_name,
                 *up_email,
+                phone.map(|p| PHONES[usize::from(p) % PHONES.len()].to_owned()),
                 *client,
                 *secret,
                 [*pre, *post, *custom],
@@ -698,6 +735,7 @@ impl ModelState {
         email: u8,
         upper_name: bool,
         up_email: bool,
+        phone: Option<String>,
         client: Client,
         secret: Secret,
         [pre, post, custom]: [Reply; 3],
@@ -722,6 +760,7 @@ impl ModelState {
         };
         self.last.sent = Some(Sent::Text(username.clone()));
         self.last.email = Some(email.clone());
+        self.last.phone = phone.clone();
         if let Some(e) = self.secret_check(client, secret) {
             return e;
         }
@@ -769,6 +808,8 @@ impl ModelState {
             confirmed,
             enabled: true,
             email_verified: verified,
+            phone,
+            phone_verified: false,
             code: None,
             issues: Vec::new(),
             failures: Vec::new(),
@@ -779,14 +820,14 @@ impl ModelState {
         self.last.found = Some(me);
         self.last.committed = true;
         if !confirmed {
-            // `email` is auto-verified and present: a code goes to it.
+            // `email` is auto-verified and present: a code goes to it, or to the phone (§10).
             self.last.issued = Some(self.issue(me));
             if delivery_fails {
                 return err("CodeDeliveryFailureException", DELIVERY);
             }
             return Expected::Ok(Response::SignUp {
                 confirmed: false,
-                destination: Some(mask(&email)),
+                destination: Some(self.target(me).1),
             });
         }
         if c.post_confirmation {
@@ -904,6 +945,21 @@ impl ModelState {
             self.last.counted_failure = true;
             return err("CodeMismatchException", MISMATCH);
         }
+        // §10: the attribute the code went to is verified; only email is an alias here.
+        if live.sms {
+            let u = &mut self.users[i];
+            u.confirmed = true;
+            u.phone_verified = true;
+            u.code = None;
+            self.last.committed = true;
+            if c.post_confirmation {
+                self.users[i].post_confirmations += 1;
+                if let Some(e) = trigger_error("PostConfirmation", post) {
+                    return e;
+                }
+            }
+            return Expected::Ok(Response::Empty);
+        }
         if c.kind == PoolKind::EmailAlias {
             let email = self.users[i].email.clone();
             if let Some(h) = self.email_holder(&email).filter(|h| *h != i) {
@@ -981,7 +1037,6 @@ impl ModelState {
         if u.confirmed {
             return err("InvalidParameterException", "User is already confirmed.");
         }
-        let email = u.email.clone();
         if c.custom_message {
             if let Some(e) = trigger_error("CustomMessage", custom) {
                 return e;
@@ -998,7 +1053,7 @@ impl ModelState {
             return err("CodeDeliveryFailureException", DELIVERY);
         }
         Expected::Ok(Response::Resend {
-            destination: mask(&email),
+            destination: self.target(i).1,
         })
     }
 

@@ -83,11 +83,13 @@ fn answer(reply: Reply, payload: &str, pre: bool) -> LambdaReply {
         Reply::Echo => LambdaReply::Returned(payload.as_bytes().to_vec()),
         Reply::Flags { confirm, .. } if payload.contains("\"CustomMessage_") => {
             let mut event: serde_json::Value = serde_json::from_str(payload).unwrap();
-            event["response"]["emailMessage"] = if confirm {
-                CUSTOM_TEXT.into()
+            let text = if confirm {
+                CUSTOM_TEXT
             } else {
-                "A message without the code".into()
+                "A message without the code"
             };
+            event["response"]["emailMessage"] = text.into();
+            event["response"]["smsMessage"] = text.into();
             LambdaReply::Returned(event.to_string().into_bytes())
         }
         Reply::Flags { confirm, verify } => {
@@ -121,6 +123,10 @@ pub(crate) fn pool_of(config: &Config) -> UserPool {
     }
     pool.auto_verified_attributes
         .insert(VerifiableAttribute::Email);
+    if config.phone {
+        pool.auto_verified_attributes
+            .insert(VerifiableAttribute::PhoneNumber);
+    }
     pool.username_configuration.case_sensitive = !config.case_insensitive;
     if config.pre_sign_up {
         pool.lambda_config.pre_sign_up = Some("arn:aws:lambda:us-east-1:1:function:pre".into());
