@@ -5,9 +5,13 @@ use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
-use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
+use cognito_signup::ops::{
+    AdminConfirmSignUp, AdminDisableUser, Answer, ConfirmSignUp, Need, Operation,
+    ResendConfirmationCode, SignUp, Step,
+};
 use cognito_signup::{
-    Clock, ConfirmSignUpRequest, ResendConfirmationCodeRequest, Seed, SignUpRequest, UserStatus,
+    AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest, PasswordHashing,
+    ResendConfirmationCodeRequest, Seed, SignUpRequest, UserStatus,
 };
 use proptest::prelude::*;
 
@@ -267,6 +271,102 @@ proptest! {
         let cap = if hardened { 5 } else { 15 };
         let room = usize::try_from(cap - before.min(cap)).unwrap();
         prop_assert_eq!(mismatches, n.min(room));
+        check_store(&sut, &c);
+    }
+}
+
+/// One operation of a random mix.
+#[derive(Clone, Copy, Debug)]
+enum Mixed {
+    Confirm { who: bool, right: bool, force: bool },
+    Resend { who: bool },
+    AdminConfirm { who: bool },
+    Disable { who: bool },
+    SignUp { name: u8 },
+}
+
+fn mixed() -> impl Strategy<Value = Mixed> {
+    prop_oneof![
+        4 => (any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(who, right, force)| Mixed::Confirm { who, right, force }),
+        2 => any::<bool>().prop_map(|who| Mixed::Resend { who }),
+        1 => any::<bool>().prop_map(|who| Mixed::AdminConfirm { who }),
+        1 => any::<bool>().prop_map(|who| Mixed::Disable { who }),
+        1 => any::<u8>().prop_map(|name| Mixed::SignUp { name }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: scaled(256), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A random mix of up to six operations on two users who share an email alias, in any
+    /// order: every answer is one the operation may give (never InternalErrorException: no
+    /// interleaving of so few operations spends the conflict budget), and the store invariants
+    /// hold.
+    #[test]
+    fn random_mixes_keep_the_invariants(
+        ops in prop::collection::vec(mixed(), 2..7),
+        hardened in any::<bool>(),
+        schedule in schedule(),
+    ) {
+        let mut c = config(PoolKind::EmailAlias, hardened);
+        c.case_insensitive = true;
+        let mut sut = Sut::new(&c, 6);
+        let (_, code_a) = sign_up(&mut sut, "alice", "ann@example.com");
+        let (_, code_b) = sign_up(&mut sut, "bob", "Ann@example.com");
+        let now = sut.clock.now();
+        let id = Client::Legacy.id();
+        let name = |who: bool| if who { "bob" } else { "alice" };
+        let steppers: Vec<Box<dyn Stepper>> = ops
+            .iter()
+            .enumerate()
+            .map(|(k, op)| -> Box<dyn Stepper> {
+                match *op {
+                    Mixed::Confirm { who, right, force } => {
+                        let code = if who { &code_b } else { &code_a };
+                        let code = if right {
+                            code.clone()
+                        } else {
+                            format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+                        };
+                        confirm(&sut, name(who), &code, Some(force))
+                    }
+                    Mixed::Resend { who } => resend(&sut, name(who), 40 + u8::try_from(k).unwrap()),
+                    Mixed::AdminConfirm { who } => Box::new(AdminConfirmSignUp::new(
+                        AdminConfirmSignUpRequest::new(sut::POOL, name(who)),
+                        now,
+                    )),
+                    Mixed::Disable { who } => Box::new(AdminDisableUser::new(
+                        AdminUserRequest::new(sut::POOL, name(who)),
+                        now,
+                    )),
+                    Mixed::SignUp { name } => Box::new(
+                        SignUp::new(
+                            SignUpRequest::new(id, ["carol", "dave", "alice"][usize::from(name) % 3], PASSWORD)
+                                .attribute("email", "ann@example.com"),
+                            now,
+                            Seed([name; 32]),
+                        )
+                        .with_password_hashing(PasswordHashing::insecure_fast_for_tests()),
+                    ),
+                }
+            })
+            .collect();
+        let outcomes = interleave(&sut, steppers, &schedule);
+        for (op, o) in ops.iter().zip(&outcomes) {
+            let allowed: &[&str] = match op {
+                Mixed::Confirm { .. } => &[
+                    "Ok", "CodeMismatchException", "NotAuthorizedException",
+                    "AliasExistsException", "TooManyFailedAttemptsException", "LimitExceededException",
+                ],
+                Mixed::Resend { .. } => &["Ok", "InvalidParameterException", "LimitExceededException", "NotAuthorizedException"],
+                Mixed::AdminConfirm { .. } => &["Ok", "NotAuthorizedException"],
+                Mixed::Disable { .. } => &["Ok"],
+                Mixed::SignUp { .. } => &["Ok", "UsernameExistsException"],
+            };
+            prop_assert!(allowed.contains(&name_of(o)), "{:?} answered {:?}", op, o);
+        }
+        sut.collect_codes();
         check_store(&sut, &c);
     }
 }
