@@ -20,6 +20,9 @@
 //!   update of a record that does not, an index `expected` that does not hold (absent, present,
 //!   or pointing elsewhere) each answer `Conflict`;
 //! * **empty commits**: a commit with no writes answers `Committed` and changes nothing;
+//! * **preconditions read the state before the commit**, not a write earlier in the same commit;
+//! * **opaque keys and values**: quotes, SQL wildcards, backslashes, Unicode, long keys and NUL
+//!   in values are stored and compared exactly;
 //! * **atomicity**: a multi-record commit whose *last* precondition fails applies nothing, not
 //!   even the writes before it;
 //! * **alias-index uniqueness**: two users claiming one index key: the second gets `Conflict`;
@@ -136,6 +139,14 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
         ),
         ("index_removal", index_removal),
         ("empty_commit_is_committed", empty_commit_is_committed),
+        (
+            "preconditions_read_the_state_before_the_commit",
+            preconditions_before_commit,
+        ),
+        (
+            "keys_and_values_are_opaque_strings",
+            keys_and_values_are_opaque,
+        ),
         ("atomicity_record_precondition_last", atomicity_record_last),
         ("atomicity_index_precondition_last", atomicity_index_last),
         (
@@ -563,6 +574,66 @@ fn empty_commit_is_committed<S: UserStore>(s: &S) -> Result<(), String> {
         1,
         Some(&user("sub-a", "alice")),
     )
+}
+
+/// Two writes of one key in one commit: the second expects what the first writes. Every
+/// precondition is checked against the state before the commit, so it fails, and nothing is
+/// applied.
+fn preconditions_before_commit<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "twice@example.com");
+    let c = Commit {
+        records: Vec::new(),
+        index: vec![
+            claim(key.clone(), "sub-a"),
+            IndexWrite {
+                key: key.clone(),
+                expected: Some("sub-a".to_owned()),
+                new: Some("sub-b".to_owned()),
+            },
+        ],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit whose second write expects the first one's result",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, key)
+}
+
+/// Keys and values that trip naive SQL or text handling are kept and compared exactly.
+fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
+    let long = "k".repeat(1000);
+    let names = [
+        "o'brien",
+        "say \"hi\"",
+        "100%",
+        "a_b",
+        "back\\slash",
+        "Ünïcødé-名前-😀",
+        long.as_str(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let sub = format!("sub-{i}");
+        let mut rec = user(&sub, name);
+        rec.other_attributes.push(crate::user::Attribute {
+            name: "custom:blob".to_owned(),
+            value: format!("nul\0inside;'--{name}"),
+        });
+        let got = commit(s, POOL, &insert(rec.clone()))?;
+        expect_outcome(
+            &format!("insert of user {i}"),
+            got,
+            CommitOutcome::Committed,
+        )?;
+        expect_found(s, POOL, IndexKey::username(name), &sub, 1, Some(&rec))?;
+    }
+    // No pattern matching, no case folding, no trimming.
+    for probe in ["100", "100_", "a%", "A_B", "o'brien ", "ünïcødé-名前-😀"] {
+        expect_absent(s, POOL, IndexKey::username(probe))?;
+    }
+    Ok(())
 }
 
 /// Two records and index writes where only the last record's version is stale.

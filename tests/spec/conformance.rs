@@ -51,6 +51,8 @@ enum Defect {
     VersionStuck,
     /// Answers `Conflict` to a commit with no writes.
     EmptyIsConflict,
+    /// Compares keys case-insensitively (a text column with a case-insensitive collation).
+    FoldsKeys,
 }
 
 #[derive(Default)]
@@ -73,6 +75,10 @@ impl BrokenStore {
     }
 }
 
+fn lower(k: &IndexKey) -> IndexKey {
+    IndexKey::from_stored(k.as_str().to_lowercase())
+}
+
 impl UserStore for BrokenStore {
     fn find(
         &self,
@@ -83,7 +89,11 @@ impl UserStore for BrokenStore {
         let Some(p) = pools.get(pool_id) else {
             return Ok(None);
         };
-        let hit = |k: &IndexKey| p.index.get(k).and_then(|s| p.records.get(s)).cloned();
+        let fold = self.defect == Defect::FoldsKeys;
+        let hit = |k: &IndexKey| {
+            let k = if fold { lower(k) } else { k.clone() };
+            p.index.get(&k).and_then(|s| p.records.get(s)).cloned()
+        };
         Ok(if self.defect == Defect::LastKeyWins {
             keys.iter().rev().find_map(hit)
         } else {
@@ -95,6 +105,17 @@ impl UserStore for BrokenStore {
         if self.defect == Defect::EmptyIsConflict && c.records.is_empty() && c.index.is_empty() {
             return Ok(CommitOutcome::Conflict);
         }
+        let folded;
+        let c = if self.defect == Defect::FoldsKeys {
+            let mut f = c.clone();
+            for w in &mut f.index {
+                w.key = lower(&w.key);
+            }
+            folded = f;
+            &folded
+        } else {
+            c
+        };
         let mut pools = self.pools.lock().unwrap();
         let p = pools.entry(pool_id.to_owned()).or_default();
         let check_versions = self.defect != Defect::IgnoresVersions;
@@ -209,6 +230,24 @@ fn kit_rejects_a_store_that_refuses_empty_commits() {
     assert_eq!(
         failed_checks(Defect::EmptyIsConflict),
         vec!["empty_commit_is_committed"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_folds_keys() {
+    let failed = failed_checks(Defect::FoldsKeys);
+    assert!(
+        failed.contains(&"keys_and_values_are_opaque_strings"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_checks_preconditions_write_by_write() {
+    let failed = failed_checks(Defect::NotAtomic);
+    assert!(
+        failed.contains(&"preconditions_read_the_state_before_the_commit"),
+        "{failed:?}"
     );
 }
 
