@@ -117,11 +117,14 @@ fn resend(sut: &Sut, username: &str, seed: u8) -> Box<dyn Stepper> {
     ))
 }
 
-fn check_store(sut: &Sut, c: &Config) {
+fn check_store(sut: &mut Sut, c: &Config) {
     let pool = sut::pool_of(c);
     invariants::check(&pool, &sut.records(), &sut.index(), &sut.codes, &[PASSWORD]);
     for (sub, fired) in sut.post_confirmations() {
-        assert!(fired <= 1, "PostConfirmation fired {fired} times for {sub}");
+        assert!(
+            *fired <= 1,
+            "PostConfirmation fired {fired} times for {sub}"
+        );
     }
 }
 
@@ -164,7 +167,7 @@ proptest! {
         prop_assert_eq!(sut.post_confirmations().get(&sub).copied(), Some(1));
         let r = &sut.records()[&sub].value;
         prop_assert_eq!(r.status, UserStatus::Confirmed);
-        check_store(&sut, &c);
+        check_store(&mut sut, &c);
     }
 
     /// A confirmation racing a resend: exactly one of them wins, and the store agrees with the
@@ -194,7 +197,7 @@ proptest! {
             }
             other => prop_assert!(false, "unexpected outcomes {:?}: {:?}", other, outcomes),
         }
-        check_store(&sut, &c);
+        check_store(&mut sut, &c);
     }
 
     /// Two users confirming one email alias at once: at most one verified holder; a user who
@@ -229,7 +232,7 @@ proptest! {
         prop_assert!(outcomes.iter().any(Result::is_ok), "{:?}", outcomes);
         let holders = records.values().filter(|r| r.value.email_verified).count();
         prop_assert_eq!(holders, 1);
-        check_store(&sut, &c);
+        check_store(&mut sut, &c);
     }
 
     /// Many wrong codes at once: every counted failure is one CodeMismatch answer, and the
@@ -271,7 +274,7 @@ proptest! {
         let cap = if hardened { 5 } else { 15 };
         let room = usize::try_from(cap - before.min(cap)).unwrap();
         prop_assert_eq!(mismatches, n.min(room));
-        check_store(&sut, &c);
+        check_store(&mut sut, &c);
     }
 }
 
@@ -367,7 +370,7 @@ proptest! {
             prop_assert!(allowed.contains(&name_of(o)), "{:?} answered {:?}", op, o);
         }
         sut.collect_codes();
-        check_store(&sut, &c);
+        check_store(&mut sut, &c);
     }
 }
 

@@ -373,6 +373,7 @@ impl StateMachineTest for Machine {
         sut.outbox.set_failing(false);
         let sent_before = sut.codes.len();
         sut.collect_codes();
+        sut.post_confirmations();
         // The message carries the code, in the function's text when it composed one.
         let custom = sut.replies.lock().unwrap().2;
         for m in &sut.outbox.messages()[sent_before..] {
@@ -441,7 +442,7 @@ impl StateMachineTest for Machine {
         let now = sut.clock.as_ref();
         let now = cognito_signup::Clock::now(now).as_millis();
         assert_eq!(now, state.now);
-        let posts = sut.post_confirmations();
+        let posts = &sut.posts;
         let window_from = state.now.saturating_sub(3_600_000);
         let in_window = |v: &[cognito_signup::Timestamp]| {
             v.iter().filter(|t| t.as_millis() > window_from).count()

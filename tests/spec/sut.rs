@@ -192,6 +192,10 @@ pub(crate) struct Sut {
     pub(crate) codes: Vec<String>,
     /// The destination of the first simulated delivery (they must all be alike).
     pub(crate) simulated: Option<String>,
+    /// PostConfirmation invocations per `sub`, counted by `count_post_confirmations`.
+    pub(crate) posts: BTreeMap<String, u32>,
+    /// Invocations already counted.
+    calls_seen: usize,
 }
 
 impl Sut {
@@ -227,6 +231,8 @@ impl Sut {
             subs: Vec::new(),
             codes: Vec::new(),
             simulated: None,
+            posts: BTreeMap::new(),
+            calls_seen: 0,
         }
     }
 
@@ -261,10 +267,11 @@ impl Sut {
         }
     }
 
-    /// PostConfirmation invocations per `sub`.
-    pub(crate) fn post_confirmations(&self) -> BTreeMap<String, u32> {
-        let mut out = BTreeMap::new();
-        for call in self.lambda.calls() {
+    /// Counts the PostConfirmation invocations made since the last call into `posts`, and
+    /// returns them.
+    pub(crate) fn post_confirmations(&mut self) -> &BTreeMap<String, u32> {
+        let calls = self.lambda.calls();
+        for call in &calls[self.calls_seen..] {
             if call.trigger != Trigger::PostConfirmation {
                 continue;
             }
@@ -273,9 +280,10 @@ impl Sut {
                 .as_str()
                 .unwrap()
                 .to_owned();
-            *out.entry(sub).or_insert(0) += 1;
+            *self.posts.entry(sub).or_insert(0) += 1;
         }
-        out
+        self.calls_seen = calls.len();
+        &self.posts
     }
 }
 
