@@ -1,0 +1,272 @@
+//! Timing side-channel checks, dudect-style: two classes of inputs measured in random order,
+//! compared with Welch's t-test. `|t|` below 4.5 means no measurable difference.
+//!
+//! 1. ConfirmSignUp with a wrong code that differs from the live code in its first digit vs in
+//!    its last digit (the tag comparison must not stop early).
+//! 2. ConfirmSignUp under `PreventUserExistenceErrors=ENABLED` for a present user vs a missing
+//!    one (P-4: the same cryptographic work).
+//!
+//! Each is timed twice: the core's decision on the looked-up user (`resume(Answer::Found(..))`
+//! of the sans-IO operation, which holds the code check), and the whole operation through the
+//! driver over a `MemoryStore` (host I/O included: the failure counter's commit for a present
+//! user, the rejected decoy commit for a missing one).
+//!
+//! Run: `cargo bench --bench timing` (`TIMING_SAMPLES=N` per class, default 200000;
+//! `TIMING_STRICT=1` to exit with failure when any `|t|` reaches 4.5).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
+use cognito_signup::host::{ClientContext, Directory, GuardVerdict};
+use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, Step};
+use cognito_signup::store::Versioned;
+use cognito_signup::{
+    AppClient, CodeKeys, ConfirmSignUpRequest, Driver, ManualClock, MemoryStore, PasswordHashing,
+    PreventUserExistenceErrors, RecordingDelivery, SeededRandomness, SignUpRequest,
+    StaticDirectory, Timestamp, UserPool, UserRecord, VerifiableAttribute,
+};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Instant;
+
+const POOL: &str = "us-east-1_Timing";
+const CLIENT: &str = "timingclient";
+
+/// Welch's t statistic of two samples.
+fn welch_t(a: &[f64], b: &[f64]) -> f64 {
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let var = |x: &[f64], m: f64| {
+        x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() as f64 - 1.0)
+    };
+    let (ma, mb) = (mean(a), mean(b));
+    let (va, vb) = (var(a, ma), var(b, mb));
+    (ma - mb) / (va / a.len() as f64 + vb / b.len() as f64).sqrt()
+}
+
+/// t over the raw samples and over samples below several percentiles of both (dudect crops the
+/// long tail that scheduling noise adds); the largest |t| is the verdict.
+fn verdict(name: &str, a: &[f64], b: &[f64]) -> f64 {
+    let mut all: Vec<f64> = a.iter().chain(b).copied().collect();
+    all.sort_by(f64::total_cmp);
+    let mut worst: f64 = 0.0;
+    let mut line = format!("{name}:");
+    for pct in [100usize, 99, 90, 75, 50] {
+        let cut = all[(all.len() - 1) * pct / 100];
+        let ca: Vec<f64> = a.iter().copied().filter(|v| *v <= cut).collect();
+        let cb: Vec<f64> = b.iter().copied().filter(|v| *v <= cut).collect();
+        let t = welch_t(&ca, &cb);
+        line.push_str(&format!(" p{pct} t={t:+.2}"));
+        worst = worst.max(t.abs());
+    }
+    let median = |x: &[f64]| {
+        let mut s = x.to_vec();
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    };
+    println!(
+        "{line}  (median {:.0} ns vs {:.0} ns, {} samples each) max |t| = {worst:.2} {}",
+        median(a),
+        median(b),
+        a.len(),
+        if worst < 4.5 { "OK" } else { "LEAK?" }
+    );
+    worst
+}
+
+struct Setup {
+    driver: Driver<Arc<MemoryStore>>,
+    clock: Arc<ManualClock>,
+    cx: ClientContext,
+    record: Versioned<UserRecord>,
+    username: String,
+    code: String,
+    now: Timestamp,
+}
+
+/// A pool with one UNCONFIRMED user holding a live code, and the ENABLED client.
+fn setup() -> Setup {
+    let mut pool = UserPool::new(POOL);
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    // No limit in the way of many measurements: each one moves the clock past the attempt
+    // window, and the code stays valid for a century.
+    pool.sign_up_policy.failed_confirmations_per_window = u32::MAX;
+    pool.sign_up_policy.attempt_window = std::time::Duration::from_secs(1);
+    pool.sign_up_policy.code_validity = std::time::Duration::from_secs(100 * 365 * 86_400);
+    let mut dir = StaticDirectory::new();
+    dir.add_pool(pool, CodeKeys::new(&[[9u8; 32], [8u8; 32]]).unwrap());
+    let mut client = AppClient::new(CLIENT);
+    client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
+    dir.add_client(POOL, client).unwrap();
+    let dir = Arc::new(dir);
+    let store = Arc::new(MemoryStore::new());
+    let delivery = Arc::new(RecordingDelivery::new());
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    let clock = Arc::new(ManualClock::new(now));
+    let driver = Driver::new(Arc::clone(&store), dir.clone())
+        .with_clock(clock.clone())
+        .with_rate_limiter(Arc::new(cognito_signup::host::Unlimited))
+        .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
+        .with_delivery(delivery.clone())
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    driver
+        .sign_up(
+            SignUpRequest::new(CLIENT, "timeduser", "Corr3ct-Horse!")
+                .attribute("email", "t@example.com"),
+        )
+        .unwrap();
+    let record = store.records(POOL).unwrap().remove(0);
+    Setup {
+        driver,
+        clock,
+        cx: dir.client(CLIENT).unwrap().unwrap(),
+        record,
+        username: "timeduser".to_owned(),
+        code: delivery.last().unwrap().code.as_str().to_owned(),
+        now,
+    }
+}
+
+/// Drives a ConfirmSignUp to its user lookup, then times the decision on `found`.
+fn decide(s: &Setup, username: &str, code: &str, found: Option<Versioned<UserRecord>>) -> f64 {
+    let mut op = ConfirmSignUp::new(ConfirmSignUpRequest::new(CLIENT, username, code), s.now);
+    let mut step = op.start();
+    loop {
+        step = match step {
+            Step::Need(Need::Client { .. }) => op.resume(Answer::Client(Some(s.cx.clone()))),
+            Step::Need(Need::Guard(_)) => op.resume(Answer::Guard(GuardVerdict::Allow)),
+            Step::Need(Need::Throttle(_)) => op.resume(Answer::Throttle(true)),
+            Step::Need(Need::Find { .. }) => break,
+            other => panic!("unexpected step before the lookup: {other:?}"),
+        };
+    }
+    let t0 = Instant::now();
+    let step = op.resume(Answer::Found(found));
+    let dt = t0.elapsed();
+    drop(black_box(step));
+    dt.as_nanos() as f64
+}
+
+/// Times a whole ConfirmSignUp through the driver, after moving the clock past the window.
+fn end_to_end(s: &Setup, username: &str, code: &str) -> f64 {
+    s.clock.advance(std::time::Duration::from_secs(2));
+    let req = ConfirmSignUpRequest::new(CLIENT, username, code);
+    let t0 = Instant::now();
+    let r = s.driver.confirm_sign_up(req);
+    let dt = t0.elapsed();
+    assert_eq!(r.unwrap_err().name(), "CodeMismatchException");
+    dt.as_nanos() as f64
+}
+
+/// Measures two classes in an order drawn by `coin`.
+fn measure(
+    samples: usize,
+    coin: &mut Coin,
+    mut a: impl FnMut() -> f64,
+    mut b: impl FnMut() -> f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut xa, mut xb) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    while xa.len() < samples || xb.len() < samples {
+        if coin.flip() {
+            if xa.len() < samples {
+                xa.push(a());
+            }
+        } else if xb.len() < samples {
+            xb.push(b());
+        }
+    }
+    (xa, xb)
+}
+
+fn bump(code: &str, at: usize) -> String {
+    let mut b = code.as_bytes().to_vec();
+    b[at] = b'0' + (b[at] - b'0' + 5) % 10;
+    String::from_utf8(b).unwrap()
+}
+
+/// A reproducible sequence of class choices.
+struct Coin(u64);
+
+impl Coin {
+    fn flip(&mut self) -> bool {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 & 1 == 1
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument (e.g. a filter) is ignored.
+    let samples: usize = std::env::var("TIMING_SAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let s = setup();
+    let first = bump(&s.code, 0);
+    let last = bump(&s.code, 5);
+    let mut coin = Coin(0x2545_f491_4f6c_dd1d);
+
+    // Warm-up.
+    for _ in 0..10_000 {
+        decide(&s, &s.username, &first, Some(s.record.clone()));
+    }
+
+    let mut worst: f64 = 0.0;
+    let (a, b) = measure(
+        samples,
+        &mut coin,
+        || decide(&s, &s.username, &first, Some(s.record.clone())),
+        || decide(&s, &s.username, &last, Some(s.record.clone())),
+    );
+    worst = worst.max(verdict(
+        "core: wrong code, first digit vs last digit",
+        &a,
+        &b,
+    ));
+    let (a, b) = measure(
+        samples,
+        &mut coin,
+        || decide(&s, &s.username, &first, Some(s.record.clone())),
+        || decide(&s, "nobodyhere", &first, None),
+    );
+    worst = worst.max(verdict(
+        "core: ENABLED, present user vs missing user",
+        &a,
+        &b,
+    ));
+    let (a, b) = measure(
+        samples,
+        &mut coin,
+        || end_to_end(&s, &s.username, &first),
+        || end_to_end(&s, &s.username, &last),
+    );
+    worst = worst.max(verdict(
+        "driver: wrong code, first digit vs last digit",
+        &a,
+        &b,
+    ));
+    let (a, b) = measure(
+        samples,
+        &mut coin,
+        || end_to_end(&s, &s.username, &first),
+        || end_to_end(&s, "nobodyhere", &first),
+    );
+    worst = worst.max(verdict(
+        "driver: ENABLED, present user vs missing user",
+        &a,
+        &b,
+    ));
+    if worst >= 4.5 {
+        println!("timing: a measurable difference (|t| >= 4.5)");
+        // A report by default, so that `cargo bench` for every bench still runs to its end;
+        // `TIMING_STRICT=1` makes a difference fail the run.
+        if std::env::var("TIMING_STRICT").is_ok_and(|v| v == "1") {
+            std::process::exit(1);
+        }
+    }
+}

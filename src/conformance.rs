@@ -1,0 +1,1050 @@
+//! A conformance kit for [`UserStore`] implementations, and a fault-injecting store wrapper.
+//!
+//! Whoever implements [`UserStore`] for a database runs the kit from a test against a fresh,
+//! empty store per check:
+//!
+//! ```
+//! use cognito_signup::{MemoryStore, conformance};
+//!
+//! // In a host's test: one fresh, empty store per check.
+//! conformance::run_all(MemoryStore::new);
+//! ```
+//!
+//! [`run_all`] panics with every failed check and what it saw; [`check_all`] returns a
+//! [`Report`] instead. The checks follow the contract of [`UserStore`]:
+//!
+//! * **read-your-writes**: after `Committed`, `find` by every written key sees the new record at
+//!   the new version (1 for a new record, one more per write);
+//! * **find order**: `find` answers the record of the *first* present key, in the order given;
+//! * **conflict detection**: a stale `expected_version`, an insert of a record that exists, an
+//!   update of a record that does not, an index `expected` that does not hold (absent, present,
+//!   or pointing elsewhere) each answer `Conflict`;
+//! * **empty commits**: a commit with no writes answers `Committed` and changes nothing;
+//! * **preconditions read the state before the commit**, not a write earlier in the same commit;
+//! * **opaque keys and values**: quotes, SQL wildcards, backslashes, Unicode, long keys and NUL
+//!   in values are stored and compared exactly;
+//! * **atomicity**: a multi-record commit whose *last* precondition fails applies nothing, not
+//!   even the writes before it;
+//! * **alias-index uniqueness**: two users claiming one index key: the second gets `Conflict`;
+//! * **pool isolation**: the same keys in two pools are independent;
+//! * **concurrency**: threads racing commits on one record at one version: exactly one winner
+//!   per version, and racing claims of one alias key: exactly one winner.
+//!
+//! [`FaultyStore`] wraps any store and, at a chosen call, fails it (`Err`, before or after
+//! applying) or reports a spurious `Conflict`: the failure directions the contract allows, for a
+//! host to check that its own layers above the store cope with them.
+
+use crate::config::AliasAttribute;
+use crate::error::HostError;
+use crate::store::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, UserStore, Versioned,
+};
+use crate::time::Timestamp;
+use crate::user::{UserRecord, UserStatus};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex};
+
+/// The pool id the checks use.
+const POOL: &str = "us-east-1_Conformance";
+/// A second pool, for isolation.
+const OTHER_POOL: &str = "eu-west-1_Conformance";
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    /// The check's name, e.g. `atomicity_index_precondition_last`.
+    pub name: &'static str,
+    /// `Err` with what was expected and what the store did.
+    pub outcome: Result<(), String>,
+}
+
+/// What [`check_all`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Every check, in the order run.
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    /// The checks that failed.
+    #[must_use]
+    pub fn failures(&self) -> Vec<&CheckResult> {
+        self.checks.iter().filter(|c| c.outcome.is_err()).collect()
+    }
+
+    /// Whether every check passed.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.outcome.is_ok())
+    }
+
+    /// Panics, listing every failed check, unless all passed.
+    ///
+    /// # Panics
+    /// When a check failed: this is a test kit.
+    #[allow(clippy::panic)] // A test kit reports failure by panicking in the host's test.
+    pub fn assert_passed(&self) {
+        let failures = self.failures();
+        if failures.is_empty() {
+            return;
+        }
+        let mut text = format!(
+            "{} of {} store conformance checks failed:",
+            failures.len(),
+            self.checks.len()
+        );
+        for f in failures {
+            if let Err(why) = &f.outcome {
+                text.push_str(&format!("\n  * {}: {why}", f.name));
+            }
+        }
+        panic!("{text}");
+    }
+}
+
+/// Runs every check, each against a fresh store from `make`, and panics with every failure.
+///
+/// # Panics
+/// When a check failed.
+pub fn run_all<S: UserStore>(make: impl Fn() -> S) -> Report {
+    let report = check_all(make);
+    report.assert_passed();
+    report
+}
+
+type Check<S> = (&'static str, fn(&S) -> Result<(), String>);
+
+/// Runs every check, each against a fresh store from `make`, and reports the outcomes.
+pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
+    let checks: &[Check<S>] = &[
+        ("read_your_writes_new_record", read_your_writes_new_record),
+        ("versions_count_writes", versions_count_writes),
+        ("find_order_first_present_key", find_order_first_present_key),
+        ("find_missing_and_empty", find_missing_and_empty),
+        ("conflict_stale_version", conflict_stale_version),
+        ("conflict_insert_existing_record", conflict_insert_existing),
+        ("conflict_update_missing_record", conflict_update_missing),
+        (
+            "conflict_index_expected_absent",
+            conflict_index_expected_absent,
+        ),
+        (
+            "conflict_index_expected_other_holder",
+            conflict_index_other_holder,
+        ),
+        (
+            "conflict_index_expected_present",
+            conflict_index_expected_present,
+        ),
+        ("index_removal", index_removal),
+        ("empty_commit_is_committed", empty_commit_is_committed),
+        (
+            "preconditions_read_the_state_before_the_commit",
+            preconditions_before_commit,
+        ),
+        (
+            "keys_and_values_are_opaque_strings",
+            keys_and_values_are_opaque,
+        ),
+        ("atomicity_record_precondition_last", atomicity_record_last),
+        ("atomicity_index_precondition_last", atomicity_index_last),
+        (
+            "multi_record_commit_applies_all",
+            multi_record_commit_applies_all,
+        ),
+        ("alias_index_uniqueness", alias_index_uniqueness),
+        ("pools_are_isolated", pools_are_isolated),
+        (
+            "concurrent_one_winner_per_version",
+            concurrent_one_winner_per_version,
+        ),
+        (
+            "concurrent_alias_claims_one_winner",
+            concurrent_alias_claims,
+        ),
+    ];
+    let mut report = Report::default();
+    for (name, check) in checks {
+        let store = make();
+        report.checks.push(CheckResult {
+            name,
+            outcome: check(&store),
+        });
+    }
+    report
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// A minimal record for the checks.
+fn user(sub: &str, username: &str) -> UserRecord {
+    UserRecord {
+        username: username.to_owned(),
+        sub: sub.to_owned(),
+        status: UserStatus::Unconfirmed,
+        enabled: true,
+        email: Some(format!("{username}@example.com")),
+        email_verified: false,
+        phone_number: None,
+        phone_number_verified: false,
+        other_attributes: Vec::new(),
+        password: None,
+        created: Timestamp::from_secs(1_700_000_000),
+        last_modified: Timestamp::from_secs(1_700_000_000),
+        code: None,
+        failed_confirmations: Vec::new(),
+        resends: Vec::new(),
+    }
+}
+
+fn claim(key: IndexKey, sub: &str) -> IndexWrite {
+    IndexWrite {
+        key,
+        expected: None,
+        new: Some(sub.to_owned()),
+    }
+}
+
+fn insert(record: UserRecord) -> Commit {
+    let index = vec![
+        claim(IndexKey::username(&record.username), &record.sub),
+        claim(IndexKey::sub(&record.sub), &record.sub),
+    ];
+    Commit {
+        records: vec![RecordWrite {
+            expected_version: None,
+            record,
+        }],
+        index,
+    }
+}
+
+fn update(record: UserRecord, expected_version: u64) -> Commit {
+    Commit {
+        records: vec![RecordWrite {
+            expected_version: Some(expected_version),
+            record,
+        }],
+        index: Vec::new(),
+    }
+}
+
+fn commit<S: UserStore>(s: &S, pool: &str, c: &Commit) -> Result<CommitOutcome, String> {
+    s.commit(pool, c)
+        .map_err(|e| format!("commit returned Err: {e}"))
+}
+
+fn find<S: UserStore>(
+    s: &S,
+    pool: &str,
+    keys: &[IndexKey],
+) -> Result<Option<Versioned<UserRecord>>, String> {
+    s.find(pool, keys)
+        .map_err(|e| format!("find returned Err: {e}"))
+}
+
+fn expect_outcome(what: &str, got: CommitOutcome, want: CommitOutcome) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: expected {want:?}, the store answered {got:?}"
+        ))
+    }
+}
+
+/// Checks that `key` finds `sub` at `version`, with `value` when given.
+fn expect_found<S: UserStore>(
+    s: &S,
+    pool: &str,
+    key: IndexKey,
+    sub: &str,
+    version: u64,
+    value: Option<&UserRecord>,
+) -> Result<(), String> {
+    let what = format!("find({key:?})");
+    match find(s, pool, &[key])? {
+        None => Err(format!(
+            "{what}: expected the record of {sub}, found nothing"
+        )),
+        Some(v) if v.value.sub != sub => Err(format!(
+            "{what}: expected the record of {sub}, found the record of {}",
+            v.value.sub
+        )),
+        Some(v) if v.version != version => Err(format!(
+            "{what}: expected version {version}, found version {}",
+            v.version
+        )),
+        Some(v) if value.is_some_and(|want| *want != v.value) => Err(format!(
+            "{what}: the record read back differs from the record written"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+fn expect_absent<S: UserStore>(s: &S, pool: &str, key: IndexKey) -> Result<(), String> {
+    match find(s, pool, std::slice::from_ref(&key))? {
+        None => Ok(()),
+        Some(v) => Err(format!(
+            "find({key:?}): expected nothing, found the record of {} at version {}",
+            v.value.sub, v.version
+        )),
+    }
+}
+
+fn setup<S: UserStore>(s: &S, records: &[(&str, &str)]) -> Result<(), String> {
+    for (sub, name) in records {
+        let got = commit(s, POOL, &insert(user(sub, name)))?;
+        expect_outcome(
+            &format!("inserting {sub} into an empty store"),
+            got,
+            CommitOutcome::Committed,
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+fn read_your_writes_new_record<S: UserStore>(s: &S) -> Result<(), String> {
+    let rec = user("sub-a", "alice");
+    let got = commit(s, POOL, &insert(rec.clone()))?;
+    expect_outcome("insert of a new record", got, CommitOutcome::Committed)?;
+    expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, Some(&rec))?;
+    expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 1, Some(&rec))
+}
+
+fn versions_count_writes<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    for version in 1..=3u64 {
+        let mut rec = user("sub-a", "alice");
+        rec.failed_confirmations = vec![Timestamp::from_secs(version)];
+        let got = commit(s, POOL, &update(rec.clone(), version))?;
+        expect_outcome(
+            &format!("update expecting the current version {version}"),
+            got,
+            CommitOutcome::Committed,
+        )?;
+        let next = version.saturating_add(1);
+        expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", next, Some(&rec))?;
+    }
+    Ok(())
+}
+
+fn find_order_first_present_key<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let keys = [
+        IndexKey::username("nobody"),
+        IndexKey::username("bob"),
+        IndexKey::username("alice"),
+    ];
+    match find(s, POOL, &keys)? {
+        Some(v) if v.value.sub == "sub-b" => {}
+        other => {
+            return Err(format!(
+                "find([missing, bob, alice]): expected bob (the first present key), found {:?}",
+                other.map(|v| v.value.sub)
+            ));
+        }
+    }
+    let keys = [IndexKey::sub("sub-a"), IndexKey::username("bob")];
+    match find(s, POOL, &keys)? {
+        Some(v) if v.value.sub == "sub-a" => Ok(()),
+        other => Err(format!(
+            "find([sub of alice, bob]): expected alice (the first present key), found {:?}",
+            other.map(|v| v.value.sub)
+        )),
+    }
+}
+
+fn find_missing_and_empty<S: UserStore>(s: &S) -> Result<(), String> {
+    if let Some(v) = find(s, POOL, &[IndexKey::username("alice")])? {
+        return Err(format!(
+            "find in an empty store: expected nothing, found {}",
+            v.value.sub
+        ));
+    }
+    setup(s, &[("sub-a", "alice")])?;
+    if let Some(v) = find(s, POOL, &[])? {
+        return Err(format!("find([]): expected nothing, found {}", v.value.sub));
+    }
+    expect_absent(s, POOL, IndexKey::username("alicia"))?;
+    // Keys are compared exactly: the core folds case itself.
+    expect_absent(s, POOL, IndexKey::username("Alice"))
+}
+
+fn conflict_stale_version<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let first = user("sub-a", "alice");
+    let got = commit(s, POOL, &update(first.clone(), 1))?;
+    expect_outcome(
+        "update at the current version 1",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    let mut stale = user("sub-a", "alice");
+    stale.status = UserStatus::Confirmed;
+    let got = commit(s, POOL, &update(stale, 1))?;
+    expect_outcome(
+        "update expecting stale version 1 (now 2)",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 2, Some(&first))
+}
+
+fn conflict_insert_existing<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let mut again = user("sub-a", "alice2");
+    again.status = UserStatus::Confirmed;
+    let c = Commit {
+        records: vec![RecordWrite {
+            expected_version: None,
+            record: again,
+        }],
+        index: vec![claim(IndexKey::username("alice2"), "sub-a")],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "insert of a record that exists",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::sub("sub-a"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )?;
+    expect_absent(s, POOL, IndexKey::username("alice2"))
+}
+
+fn conflict_update_missing<S: UserStore>(s: &S) -> Result<(), String> {
+    let got = commit(s, POOL, &update(user("sub-z", "zed"), 1))?;
+    expect_outcome(
+        "update of a record that does not exist",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    let got = commit(s, POOL, &update(user("sub-z", "zed"), 0))?;
+    expect_outcome(
+        "update expecting version 0 of a missing record",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, IndexKey::sub("sub-z"))
+}
+
+fn conflict_index_expected_absent<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    // A new user claiming alice's username.
+    let c = Commit {
+        records: vec![RecordWrite {
+            expected_version: None,
+            record: user("sub-b", "alice"),
+        }],
+        index: vec![claim(IndexKey::username("alice"), "sub-b")],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "claim of an index key that is present",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)?;
+    expect_absent(s, POOL, IndexKey::sub("sub-b"))?;
+    if find(s, POOL, &[IndexKey::sub("sub-b")])?.is_some() {
+        return Err("the rejected commit's record was written".to_owned());
+    }
+    Ok(())
+}
+
+fn conflict_index_other_holder<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "shared@example.com");
+    let got = commit(
+        s,
+        POOL,
+        &Commit {
+            records: Vec::new(),
+            index: vec![claim(key.clone(), "sub-a")],
+        },
+    )?;
+    expect_outcome(
+        "claim of an absent alias key",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    let mv = Commit {
+        records: Vec::new(),
+        index: vec![IndexWrite {
+            key: key.clone(),
+            expected: Some("sub-b".to_owned()),
+            new: Some("sub-c".to_owned()),
+        }],
+    };
+    let got = commit(s, POOL, &mv)?;
+    expect_outcome(
+        "move of a key expected at another holder",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, key, "sub-a", 1, None)
+}
+
+fn conflict_index_expected_present<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "nobody@example.com");
+    let c = Commit {
+        records: Vec::new(),
+        index: vec![IndexWrite {
+            key: key.clone(),
+            expected: Some("sub-a".to_owned()),
+            new: Some("sub-a".to_owned()),
+        }],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "write expecting a holder of an absent key",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, key)
+}
+
+fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "a@example.com");
+    let got = commit(
+        s,
+        POOL,
+        &Commit {
+            records: Vec::new(),
+            index: vec![claim(key.clone(), "sub-a")],
+        },
+    )?;
+    expect_outcome("claim of an absent key", got, CommitOutcome::Committed)?;
+    expect_found(s, POOL, key.clone(), "sub-a", 1, None)?;
+    let rm = Commit {
+        records: Vec::new(),
+        index: vec![IndexWrite {
+            key: key.clone(),
+            expected: Some("sub-a".to_owned()),
+            new: None,
+        }],
+    };
+    let got = commit(s, POOL, &rm)?;
+    expect_outcome(
+        "removal of a key at its holder",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_absent(s, POOL, key.clone())?;
+    let got = commit(s, POOL, &rm)?;
+    expect_outcome(
+        "removal of a key already removed",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)
+}
+
+/// A commit with no writes answers `Committed` and changes nothing (the core sends one for a
+/// user it must not reveal, P-4).
+fn empty_commit_is_committed<S: UserStore>(s: &S) -> Result<(), String> {
+    let got = commit(s, POOL, &Commit::default())?;
+    expect_outcome(
+        "an empty commit on an empty store",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    setup(s, &[("sub-a", "alice")])?;
+    let got = commit(s, POOL, &Commit::default())?;
+    expect_outcome("an empty commit", got, CommitOutcome::Committed)?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::sub("sub-a"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )
+}
+
+/// Two writes of one key in one commit: the second expects what the first writes. Every
+/// precondition is checked against the state before the commit, so it fails, and nothing is
+/// applied.
+fn preconditions_before_commit<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "twice@example.com");
+    let c = Commit {
+        records: Vec::new(),
+        index: vec![
+            claim(key.clone(), "sub-a"),
+            IndexWrite {
+                key: key.clone(),
+                expected: Some("sub-a".to_owned()),
+                new: Some("sub-b".to_owned()),
+            },
+        ],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit whose second write expects the first one's result",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, key)
+}
+
+/// Keys and values that trip naive SQL or text handling are kept and compared exactly.
+fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
+    let long = "k".repeat(1000);
+    let names = [
+        "o'brien",
+        "say \"hi\"",
+        "100%",
+        "a_b",
+        "back\\slash",
+        "Ünïcødé-名前-😀",
+        long.as_str(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let sub = format!("sub-{i}");
+        let mut rec = user(&sub, name);
+        rec.other_attributes.push(crate::user::Attribute {
+            name: "custom:blob".to_owned(),
+            value: format!("nul\0inside;'--{name}"),
+        });
+        let got = commit(s, POOL, &insert(rec.clone()))?;
+        expect_outcome(
+            &format!("insert of user {i}"),
+            got,
+            CommitOutcome::Committed,
+        )?;
+        expect_found(s, POOL, IndexKey::username(name), &sub, 1, Some(&rec))?;
+    }
+    // No pattern matching, no case folding, no trimming.
+    for probe in ["100", "100_", "a%", "A_B", "o'brien ", "ünïcødé-名前-😀"] {
+        expect_absent(s, POOL, IndexKey::username(probe))?;
+    }
+    Ok(())
+}
+
+/// Two records and index writes where only the last record's version is stale.
+fn atomicity_record_last<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let mut b = user("sub-b", "bob");
+    b.enabled = false;
+    let got = commit(s, POOL, &update(b.clone(), 1))?;
+    expect_outcome("update of bob", got, CommitOutcome::Committed)?;
+    let key = IndexKey::alias(AliasAttribute::Email, "x@example.com");
+    let mut a2 = user("sub-a", "alice");
+    a2.status = UserStatus::Confirmed;
+    let mut b2 = b.clone();
+    b2.email_verified = true;
+    let c = Commit {
+        records: vec![
+            RecordWrite {
+                expected_version: Some(1),
+                record: a2,
+            },
+            RecordWrite {
+                expected_version: Some(1), // stale: bob is at 2
+                record: b2,
+            },
+        ],
+        index: vec![claim(key.clone(), "sub-a")],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "commit whose last record is stale",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::sub("sub-a"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )
+    .map_err(|e| format!("the first record was written by a rejected commit: {e}"))?;
+    expect_found(s, POOL, IndexKey::sub("sub-b"), "sub-b", 2, Some(&b))?;
+    expect_absent(s, POOL, key)
+        .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))
+}
+
+/// Records and index writes where only the last index precondition fails.
+fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let held = IndexKey::alias(AliasAttribute::Email, "held@example.com");
+    let got = commit(
+        s,
+        POOL,
+        &Commit {
+            records: Vec::new(),
+            index: vec![claim(held.clone(), "sub-b")],
+        },
+    )?;
+    expect_outcome("claim of an absent key", got, CommitOutcome::Committed)?;
+    let fresh = IndexKey::alias(AliasAttribute::PhoneNumber, "+15550100");
+    let mut a2 = user("sub-a", "alice");
+    a2.status = UserStatus::Confirmed;
+    let c = Commit {
+        records: vec![
+            RecordWrite {
+                expected_version: Some(1),
+                record: a2,
+            },
+            RecordWrite {
+                expected_version: None,
+                record: user("sub-c", "carol"),
+            },
+        ],
+        index: vec![
+            claim(fresh.clone(), "sub-a"),
+            claim(IndexKey::sub("sub-c"), "sub-c"),
+            claim(held.clone(), "sub-a"), // fails: held by bob
+        ],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "commit whose last index precondition fails",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::sub("sub-a"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )
+    .map_err(|e| format!("a record was updated by a rejected commit: {e}"))?;
+    expect_absent(s, POOL, IndexKey::sub("sub-c"))
+        .map_err(|e| format!("a record was inserted by a rejected commit: {e}"))?;
+    expect_absent(s, POOL, fresh)
+        .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))?;
+    expect_found(s, POOL, held, "sub-b", 1, None)
+}
+
+/// An alias moving from one user to another: two records and one index entry, all visible.
+fn multi_record_commit_applies_all<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "moving@example.com");
+    let mut a = user("sub-a", "alice");
+    a.email_verified = true;
+    let got = commit(
+        s,
+        POOL,
+        &Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(1),
+                record: a.clone(),
+            }],
+            index: vec![claim(key.clone(), "sub-a")],
+        },
+    )?;
+    expect_outcome("alice verifies the alias", got, CommitOutcome::Committed)?;
+    let mut a2 = a.clone();
+    a2.email_verified = false;
+    let mut b2 = user("sub-b", "bob");
+    b2.email_verified = true;
+    b2.status = UserStatus::Confirmed;
+    let mv = Commit {
+        records: vec![
+            RecordWrite {
+                expected_version: Some(1),
+                record: b2.clone(),
+            },
+            RecordWrite {
+                expected_version: Some(2),
+                record: a2.clone(),
+            },
+        ],
+        index: vec![IndexWrite {
+            key: key.clone(),
+            expected: Some("sub-a".to_owned()),
+            new: Some("sub-b".to_owned()),
+        }],
+    };
+    let got = commit(s, POOL, &mv)?;
+    expect_outcome("the alias moves to bob", got, CommitOutcome::Committed)?;
+    expect_found(s, POOL, key, "sub-b", 2, Some(&b2))?;
+    expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 3, Some(&a2))
+}
+
+fn alias_index_uniqueness<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let key = IndexKey::alias(AliasAttribute::Email, "one@example.com");
+    let claim_for = |sub: &str| Commit {
+        records: Vec::new(),
+        index: vec![claim(key.clone(), sub)],
+    };
+    let got = commit(s, POOL, &claim_for("sub-a"))?;
+    expect_outcome("first claim of an alias", got, CommitOutcome::Committed)?;
+    let got = commit(s, POOL, &claim_for("sub-b"))?;
+    expect_outcome(
+        "second claim of the same alias",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, key, "sub-a", 1, None)
+}
+
+fn pools_are_isolated<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    expect_absent(s, OTHER_POOL, IndexKey::username("alice"))?;
+    let mut other = user("sub-a", "alice");
+    other.enabled = false;
+    let got = commit(s, OTHER_POOL, &insert(other.clone()))?;
+    expect_outcome(
+        "the same sub inserted in another pool",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_found(
+        s,
+        OTHER_POOL,
+        IndexKey::username("alice"),
+        "sub-a",
+        1,
+        Some(&other),
+    )?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::username("alice"),
+        "sub-a",
+        1,
+        Some(&user("sub-a", "alice")),
+    )
+}
+
+/// Threads racing a commit on one record at the same version, round after round.
+fn concurrent_one_winner_per_version<S: UserStore>(s: &S) -> Result<(), String> {
+    const THREADS: usize = 8;
+    const ROUNDS: u64 = 20;
+    setup(s, &[("sub-a", "alice")])?;
+    let barrier = Barrier::new(THREADS);
+    for round in 1..=ROUNDS {
+        let wins = AtomicU64::new(0);
+        let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let (barrier, wins, errors) = (&barrier, &wins, &errors);
+                scope.spawn(move || {
+                    let mut rec = user("sub-a", "alice");
+                    rec.resends = vec![Timestamp::from_millis(u64::try_from(t).unwrap_or(0))];
+                    barrier.wait();
+                    match s.commit(POOL, &update(rec, round)) {
+                        Ok(CommitOutcome::Committed) => {
+                            wins.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(CommitOutcome::Conflict) => {}
+                        Err(e) => {
+                            if let Ok(mut v) = errors.lock() {
+                                v.push(e.to_string());
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(e) = errors.lock().ok().and_then(|v| v.first().cloned()) {
+            return Err(format!("round {round}: a racing commit returned Err: {e}"));
+        }
+        let n = wins.load(Ordering::SeqCst);
+        if n != 1 {
+            return Err(format!(
+                "round {round}: {THREADS} threads committed at version {round}; expected exactly one winner, got {n}"
+            ));
+        }
+        let found = find(s, POOL, &[IndexKey::sub("sub-a")])?;
+        let want = round.saturating_add(1);
+        match found {
+            Some(v) if v.version == want => {}
+            other => {
+                return Err(format!(
+                    "round {round}: expected version {want} after one winner, found {:?}",
+                    other.map(|v| v.version)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Threads racing to claim one alias key for different new users.
+fn concurrent_alias_claims<S: UserStore>(s: &S) -> Result<(), String> {
+    const THREADS: usize = 8;
+    let key = IndexKey::alias(AliasAttribute::Email, "race@example.com");
+    let barrier = Barrier::new(THREADS);
+    let winners: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let (barrier, winners, errors, key) = (&barrier, &winners, &errors, &key);
+            scope.spawn(move || {
+                let sub = format!("sub-{t}");
+                let mut c = insert(user(&sub, &format!("user{t}")));
+                c.index.push(claim(key.clone(), &sub));
+                barrier.wait();
+                match s.commit(POOL, &c) {
+                    Ok(CommitOutcome::Committed) => {
+                        if let Ok(mut w) = winners.lock() {
+                            w.push(sub);
+                        }
+                    }
+                    Ok(CommitOutcome::Conflict) => {}
+                    Err(e) => {
+                        if let Ok(mut v) = errors.lock() {
+                            v.push(e.to_string());
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = errors.lock().ok().and_then(|v| v.first().cloned()) {
+        return Err(format!("a racing commit returned Err: {e}"));
+    }
+    let winners = winners.lock().map(|w| w.clone()).unwrap_or_default();
+    let [winner] = winners.as_slice() else {
+        return Err(format!(
+            "{THREADS} users claimed one alias; expected exactly one winner, got {}",
+            winners.len()
+        ));
+    };
+    expect_found(s, POOL, key, winner, 1, None)?;
+    for t in 0..THREADS {
+        let sub = format!("sub-{t}");
+        if sub != *winner {
+            expect_absent(s, POOL, IndexKey::sub(&sub))
+                .map_err(|e| format!("a losing claim wrote its record: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault injection
+
+/// Which call of a [`FaultyStore`] fails, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// The 0-based index of the failing call, counting `find` and `commit` calls together.
+    pub at_call: u64,
+    /// What happens at that call.
+    pub kind: FaultKind,
+}
+
+/// How a [`FaultyStore`] call fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The call answers `Err` without reaching the inner store.
+    ErrBefore,
+    /// A commit is applied by the inner store, then the call answers `Err` (a lost
+    /// acknowledgement); a `find` answers `Err`.
+    ErrAfter,
+    /// A commit answers a spurious `Conflict` without reaching the inner store; a `find` is
+    /// passed through unchanged.
+    SpuriousConflict,
+}
+
+/// The failure a [`FaultyStore`] injects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("injected store fault at call {0}")]
+pub struct InjectedFault(pub u64);
+
+/// A store wrapper that fails one chosen call, to test what the layers above a store do when
+/// it fails in each direction the [`UserStore`] contract allows.
+pub struct FaultyStore<S> {
+    inner: S,
+    fault: Option<Fault>,
+    calls: AtomicU64,
+    fired: AtomicU64,
+}
+
+impl<S> fmt::Debug for FaultyStore<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaultyStore")
+            .field("fault", &self.fault)
+            .field("calls", &self.calls.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: UserStore> FaultyStore<S> {
+    /// Wraps `inner`; `fault` (if any) fires once.
+    pub fn new(inner: S, fault: Option<Fault>) -> Self {
+        Self {
+            inner,
+            fault,
+            calls: AtomicU64::new(0),
+            fired: AtomicU64::new(0),
+        }
+    }
+
+    /// The wrapped store.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// How many calls were made so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Whether the fault has fired.
+    pub fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst) > 0
+    }
+
+    /// The fault for this call, if it is the chosen one.
+    fn this_call(&self) -> (u64, Option<FaultKind>) {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.fault {
+            Some(f) if f.at_call == n => {
+                self.fired.fetch_add(1, Ordering::SeqCst);
+                (n, Some(f.kind))
+            }
+            _ => (n, None),
+        }
+    }
+}
+
+impl<S: UserStore> UserStore for FaultyStore<S> {
+    fn find(
+        &self,
+        pool_id: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, HostError> {
+        match self.this_call() {
+            (n, Some(FaultKind::ErrBefore | FaultKind::ErrAfter)) => {
+                Err(Box::new(InjectedFault(n)))
+            }
+            _ => self.inner.find(pool_id, keys),
+        }
+    }
+
+    fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
+        match self.this_call() {
+            (n, Some(FaultKind::ErrBefore)) => Err(Box::new(InjectedFault(n))),
+            (n, Some(FaultKind::ErrAfter)) => {
+                let _applied_or_conflict = self.inner.commit(pool_id, commit)?;
+                Err(Box::new(InjectedFault(n)))
+            }
+            (_, Some(FaultKind::SpuriousConflict)) => Ok(CommitOutcome::Conflict),
+            (_, None) => self.inner.commit(pool_id, commit),
+        }
+    }
+}

@@ -1,0 +1,561 @@
+//! Fuzz target bodies (for `fuzz/`), compiled under `cfg(fuzzing)` or the `fuzzing` feature.
+//!
+//! **Not an API.** Every body takes the fuzzer's bytes and panics when a property fails: that is
+//! how a fuzzer learns of a bug. The hosts used here (fixed keys, seeded randomness, fast
+//! password hashing) are deterministic test doubles and provide **no security**.
+
+// A fuzz body reports a broken property by panicking; its arithmetic is on small test counters.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+use crate::code::{CodeKeys, verify_secret_hash};
+use crate::config::{
+    AliasAttribute, AppClient, PreventUserExistenceErrors, SignUpPolicy, UserPool,
+    VerifiableAttribute,
+};
+use crate::driver::Driver;
+use crate::error::{Error, Exception};
+use crate::host::{
+    InvokeFailure, LambdaReply, ManualClock, RecordingDelivery, RecordingLambda, SeededRandomness,
+    StaticDirectory, Trigger, Unlimited,
+};
+use crate::password::PasswordHashing;
+use crate::store::{IndexKey, MemoryStore};
+use crate::time::Timestamp;
+use crate::triggers::{decode_custom_message, decode_post_confirmation, decode_pre_sign_up};
+use crate::types::{
+    AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,
+    ResendConfirmationCodeRequest, SignUpRequest,
+};
+use crate::user::UserStatus;
+use sha2::Digest as _;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const POOL: &str = "us-east-1_Fuzz";
+const CLIENT: &str = "fuzzclient";
+const PASSWORD: &str = "Fuzz-Passw0rd!";
+const T0: u64 = 1_700_000_000_000;
+
+/// Reads the fuzzer's bytes one decision at a time; zeros once they run out.
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+    fn bit(&mut self) -> bool {
+        self.byte() & 1 == 1
+    }
+    fn done(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn pool(b: &mut Bytes<'_>) -> UserPool {
+    let mut pool = UserPool::new(POOL);
+    match b.byte() % 3 {
+        0 => {}
+        1 => {
+            pool.alias_attributes.insert(AliasAttribute::Email);
+        }
+        _ => {
+            pool.username_attributes.insert(VerifiableAttribute::Email);
+        }
+    }
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    pool.username_configuration.case_sensitive = b.bit();
+    if b.bit() {
+        pool.lambda_config.pre_sign_up = Some("pre".into());
+    }
+    if b.bit() {
+        pool.lambda_config.post_confirmation = Some("post".into());
+    }
+    pool.sign_up_policy = if b.bit() {
+        SignUpPolicy::hardened()
+    } else {
+        SignUpPolicy::cognito()
+    };
+    pool
+}
+
+fn directory(pool: UserPool, enabled: bool) -> StaticDirectory {
+    let mut dir = StaticDirectory::new();
+    dir.add_pool(pool, CodeKeys::new(&[[0x24u8; 32]]).unwrap());
+    let mut client = AppClient::new(CLIENT);
+    if enabled {
+        client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
+    }
+    dir.add_client(POOL, client).unwrap();
+    dir
+}
+
+/// What the scripted functions answer next.
+#[derive(Clone, Copy)]
+enum Script {
+    Echo,
+    Flags(bool, bool),
+    Fail,
+    Timeout,
+    Garbage,
+}
+
+fn script(byte: u8) -> Script {
+    match byte % 8 {
+        0..=2 => Script::Echo,
+        3 | 4 => Script::Flags(byte & 0x10 != 0, byte & 0x20 != 0),
+        5 => Script::Fail,
+        6 => Script::Timeout,
+        _ => Script::Garbage,
+    }
+}
+
+fn reply(s: Script, payload: &str) -> LambdaReply {
+    match s {
+        Script::Echo => LambdaReply::Returned(payload.as_bytes().to_vec()),
+        Script::Flags(confirm, verify) => {
+            let mut v: serde_json::Value = serde_json::from_str(payload).unwrap();
+            v["response"]["autoConfirmUser"] = confirm.into();
+            v["response"]["autoVerifyEmail"] = verify.into();
+            LambdaReply::Returned(v.to_string().into_bytes())
+        }
+        Script::Fail => LambdaReply::FunctionError {
+            error_message: "no".into(),
+            error_type: None,
+        },
+        Script::Timeout => LambdaReply::InvokeFailed(InvokeFailure::Timeout),
+        Script::Garbage => LambdaReply::Returned(b"[]".to_vec()),
+    }
+}
+
+const NAMES: [&str; 4] = ["alice", "Alice", "bob", "carol"];
+const EMAILS: [&str; 4] = [
+    "ann@example.com",
+    "Ann@Example.com",
+    "bo@example.com",
+    "cy@example.org",
+];
+
+/// Operation sequences drawn from the bytes, over one in-memory store; the invariants of P-3
+/// and P-5 are asserted after every operation.
+pub fn ops(data: &[u8]) {
+    let mut b = Bytes(data);
+    let pool = pool(&mut b);
+    let enabled = b.bit();
+    let policy = pool.sign_up_policy.clone();
+    let alias_pool = !pool.alias_attributes.is_empty();
+    let case_insensitive = pool.case_insensitive();
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+    let next: Arc<Mutex<Script>> = Arc::new(Mutex::new(Script::Echo));
+    let n2 = Arc::clone(&next);
+    let lambda = Arc::new(RecordingLambda::with_handler(move |inv| {
+        reply(*n2.lock().unwrap(), &inv.payload)
+    }));
+    let delivery = Arc::new(RecordingDelivery::new());
+    let driver = Driver::new(Arc::clone(&store), Arc::new(directory(pool, enabled)))
+        .with_clock(clock.clone())
+        .with_randomness(Arc::new(SeededRandomness::new([1; 32])))
+        .with_lambda(lambda.clone())
+        .with_delivery(delivery.clone())
+        .with_rate_limiter(Arc::new(Unlimited))
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let mut subs: Vec<String> = Vec::new();
+    let mut fired: HashMap<String, u32> = HashMap::new();
+    let mut calls_seen = 0;
+    let mut steps = 0;
+    while !b.done() && steps < 64 {
+        steps += 1;
+        let op = b.byte();
+        *next.lock().unwrap() = script(b.byte());
+        delivery.set_failing(b.byte() % 8 == 0);
+        let who = usize::from(b.byte());
+        let name = match (who % 3, subs.is_empty()) {
+            (0, false) => subs[who % subs.len()].clone(),
+            (1, _) => EMAILS[who % 4].to_owned(),
+            _ => NAMES[who % 4].to_owned(),
+        };
+        let codes: Vec<String> = delivery
+            .messages()
+            .iter()
+            .map(|m| m.code.as_str().to_owned())
+            .collect();
+        let result: Result<(), Error> = match op % 7 {
+            0 => {
+                let email = EMAILS[usize::from(b.byte()) % 4];
+                driver
+                    .sign_up(SignUpRequest::new(CLIENT, &name, PASSWORD).attribute("email", email))
+                    .map(|r| subs.push(r.user_sub))
+            }
+            1 | 2 => {
+                let code = match (codes.len(), b.byte()) {
+                    (0, _) => "123456".to_owned(),
+                    (n, pick) if pick < 200 => codes[n - 1 - usize::from(pick) % n].clone(),
+                    (_, pick) => format!("{:06}", u32::from(pick) * 3_911),
+                };
+                let mut req = ConfirmSignUpRequest::new(CLIENT, &name, code);
+                req.force_alias_creation = Some(b.bit());
+                driver.confirm_sign_up(req).map(drop)
+            }
+            3 => driver
+                .resend_confirmation_code(ResendConfirmationCodeRequest::new(CLIENT, &name))
+                .map(drop),
+            4 => driver
+                .admin_confirm_sign_up(AdminConfirmSignUpRequest::new(POOL, &name))
+                .map(drop),
+            5 => {
+                let req = AdminUserRequest::new(POOL, &name);
+                if b.bit() {
+                    driver.admin_enable_user(req).map(drop)
+                } else {
+                    driver.admin_disable_user(req).map(drop)
+                }
+            }
+            _ => {
+                let secs = u64::from(b.byte()) * u64::from(b.byte()) * 60;
+                clock.advance(std::time::Duration::from_secs(secs));
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            assert_ne!(
+                e.exception(),
+                Exception::InternalError,
+                "a healthy host never sees InternalErrorException"
+            );
+        }
+        let codes: Vec<String> = delivery
+            .messages()
+            .iter()
+            .map(|m| m.code.as_str().to_owned())
+            .collect();
+        check_invariants(&store, &codes, &policy, alias_pool, case_insensitive);
+        // PostConfirmation fires at most once per user.
+        let calls = lambda.calls();
+        for call in calls.get(calls_seen..).unwrap_or_default() {
+            if call.trigger == Trigger::PostConfirmation {
+                let v: serde_json::Value = serde_json::from_str(&call.payload).unwrap();
+                let sub = v["request"]["userAttributes"]["sub"].as_str().unwrap();
+                let n = fired.entry(sub.to_owned()).or_default();
+                *n += 1;
+                assert!(*n <= 1, "PostConfirmation fired twice for one user");
+            }
+        }
+        calls_seen = calls.len();
+    }
+}
+
+fn check_invariants(
+    store: &MemoryStore,
+    codes: &[String],
+    policy: &SignUpPolicy,
+    alias_pool: bool,
+    case_insensitive: bool,
+) {
+    let records = store.records(POOL).unwrap();
+    let index: HashMap<IndexKey, String> = store.index(POOL).unwrap().into_iter().collect();
+    let fold = |s: &str| {
+        if case_insensitive {
+            s.to_lowercase()
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut holders: HashMap<String, usize> = HashMap::new();
+    for r in &records {
+        let u = &r.value;
+        if alias_pool && u.email_verified {
+            let email = fold(u.email.as_deref().unwrap());
+            *holders.entry(email.clone()).or_default() += 1;
+            let key = IndexKey::alias(AliasAttribute::Email, &email);
+            assert_eq!(
+                index.get(&key),
+                Some(&u.sub),
+                "the alias index does not point to its verified holder"
+            );
+        }
+        if u.status == UserStatus::Confirmed {
+            assert!(u.code.is_none(), "a confirmed user holds a live code");
+        }
+        let max = usize::try_from(policy.failed_confirmations_per_window).unwrap();
+        assert!(
+            u.failed_confirmations.len() <= max,
+            "failures over the policy"
+        );
+        if let (Some(cap), Some(c)) = (policy.failed_checks_per_code, &u.code) {
+            assert!(
+                c.failed_checks <= cap,
+                "failed checks of one code over the policy"
+            );
+        }
+        let texts = [serde_json::to_string(u).unwrap(), format!("{u:?}")];
+        for text in &texts {
+            let runs: Vec<&str> = text
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|r| !r.is_empty())
+                .collect();
+            for code in codes {
+                assert!(
+                    !runs.contains(&code.as_str()),
+                    "a code is stored in the clear"
+                );
+            }
+            assert!(
+                !text.contains(PASSWORD),
+                "a password is stored in the clear"
+            );
+        }
+    }
+    assert!(
+        holders.values().all(|n| *n <= 1),
+        "a verified alias has two holders"
+    );
+}
+
+/// The first byte chooses an operation; the rest is its request JSON, decoded and run through
+/// the core against a stub host. Whatever the bytes, the answer is a named Cognito exception or
+/// a response, never InternalErrorException, and a failure's text never echoes the password.
+pub fn request_json(data: &[u8]) {
+    let Some((which, json)) = data.split_first() else {
+        return;
+    };
+    let mut pool = UserPool::new(POOL);
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    if which & 0x80 != 0 {
+        pool.alias_attributes.insert(AliasAttribute::Email);
+    }
+    let driver = Driver::new(
+        MemoryStore::new(),
+        Arc::new(directory(pool, which & 0x40 != 0)),
+    )
+    .with_clock(Arc::new(ManualClock::new(Timestamp::from_millis(T0))))
+    .with_randomness(Arc::new(SeededRandomness::new([2; 32])))
+    .with_lambda(Arc::new(RecordingLambda::echo()))
+    .with_rate_limiter(Arc::new(Unlimited))
+    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let outcome: Option<(Result<(), Error>, Option<String>)> = match which % 6 {
+        0 => serde_json::from_slice::<SignUpRequest>(json).ok().map(|r| {
+            let password = r.password.clone().filter(|p| p.len() >= 6);
+            (driver.sign_up(r).map(drop), password)
+        }),
+        1 => serde_json::from_slice::<ConfirmSignUpRequest>(json)
+            .ok()
+            .map(|r| (driver.confirm_sign_up(r).map(drop), None)),
+        2 => serde_json::from_slice::<ResendConfirmationCodeRequest>(json)
+            .ok()
+            .map(|r| (driver.resend_confirmation_code(r).map(drop), None)),
+        3 => serde_json::from_slice::<AdminConfirmSignUpRequest>(json)
+            .ok()
+            .map(|r| (driver.admin_confirm_sign_up(r).map(drop), None)),
+        4 => serde_json::from_slice::<AdminUserRequest>(json)
+            .ok()
+            .map(|r| (driver.admin_get_user(r).map(drop), None)),
+        _ => serde_json::from_slice::<AdminUserRequest>(json)
+            .ok()
+            .map(|r| (driver.admin_disable_user(r).map(drop), None)),
+    };
+    if let Some((Err(e), password)) = outcome {
+        assert!(Exception::from_name(e.name()).is_some());
+        assert_ne!(e.exception(), Exception::InternalError, "{e}");
+        if let Some(p) = password {
+            assert!(
+                !e.message().contains(&p),
+                "an error message echoes the password"
+            );
+            assert!(
+                !format!("{e:?}").contains(&p),
+                "an error's Debug echoes the password"
+            );
+        }
+    }
+}
+
+/// A naive reading of a trigger's returned event: the `response` object (absent or null: empty).
+fn naive_response(data: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_slice::<serde_json::Value>(data).ok()? {
+        serde_json::Value::Object(mut o) => match o.remove("response") {
+            None | Some(serde_json::Value::Null) => Some(serde_json::Map::new()),
+            Some(serde_json::Value::Object(r)) => Some(r),
+            Some(_) => None,
+        },
+        _ => None,
+    }
+}
+
+fn naive_flag(r: &serde_json::Map<String, serde_json::Value>, name: &str) -> Option<bool> {
+    match r.get(name) {
+        None | Some(serde_json::Value::Null) => Some(false),
+        Some(serde_json::Value::Bool(b)) => Some(*b),
+        Some(_) => None,
+    }
+}
+
+fn naive_text(
+    r: &serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<Option<String>> {
+    match r.get(name) {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    }
+}
+
+fn assert_unrecognizable(e: &Error) {
+    assert_eq!(e.exception(), Exception::InvalidLambdaResponse);
+    assert_eq!(e.message(), "Unrecognizable lambda output");
+}
+
+/// The trigger response decoders against a naive reading of the same bytes.
+pub fn trigger_response(data: &[u8]) {
+    let naive = naive_response(data);
+    match (decode_post_confirmation(data), &naive) {
+        (Ok(()), Some(_)) => {}
+        (Err(e), None) => assert_unrecognizable(&e),
+        (got, want) => panic!(
+            "PostConfirmation: decoder {got:?}, naive {}",
+            want.is_some()
+        ),
+    }
+    let want = naive.as_ref().and_then(|r| {
+        Some((
+            naive_flag(r, "autoConfirmUser")?,
+            naive_flag(r, "autoVerifyEmail")?,
+            naive_flag(r, "autoVerifyPhone")?,
+        ))
+    });
+    match (decode_pre_sign_up(data), want) {
+        (Ok(p), Some(w)) => assert_eq!(
+            (
+                p.auto_confirm_user,
+                p.auto_verify_email,
+                p.auto_verify_phone
+            ),
+            w
+        ),
+        (Err(e), None) => assert_unrecognizable(&e),
+        (got, want) => panic!("PreSignUp: decoder {got:?}, naive {want:?}"),
+    }
+    let want = naive.as_ref().and_then(|r| {
+        Some((
+            naive_text(r, "smsMessage")?,
+            naive_text(r, "emailMessage")?,
+            naive_text(r, "emailSubject")?,
+        ))
+    });
+    match (decode_custom_message(data), want) {
+        (Ok(c), Some(w)) => assert_eq!((c.sms_message, c.email_message, c.email_subject), w),
+        (Err(e), None) => assert_unrecognizable(&e),
+        (got, want) => panic!("CustomMessage: decoder {got:?}, naive {}", want.is_some()),
+    }
+}
+
+/// HMAC-SHA256 written out from RFC 2104 over SHA-256, as the naive reference.
+fn naive_hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&sha2::Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = sha2::Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    for p in parts {
+        inner.update(p);
+    }
+    let mut outer = sha2::Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// Splits bytes into `n` parts at the separator 0xff (missing parts are empty).
+fn parts(data: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = data.splitn(n, |b| *b == 0xff).collect();
+    out.resize(n, &[]);
+    out
+}
+
+/// Code tags and SecretHash verification against naive references: a code verifies exactly
+/// when it is the code tagged, for the same pool and user; a tag is the length-prefixed HMAC of
+/// P-3; a SecretHash verifies exactly when it is the Base64 of HMAC(secret, username || client).
+pub fn code_verify(data: &[u8]) {
+    let p = parts(data, 6);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (key, pool_id, username, submitted) = (p[0], text(p[1]), text(p[2]), text(p[3]));
+    // Codes: the key must be at least 16 bytes.
+    let mut key_bytes = [0u8; 32];
+    for (i, b) in key.iter().enumerate() {
+        key_bytes[i % 32] ^= *b;
+    }
+    let keys = CodeKeys::new(&[key_bytes]).unwrap();
+    let digits: String = p[4]
+        .iter()
+        .map(|b| char::from(b'0' + b % 10))
+        .chain(std::iter::repeat('0'))
+        .take(6)
+        .collect();
+    let code = crate::code::Code::parse(&digits).unwrap();
+    let tag = keys.tag(&pool_id, &username, &code);
+    let len = |s: &[u8]| u32::try_from(s.len()).unwrap().to_be_bytes();
+    let want = naive_hmac(
+        &key_bytes,
+        &[
+            &len(pool_id.as_bytes()),
+            pool_id.as_bytes(),
+            &len(username.as_bytes()),
+            username.as_bytes(),
+            &len(code.as_str().as_bytes()),
+            code.as_str().as_bytes(),
+        ],
+    );
+    assert_eq!(tag.to_bytes(), want, "a code tag is not the HMAC of P-3");
+    assert_eq!(
+        keys.verify(&pool_id, &username, &submitted, &tag).is_some(),
+        submitted == code.as_str(),
+        "code verification disagrees with equality"
+    );
+    assert!(
+        keys.verify(&pool_id, &username, code.as_str(), &tag)
+            .is_some()
+    );
+    let other_user = format!("{username}x");
+    assert!(
+        keys.verify(&pool_id, &other_user, code.as_str(), &tag)
+            .is_none()
+    );
+    // SecretHash.
+    let (secret, client_id) = (text(p[0]), text(p[5]));
+    let mac = naive_hmac(
+        secret.as_bytes(),
+        &[username.as_bytes(), client_id.as_bytes()],
+    );
+    use base64::Engine as _;
+    let good = base64::engine::general_purpose::STANDARD.encode(mac);
+    let naive_ok = base64::engine::general_purpose::STANDARD
+        .decode(submitted.as_bytes())
+        .is_ok_and(|d| d == mac);
+    assert_eq!(
+        verify_secret_hash(&secret, &username, &client_id, &submitted),
+        naive_ok,
+        "SecretHash verification disagrees with the naive reference"
+    );
+    assert!(verify_secret_hash(&secret, &username, &client_id, &good));
+    assert_eq!(
+        crate::code::secret_hash(&secret, &username, &client_id),
+        good
+    );
+}

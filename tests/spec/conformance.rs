@@ -1,0 +1,258 @@
+//! The store conformance kit against the in-memory store, the faulty wrapper, and broken stores
+//! that it must reject (so that the kit is known to be able to fail).
+
+use cognito_signup::conformance::{self, Fault, FaultKind, FaultyStore};
+use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup::{HostError, MemoryStore, UserRecord};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[test]
+fn memory_store_passes_the_kit() {
+    let report = conformance::run_all(MemoryStore::new);
+    assert_eq!(report.failures().len(), 0);
+    assert!(report.checks.len() >= 18, "{report:?}");
+}
+
+#[test]
+fn faulty_store_without_fault_passes_the_kit() {
+    conformance::run_all(|| FaultyStore::new(MemoryStore::new(), None));
+}
+
+#[test]
+fn faulty_store_fires_once_at_the_chosen_call() {
+    let s = FaultyStore::new(
+        MemoryStore::new(),
+        Some(Fault {
+            at_call: 1,
+            kind: FaultKind::ErrBefore,
+        }),
+    );
+    assert!(s.find("p", &[IndexKey::sub("x")]).is_ok());
+    assert!(!s.fired());
+    assert!(s.find("p", &[IndexKey::sub("x")]).is_err());
+    assert!(s.fired());
+    assert!(s.find("p", &[IndexKey::sub("x")]).is_ok());
+    assert_eq!(s.calls(), 3);
+}
+
+/// A store with one deliberate contract violation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Defect {
+    /// Applies writes one by one and stops at the first failed precondition.
+    NotAtomic,
+    /// Never checks record versions (lost updates).
+    IgnoresVersions,
+    /// Never checks index preconditions.
+    IgnoresIndex,
+    /// `find` answers the last present key instead of the first.
+    LastKeyWins,
+    /// Does not count versions.
+    VersionStuck,
+    /// Answers `Conflict` to a commit with no writes.
+    EmptyIsConflict,
+    /// Compares keys case-insensitively (a text column with a case-insensitive collation).
+    FoldsKeys,
+}
+
+#[derive(Default)]
+struct Pool {
+    records: HashMap<String, Versioned<UserRecord>>,
+    index: HashMap<IndexKey, String>,
+}
+
+struct BrokenStore {
+    defect: Defect,
+    pools: Mutex<HashMap<String, Pool>>,
+}
+
+impl BrokenStore {
+    fn new(defect: Defect) -> Self {
+        Self {
+            defect,
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn lower(k: &IndexKey) -> IndexKey {
+    IndexKey::from_stored(k.as_str().to_lowercase())
+}
+
+impl UserStore for BrokenStore {
+    fn find(
+        &self,
+        pool_id: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, HostError> {
+        let pools = self.pools.lock().unwrap();
+        let Some(p) = pools.get(pool_id) else {
+            return Ok(None);
+        };
+        let fold = self.defect == Defect::FoldsKeys;
+        let hit = |k: &IndexKey| {
+            let k = if fold { lower(k) } else { k.clone() };
+            p.index.get(&k).and_then(|s| p.records.get(s)).cloned()
+        };
+        Ok(if self.defect == Defect::LastKeyWins {
+            keys.iter().rev().find_map(hit)
+        } else {
+            keys.iter().find_map(hit)
+        })
+    }
+
+    fn commit(&self, pool_id: &str, c: &Commit) -> Result<CommitOutcome, HostError> {
+        if self.defect == Defect::EmptyIsConflict && c.records.is_empty() && c.index.is_empty() {
+            return Ok(CommitOutcome::Conflict);
+        }
+        let folded;
+        let c = if self.defect == Defect::FoldsKeys {
+            let mut f = c.clone();
+            for w in &mut f.index {
+                w.key = lower(&w.key);
+            }
+            folded = f;
+            &folded
+        } else {
+            c
+        };
+        let mut pools = self.pools.lock().unwrap();
+        let p = pools.entry(pool_id.to_owned()).or_default();
+        let check_versions = self.defect != Defect::IgnoresVersions;
+        let check_index = self.defect != Defect::IgnoresIndex;
+        let atomic = self.defect != Defect::NotAtomic;
+        if atomic {
+            for w in &c.records {
+                if check_versions
+                    && p.records.get(&w.record.sub).map(|r| r.version) != w.expected_version
+                {
+                    return Ok(CommitOutcome::Conflict);
+                }
+            }
+            for w in &c.index {
+                if check_index && p.index.get(&w.key) != w.expected.as_ref() {
+                    return Ok(CommitOutcome::Conflict);
+                }
+            }
+        }
+        for w in &c.records {
+            if !atomic && p.records.get(&w.record.sub).map(|r| r.version) != w.expected_version {
+                return Ok(CommitOutcome::Conflict);
+            }
+            let version = match (self.defect, p.records.get(&w.record.sub)) {
+                (Defect::VersionStuck, _) => 1,
+                (_, Some(r)) => r.version + 1,
+                (_, None) => 1,
+            };
+            p.records.insert(
+                w.record.sub.clone(),
+                Versioned {
+                    version,
+                    value: w.record.clone(),
+                },
+            );
+        }
+        for w in &c.index {
+            if !atomic && p.index.get(&w.key) != w.expected.as_ref() {
+                return Ok(CommitOutcome::Conflict);
+            }
+            match &w.new {
+                Some(s) => p.index.insert(w.key.clone(), s.clone()),
+                None => p.index.remove(&w.key),
+            };
+        }
+        Ok(CommitOutcome::Committed)
+    }
+}
+
+fn failed_checks(defect: Defect) -> Vec<&'static str> {
+    let report = conformance::check_all(|| BrokenStore::new(defect));
+    report.failures().iter().map(|c| c.name).collect()
+}
+
+#[test]
+fn kit_rejects_a_non_atomic_store() {
+    let failed = failed_checks(Defect::NotAtomic);
+    assert!(
+        failed.contains(&"atomicity_record_precondition_last"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"atomicity_index_precondition_last"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_ignores_versions() {
+    let failed = failed_checks(Defect::IgnoresVersions);
+    assert!(failed.contains(&"conflict_stale_version"), "{failed:?}");
+    assert!(
+        failed.contains(&"conflict_insert_existing_record"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"concurrent_one_winner_per_version"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_ignores_index_preconditions() {
+    let failed = failed_checks(Defect::IgnoresIndex);
+    assert!(failed.contains(&"alias_index_uniqueness"), "{failed:?}");
+    assert!(
+        failed.contains(&"conflict_index_expected_other_holder"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"concurrent_alias_claims_one_winner"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_with_the_wrong_find_order() {
+    assert_eq!(
+        failed_checks(Defect::LastKeyWins),
+        vec!["find_order_first_present_key"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_does_not_count_versions() {
+    let failed = failed_checks(Defect::VersionStuck);
+    assert!(failed.contains(&"versions_count_writes"), "{failed:?}");
+}
+
+#[test]
+fn kit_rejects_a_store_that_refuses_empty_commits() {
+    assert_eq!(
+        failed_checks(Defect::EmptyIsConflict),
+        vec!["empty_commit_is_committed"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_folds_keys() {
+    let failed = failed_checks(Defect::FoldsKeys);
+    assert!(
+        failed.contains(&"keys_and_values_are_opaque_strings"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_checks_preconditions_write_by_write() {
+    let failed = failed_checks(Defect::NotAtomic);
+    assert!(
+        failed.contains(&"preconditions_read_the_state_before_the_commit"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "store conformance checks failed")]
+fn run_all_panics_with_the_failed_checks() {
+    conformance::run_all(|| BrokenStore::new(Defect::NotAtomic));
+}

@@ -1,0 +1,298 @@
+//! The system under test: the real driver over one `MemoryStore`, with a manual clock, seeded
+//! randomness, a scripted Lambda and an outbox that records every message (and fails on demand).
+
+use crate::model::{Client, Config, PoolKind, Reply, Secret, Sent, T0};
+use cognito_signup::code::secret_hash;
+use cognito_signup::host::{InvokeFailure, LambdaReply, Trigger, Unlimited};
+use cognito_signup::store::{IndexKey, Versioned};
+use cognito_signup::{
+    AliasAttribute, AppClient, CodeKeys, Delivery, Driver, HostError, ManualClock, MemoryStore,
+    Message, PasswordHashing, PreventUserExistenceErrors, RecordingLambda, SeededRandomness,
+    SignUpPolicy, StaticDirectory, Timestamp, UserPool, UserRecord, VerifiableAttribute,
+};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The pool id of every test.
+pub(crate) const POOL: &str = "us-east-1_SpecPool";
+/// The client secret (when clients have one).
+pub(crate) const SECRET: &str = "client-secret-never-stored-0123456789";
+/// The password of every sign-up.
+pub(crate) const PASSWORD: &str = "Corr3ct-Horse-Battery!";
+/// The message a failing function throws.
+pub(crate) const FUNCTION_ERROR: &str = "Rejected by the test function";
+
+/// An outbox: keeps every message, then fails the delivery when told to.
+#[derive(Default)]
+pub(crate) struct Outbox {
+    sent: Mutex<Vec<Message>>,
+    failing: AtomicBool,
+}
+
+/// The failure of a switched-off outbox.
+#[derive(Debug)]
+pub(crate) struct OutboxDown;
+
+impl std::fmt::Display for OutboxDown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the outbox is switched off")
+    }
+}
+
+impl std::error::Error for OutboxDown {}
+
+impl Outbox {
+    /// Every message so far.
+    pub(crate) fn messages(&self) -> Vec<Message> {
+        self.sent.lock().unwrap().clone()
+    }
+    /// Makes later deliveries fail, or succeed.
+    pub(crate) fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+impl Delivery for Outbox {
+    fn deliver(&self, message: &Message) -> Result<(), HostError> {
+        self.sent.lock().unwrap().push(message.clone());
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Box::new(OutboxDown));
+        }
+        Ok(())
+    }
+}
+
+/// What the scripted functions answer next: (PreSignUp, PostConfirmation, CustomMessage).
+pub(crate) type Replies = Arc<Mutex<(Reply, Reply, Reply)>>;
+
+/// The message a CustomMessage function composes when told to (`Flags { confirm: true }`).
+pub(crate) const CUSTOM_TEXT: &str = "Your code is {####}";
+
+fn garbage(n: u8, pre: bool) -> Vec<u8> {
+    match (n % 3, pre) {
+        (0, _) => b"not json at all".to_vec(),
+        (1, true) => br#"{"response": {"autoConfirmUser": "yes"}}"#.to_vec(),
+        (1, false) => b"[1, 2, 3]".to_vec(),
+        _ => br#"{"response": 42}"#.to_vec(),
+    }
+}
+
+fn answer(reply: Reply, payload: &str, pre: bool) -> LambdaReply {
+    match reply {
+        Reply::Echo => LambdaReply::Returned(payload.as_bytes().to_vec()),
+        Reply::Flags { confirm, .. } if payload.contains("\"CustomMessage_") => {
+            let mut event: serde_json::Value = serde_json::from_str(payload).unwrap();
+            let text = if confirm {
+                CUSTOM_TEXT
+            } else {
+                "A message without the code"
+            };
+            event["response"]["emailMessage"] = text.into();
+            event["response"]["smsMessage"] = text.into();
+            LambdaReply::Returned(event.to_string().into_bytes())
+        }
+        Reply::Flags { confirm, verify } => {
+            let mut event: serde_json::Value = serde_json::from_str(payload).unwrap();
+            if pre {
+                event["response"]["autoConfirmUser"] = confirm.into();
+                event["response"]["autoVerifyEmail"] = verify.into();
+            }
+            LambdaReply::Returned(event.to_string().into_bytes())
+        }
+        Reply::FunctionError => LambdaReply::FunctionError {
+            error_message: FUNCTION_ERROR.to_owned(),
+            error_type: Some("Error".to_owned()),
+        },
+        Reply::Timeout => LambdaReply::InvokeFailed(InvokeFailure::Timeout),
+        Reply::Garbage(n) => LambdaReply::Returned(garbage(n, pre)),
+    }
+}
+
+/// The pool of a configuration.
+pub(crate) fn pool_of(config: &Config) -> UserPool {
+    let mut pool = UserPool::new(POOL);
+    match config.kind {
+        PoolKind::Plain => {}
+        PoolKind::EmailAlias => {
+            pool.alias_attributes.insert(AliasAttribute::Email);
+        }
+        PoolKind::EmailUsername => {
+            pool.username_attributes.insert(VerifiableAttribute::Email);
+        }
+    }
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    if config.phone {
+        pool.auto_verified_attributes
+            .insert(VerifiableAttribute::PhoneNumber);
+    }
+    pool.username_configuration.case_sensitive = !config.case_insensitive;
+    if config.pre_sign_up {
+        pool.lambda_config.pre_sign_up = Some("arn:aws:lambda:us-east-1:1:function:pre".into());
+    }
+    if config.custom_message {
+        pool.lambda_config.custom_message = Some("arn:aws:lambda:us-east-1:1:function:msg".into());
+    }
+    if config.post_confirmation {
+        pool.lambda_config.post_confirmation =
+            Some("arn:aws:lambda:us-east-1:1:function:post".into());
+    }
+    pool.sign_up_policy = if config.hardened {
+        SignUpPolicy::hardened()
+    } else {
+        SignUpPolicy::cognito()
+    };
+    pool
+}
+
+/// The directory of a configuration: the pool and its two clients.
+pub(crate) fn directory_of(config: &Config) -> StaticDirectory {
+    let mut dir = StaticDirectory::new();
+    dir.add_pool(pool_of(config), CodeKeys::new(&[[0x42u8; 32]]).unwrap());
+    for c in [Client::Legacy, Client::Enabled] {
+        let mut client = AppClient::new(c.id());
+        if config.secret {
+            client.client_secret = Some(SECRET.to_owned());
+        }
+        if c == Client::Enabled {
+            client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
+        }
+        dir.add_client(POOL, client).unwrap();
+    }
+    dir
+}
+
+/// The SecretHash a request carries.
+pub(crate) fn secret_for(secret: Secret, username: &str, client: Client) -> Option<String> {
+    match secret {
+        Secret::Missing => None,
+        Secret::Good => Some(secret_hash(SECRET, username, client.id())),
+        Secret::Wrong => Some(secret_hash("some-other-secret", username, client.id())),
+    }
+}
+
+/// The system under test.
+pub(crate) struct Sut {
+    /// The driver.
+    pub(crate) driver: Driver<Arc<MemoryStore>>,
+    /// The store, shared with the driver.
+    pub(crate) store: Arc<MemoryStore>,
+    /// The clock.
+    pub(crate) clock: Arc<ManualClock>,
+    /// The functions.
+    pub(crate) lambda: Arc<RecordingLambda>,
+    /// What the functions answer next.
+    pub(crate) replies: Replies,
+    /// The outbox.
+    pub(crate) outbox: Arc<Outbox>,
+    /// The `sub` of each model user.
+    pub(crate) subs: Vec<String>,
+    /// The code of each issuance.
+    pub(crate) codes: Vec<String>,
+    /// The destination of the first simulated delivery (they must all be alike).
+    pub(crate) simulated: Option<String>,
+    /// PostConfirmation invocations per `sub`, counted by `count_post_confirmations`.
+    pub(crate) posts: BTreeMap<String, u32>,
+    /// Invocations already counted.
+    calls_seen: usize,
+}
+
+impl Sut {
+    /// A system for a configuration, at `T0`.
+    pub(crate) fn new(config: &Config, seed: u8) -> Self {
+        let store = Arc::new(MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
+        let replies: Replies = Arc::new(Mutex::new((Reply::Echo, Reply::Echo, Reply::Echo)));
+        let r = Arc::clone(&replies);
+        let lambda = Arc::new(RecordingLambda::with_handler(move |inv| {
+            let (pre, post, custom) = *r.lock().unwrap();
+            match inv.trigger {
+                Trigger::PreSignUp => answer(pre, &inv.payload, true),
+                Trigger::PostConfirmation => answer(post, &inv.payload, false),
+                _ => answer(custom, &inv.payload, false),
+            }
+        }));
+        let outbox = Arc::new(Outbox::default());
+        let driver = Driver::new(Arc::clone(&store), Arc::new(directory_of(config)))
+            .with_clock(clock.clone())
+            .with_randomness(Arc::new(SeededRandomness::new([seed; 32])))
+            .with_lambda(lambda.clone())
+            .with_delivery(outbox.clone())
+            .with_rate_limiter(Arc::new(Unlimited))
+            .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+        Self {
+            driver,
+            store,
+            clock,
+            lambda,
+            replies,
+            outbox,
+            subs: Vec::new(),
+            codes: Vec::new(),
+            simulated: None,
+            posts: BTreeMap::new(),
+            calls_seen: 0,
+        }
+    }
+
+    /// The text a name is sent as.
+    pub(crate) fn text(&self, sent: &Sent) -> String {
+        match sent {
+            Sent::Text(t) => t.clone(),
+            Sent::SubOf(i) => self.subs[*i].clone(),
+        }
+    }
+
+    /// Every record by `sub`.
+    pub(crate) fn records(&self) -> BTreeMap<String, Versioned<UserRecord>> {
+        self.store
+            .records(POOL)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.value.sub.clone(), r))
+            .collect()
+    }
+
+    /// Every index entry.
+    pub(crate) fn index(&self) -> BTreeMap<IndexKey, String> {
+        self.store.index(POOL).unwrap().into_iter().collect()
+    }
+
+    /// Codes delivered since `from`, appended to `codes`.
+    pub(crate) fn collect_codes(&mut self) {
+        let messages = self.outbox.messages();
+        for m in &messages[self.codes.len()..] {
+            self.codes.push(m.code.as_str().to_owned());
+        }
+    }
+
+    /// Counts the PostConfirmation invocations made since the last call into `posts`, and
+    /// returns them.
+    pub(crate) fn post_confirmations(&mut self) -> &BTreeMap<String, u32> {
+        let calls = self.lambda.calls();
+        for call in &calls[self.calls_seen..] {
+            if call.trigger != Trigger::PostConfirmation {
+                continue;
+            }
+            let event: serde_json::Value = serde_json::from_str(&call.payload).unwrap();
+            let sub = event["request"]["userAttributes"]["sub"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            *self.posts.entry(sub).or_insert(0) += 1;
+        }
+        self.calls_seen = calls.len();
+        &self.posts
+    }
+}
+
+/// Index key of an email in the pool's folding.
+pub(crate) fn email_key(config: &Config, email: &str) -> IndexKey {
+    let folded = if config.case_insensitive {
+        email.to_lowercase()
+    } else {
+        email.to_owned()
+    };
+    IndexKey::alias(AliasAttribute::Email, &folded)
+}
