@@ -62,6 +62,10 @@ export COGNITO_SIGNUP_TEST_POSTGRES="host=127.0.0.1 port=$PORT user=postgres dbn
 export COGNITO_SIGNUP_REQUIRE_POSTGRES=1
 cargo test -p cognito-signup-sqlite -p cognito-signup-postgres
 
+# The model-based property test of the spec, against each durable store (fewer cases).
+COGNITO_SIGNUP_SPEC_STORE=sqlite cargo test --all-features --test spec machine_agrees_with_the_model
+COGNITO_SIGNUP_SPEC_STORE=postgres cargo test --all-features --test spec machine_agrees_with_the_model
+
 # The example server on the throwaway database: two servers sharing it (the real-client suite's
 # virtualenv and release server, built by .ci/real-clients.sh, run these).
 venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"

@@ -6,7 +6,7 @@ use crate::model::{
     Addr, Client, CodePick, Config, Expected, ModelState, PoolKind, Reply, Response, Secret,
     SentCode, Transition,
 };
-use crate::sut::{self, PASSWORD, SECRET, Sut, email_key};
+use crate::sut::{self, PASSWORD, SECRET, StoreKind, Sut, email_key, store_kind};
 use crate::{scaled, scaled_len};
 use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest, Error,
@@ -525,7 +525,8 @@ impl StateMachineTest for Machine {
 
 prop_state_machine! {
     #![proptest_config(ProptestConfig {
-        cases: scaled(1024),
+        // A database store commits to disk or over a socket: fewer cases (scaled the same way).
+        cases: if store_kind() == StoreKind::Memory { scaled(1024) } else { scaled(24) },
         max_shrink_iters: 2_000,
         failure_persistence: None,
         .. ProptestConfig::default()

@@ -1,10 +1,14 @@
-//! The system under test: the real driver over one `MemoryStore`, with a manual clock, seeded
+//! The system under test: the real driver over one store, with a manual clock, seeded
 //! randomness, a scripted Lambda and an outbox that records every message (and fails on demand).
+//!
+//! The store is a `MemoryStore`, or, with `COGNITO_SIGNUP_SPEC_STORE=sqlite` or `=postgres` (and
+//! `COGNITO_SIGNUP_TEST_POSTGRES` naming a server), a durable store: each system gets a fresh
+//! database file or a fresh schema, so the same properties check the database adapters.
 
 use crate::model::{Client, Config, PoolKind, Reply, Secret, Sent, T0};
 use cognito_signup::code::secret_hash;
 use cognito_signup::host::{InvokeFailure, LambdaReply, Trigger, Unlimited};
-use cognito_signup::store::{IndexKey, Versioned};
+use cognito_signup::store::{IndexKey, UserStore, Versioned};
 use cognito_signup::{
     AliasAttribute, AppClient, CodeKeys, Delivery, Driver, HostError, ManualClock, MemoryStore,
     Message, PasswordHashing, PreventUserExistenceErrors, RecordingLambda, SeededRandomness,
@@ -13,6 +17,107 @@ use cognito_signup::{
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// A store the properties can look inside.
+pub(crate) trait Inspect: UserStore {
+    /// Every record of a pool.
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>>;
+    /// Every index entry of a pool.
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)>;
+}
+
+impl Inspect for MemoryStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>> {
+        self.records(pool).unwrap()
+    }
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
+        self.index(pool).unwrap()
+    }
+}
+
+impl Inspect for cognito_signup_sqlite::SqliteStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>> {
+        self.records(pool).unwrap()
+    }
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
+        self.index(pool).unwrap()
+    }
+}
+
+impl Inspect for cognito_signup_postgres::PostgresStore {
+    fn all_records(&self, pool: &str) -> Vec<Versioned<UserRecord>> {
+        self.records(pool).unwrap()
+    }
+    fn all_index(&self, pool: &str) -> Vec<(IndexKey, String)> {
+        self.index(pool).unwrap()
+    }
+}
+
+/// Which store the systems under test use (`COGNITO_SIGNUP_SPEC_STORE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StoreKind {
+    Memory,
+    Sqlite,
+    Postgres,
+}
+
+pub(crate) fn store_kind() -> StoreKind {
+    match std::env::var("COGNITO_SIGNUP_SPEC_STORE").as_deref() {
+        Ok("sqlite") => StoreKind::Sqlite,
+        Ok("postgres") => StoreKind::Postgres,
+        Ok("memory") | Err(_) => StoreKind::Memory,
+        Ok(other) => {
+            panic!("COGNITO_SIGNUP_SPEC_STORE={other}: expected memory, sqlite or postgres")
+        }
+    }
+}
+
+/// Removes a test database file's directory when the system is dropped.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh, empty store of the chosen kind, and what must live as long as it.
+fn fresh_store() -> (Arc<dyn Inspect>, Option<TempDir>) {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let unique = format!(
+        "{}_{}_{}",
+        std::process::id(),
+        n,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    match store_kind() {
+        StoreKind::Memory => (Arc::new(MemoryStore::new()), None),
+        StoreKind::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("cognito-signup-spec-{unique}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let options = cognito_signup_sqlite::SqliteOptions::default()
+                .synchronous(cognito_signup_sqlite::Synchronous::Normal);
+            let store =
+                cognito_signup_sqlite::SqliteStore::open_with(dir.join("users.db"), options)
+                    .unwrap();
+            (Arc::new(store), Some(TempDir(dir)))
+        }
+        StoreKind::Postgres => {
+            let url = std::env::var("COGNITO_SIGNUP_TEST_POSTGRES")
+                .expect("COGNITO_SIGNUP_SPEC_STORE=postgres needs COGNITO_SIGNUP_TEST_POSTGRES");
+            // A schema per system; the throwaway cluster of .ci/db.sh is deleted afterwards.
+            let options = cognito_signup_postgres::PostgresOptions::default()
+                .schema(format!("spec_{unique}"));
+            let store =
+                cognito_signup_postgres::PostgresStore::connect_with(&url, options).unwrap();
+            (Arc::new(store), None)
+        }
+    }
+}
 
 /// The pool id of every test.
 pub(crate) const POOL: &str = "us-east-1_SpecPool";
@@ -175,9 +280,11 @@ pub(crate) fn secret_for(secret: Secret, username: &str, client: Client) -> Opti
 /// The system under test.
 pub(crate) struct Sut {
     /// The driver.
-    pub(crate) driver: Driver<Arc<MemoryStore>>,
+    pub(crate) driver: Driver<Arc<dyn Inspect>>,
     /// The store, shared with the driver.
-    pub(crate) store: Arc<MemoryStore>,
+    pub(crate) store: Arc<dyn Inspect>,
+    /// The database file's directory, for the SQLite store.
+    _dir: Option<TempDir>,
     /// The clock.
     pub(crate) clock: Arc<ManualClock>,
     /// The functions.
@@ -201,7 +308,7 @@ pub(crate) struct Sut {
 impl Sut {
     /// A system for a configuration, at `T0`.
     pub(crate) fn new(config: &Config, seed: u8) -> Self {
-        let store = Arc::new(MemoryStore::new());
+        let (store, dir) = fresh_store();
         let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
         let replies: Replies = Arc::new(Mutex::new((Reply::Echo, Reply::Echo, Reply::Echo)));
         let r = Arc::clone(&replies);
@@ -224,6 +331,7 @@ impl Sut {
         Self {
             driver,
             store,
+            _dir: dir,
             clock,
             lambda,
             replies,
@@ -247,8 +355,7 @@ impl Sut {
     /// Every record by `sub`.
     pub(crate) fn records(&self) -> BTreeMap<String, Versioned<UserRecord>> {
         self.store
-            .records(POOL)
-            .unwrap()
+            .all_records(POOL)
             .into_iter()
             .map(|r| (r.value.sub.clone(), r))
             .collect()
@@ -256,7 +363,7 @@ impl Sut {
 
     /// Every index entry.
     pub(crate) fn index(&self) -> BTreeMap<IndexKey, String> {
-        self.store.index(POOL).unwrap().into_iter().collect()
+        self.store.all_index(POOL).into_iter().collect()
     }
 
     /// Codes delivered since `from`, appended to `codes`.

@@ -57,6 +57,21 @@ fn fresh(test: &str) -> Option<Fixture<PostgresStore>> {
 }
 
 store_suite!(fresh);
+
+#[test]
+fn passes_the_public_conformance_kit() {
+    // Skipped (with the notice `pg::url` prints) when no server is configured.
+    if pg::url("passes_the_public_conformance_kit").is_none() {
+        return;
+    }
+    let fixtures = std::sync::Mutex::new(Vec::new());
+    cognito_signup::conformance::run_all(|| {
+        let f = fresh("passes_the_public_conformance_kit").unwrap();
+        let store = Arc::clone(&f.store);
+        fixtures.lock().unwrap().push(f);
+        store
+    });
+}
 flow_tests!(fresh);
 
 fn raw(url: &str, schema: &str) -> postgres::Client {

@@ -47,6 +47,17 @@ store_suite!(fresh);
 flow_tests!(fresh);
 
 #[test]
+fn passes_the_public_conformance_kit() {
+    let fixtures = std::sync::Mutex::new(Vec::new());
+    cognito_signup::conformance::run_all(|| {
+        let f = fresh("conformance_kit").unwrap();
+        let store = Arc::clone(&f.store);
+        fixtures.lock().unwrap().push(f);
+        store
+    });
+}
+
+#[test]
 fn data_survives_closing_and_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.db");
