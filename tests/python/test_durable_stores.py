@@ -149,6 +149,51 @@ def test_two_servers_on_one_postgres_database_share_users_and_confirm_once(tmp_p
             t.join()
         assert seen.count("CodeMismatchException") == 15, seen
         assert seen.count("LimitExceededException") == 5, seen
+
+        # Two users with one email race to confirm through different servers, several rounds:
+        # without ForceAliasCreation exactly one wins each round and holds the verified alias.
+        for round_ in range(4):
+            shared = f"shared{round_}@example.com"
+            pair = [f"gail{round_}", f"hank{round_}"]
+            for name, server in zip(pair, servers):
+                server.client(signed=False).sign_up(
+                    ClientId="durableclient",
+                    Username=name,
+                    Password=PASSWORD,
+                    UserAttributes=[{"Name": "email", "Value": shared}],
+                )
+            codes = {name: server.last_code(name) for name, server in zip(pair, servers)}
+            outcomes = {}
+
+            def race(name, server):
+                client = server.client(signed=False)
+                try:
+                    client.confirm_sign_up(
+                        ClientId="durableclient", Username=name, ConfirmationCode=codes[name]
+                    )
+                    outcome = "ok"
+                except client.exceptions.ClientError as e:
+                    outcome = e.response["Error"]["Code"]
+                with lock:
+                    outcomes[name] = outcome
+
+            threads = [threading.Thread(target=race, args=(n, s)) for n, s in zip(pair, servers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(outcomes.values()) == ["AliasExistsException", "ok"], outcomes
+            winner = next(n for n, o in outcomes.items() if o == "ok")
+            admin = a.client()
+            holder = admin.admin_get_user(UserPoolId=pool_id, Username=shared)
+            assert holder["Username"] == winner
+            verified = [
+                n
+                for n in pair
+                if {x["Name"]: x["Value"] for x in admin.admin_get_user(
+                    UserPoolId=pool_id, Username=n)["UserAttributes"]}["email_verified"] == "true"
+            ]
+            assert verified == [winner], verified
     finally:
         for s in servers:
             assert s.stop() == 0
