@@ -6,6 +6,8 @@
 //! [`UserStore::commit`]: a multi-record compare-and-swap that applies all of it or none of it.
 //! The core computes every index key (case folding included), so a store never interprets them.
 
+pub mod plan;
+
 use crate::config::AliasAttribute;
 use crate::error::HostError;
 use crate::time::Timestamp;

@@ -79,6 +79,7 @@
 //! single write is a single autocommitted statement. A [`find`](UserStore::find) is one
 //! statement, so it reads one snapshot.
 
+use cognito_signup::store::plan::{IndexOp, RecordOp, plan};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
 use cognito_signup::{HostError, UserRecord};
 use postgres::error::SqlState;
@@ -87,8 +88,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-mod plan;
 
 /// The migrations, in order: (version, what it does, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -494,7 +493,7 @@ impl PostgresStore {
     }
 
     fn commit_inner(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, StoreError> {
-        let Some(plan) = plan::plan(commit) else {
+        let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
         let mut encoded = Vec::with_capacity(plan.records.len());
@@ -575,7 +574,7 @@ fn write_record(
     client: &mut impl postgres::GenericClient,
     stmts: &Prepared,
     pool_id: &str,
-    op: &plan::RecordOp<'_>,
+    op: &RecordOp<'_>,
     json: &str,
 ) -> Step {
     let sub = op.record.sub.as_str();
@@ -599,7 +598,7 @@ fn write_index(
     client: &mut impl postgres::GenericClient,
     stmts: &Prepared,
     pool_id: &str,
-    op: &plan::IndexOp<'_>,
+    op: &IndexOp<'_>,
 ) -> Step {
     let key = op.key;
     match (op.expected, op.new) {

@@ -87,6 +87,7 @@
 //! Connections come from a small pool ([`SqliteOptions::max_connections`]); the pool only hands
 //! out connections and has no part in correctness.
 
+use cognito_signup::store::plan::plan;
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
 use cognito_signup::{HostError, UserRecord};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -94,8 +95,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-mod plan;
 
 /// The migrations, in order: (version, what it does, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -441,7 +440,7 @@ impl SqliteStore {
     }
 
     fn commit_inner(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, StoreError> {
-        let Some(plan) = plan::plan(commit) else {
+        let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
         let mut encoded = Vec::with_capacity(plan.records.len());

@@ -9,37 +9,47 @@
 //! asking the database); two that expect the same thing become one write of the last value, as
 //! applying them in order would leave it. The sorted order makes every transaction take its row
 //! locks in the same order, which keeps concurrent commits from deadlocking one another.
+//!
+//! For implementers of [`UserStore`](crate::UserStore) on a database with conditional writes;
+//! the SQLite and PostgreSQL stores of this repository use it.
 
-use cognito_signup::UserRecord;
-use cognito_signup::store::Commit;
+use crate::store::Commit;
+use crate::user::UserRecord;
 use std::collections::BTreeMap;
 
 /// One record write: the record must be at `expected_version` (`None`: must not exist).
 #[derive(Debug)]
-pub(crate) struct RecordOp<'a> {
-    pub(crate) expected_version: Option<u64>,
-    pub(crate) record: &'a UserRecord,
+pub struct RecordOp<'a> {
+    /// The version the record must have; `None` when it must not exist.
+    pub expected_version: Option<u64>,
+    /// The new value (keyed by its `sub`).
+    pub record: &'a UserRecord,
 }
 
 /// One index write: `key` must point to `expected` (`None`: absent); afterwards it points to
 /// `new` (`None`: removed).
 #[derive(Debug)]
-pub(crate) struct IndexOp<'a> {
-    pub(crate) key: &'a str,
-    pub(crate) expected: Option<&'a str>,
-    pub(crate) new: Option<&'a str>,
+pub struct IndexOp<'a> {
+    /// The key, as stored.
+    pub key: &'a str,
+    /// The `sub` the key must point to; `None` when it must be absent.
+    pub expected: Option<&'a str>,
+    /// The `sub` it points to afterwards; `None` removes it.
+    pub new: Option<&'a str>,
 }
 
 /// The writes of one commit, records sorted by `sub` and index entries by key.
 #[derive(Debug)]
-pub(crate) struct Plan<'a> {
-    pub(crate) records: Vec<RecordOp<'a>>,
-    pub(crate) index: Vec<IndexOp<'a>>,
+pub struct Plan<'a> {
+    /// Record writes, sorted by `sub`.
+    pub records: Vec<RecordOp<'a>>,
+    /// Index writes, sorted by key.
+    pub index: Vec<IndexOp<'a>>,
 }
 
 /// Merges and sorts a commit's writes; `None` when two writes of one record or key expect
 /// different things, which makes the commit a `Conflict` whatever the store holds.
-pub(crate) fn plan(commit: &Commit) -> Option<Plan<'_>> {
+pub fn plan(commit: &Commit) -> Option<Plan<'_>> {
     let mut records: BTreeMap<&str, RecordOp<'_>> = BTreeMap::new();
     for w in &commit.records {
         let op = RecordOp {
@@ -76,9 +86,9 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use cognito_signup::Timestamp;
-    use cognito_signup::store::{IndexKey, IndexWrite, RecordWrite};
-    use cognito_signup::user::UserStatus;
+    use crate::Timestamp;
+    use crate::store::{IndexKey, IndexWrite, RecordWrite};
+    use crate::user::UserStatus;
 
     fn user(sub: &str, username: &str) -> UserRecord {
         UserRecord {
