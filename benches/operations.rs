@@ -21,39 +21,10 @@ use cognito_signup::{
 };
 use common::{DenyAll, Floor, HIDDEN, PLAIN};
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const USERS: usize = 100_000;
-const CHUNK: usize = 4096;
-
-/// Times `run` over requests made by `make(k)` for consecutive `k`, `CHUNK` at a time, with
-/// `between` called (untimed) before each chunk with the first `k` of the chunk.
-fn timed<R>(
-    iters: u64,
-    next: &mut usize,
-    mut between: impl FnMut(usize),
-    make: impl Fn(usize) -> R,
-    mut run: impl FnMut(R),
-) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = usize::try_from(iters).unwrap();
-    while left > 0 {
-        // Chunks never straddle a round of users, so that re-arming happens between rounds.
-        let take = left.min(CHUNK).min(USERS - *next % USERS);
-        between(*next);
-        let requests: Vec<R> = (*next..*next + take).map(&make).collect();
-        *next += take;
-        left -= take;
-        let t = Instant::now();
-        for r in requests {
-            run(black_box(r));
-        }
-        total += t.elapsed();
-    }
-    total
-}
 
 fn confirm_paths(c: &mut Criterion) {
     let store = Arc::new(MemoryStore::new());
@@ -82,7 +53,8 @@ fn confirm_paths(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("floor_plain", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},
@@ -96,7 +68,8 @@ fn confirm_paths(c: &mut Criterion) {
     let (mut next, mut last) = (0, 0);
     g.bench_function("accepted", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |k| rearm(k, &mut last),
@@ -108,7 +81,8 @@ fn confirm_paths(c: &mut Criterion) {
     let (mut next, mut last) = (0, 0);
     g.bench_function("wrong_code", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |k| rearm(k, &mut last),
@@ -123,7 +97,8 @@ fn confirm_paths(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("unknown_user_enabled", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},
@@ -138,7 +113,8 @@ fn confirm_paths(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("throttled", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},
@@ -153,7 +129,8 @@ fn confirm_paths(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("validation_error", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},
@@ -182,7 +159,8 @@ fn other_operations(c: &mut Criterion) {
     let (mut next, mut last) = (0usize, 0usize);
     g.bench_function("resend_confirmation_code", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |k| {
@@ -202,7 +180,8 @@ fn other_operations(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("sign_up_passwordless", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},
@@ -227,7 +206,8 @@ fn other_operations(c: &mut Criterion) {
     let mut next = 0;
     g.bench_function("sign_up_with_password_argon2id_default", |b| {
         b.iter_custom(|iters| {
-            timed(
+            common::timed(
+                USERS,
                 iters,
                 &mut next,
                 |_| {},

@@ -22,37 +22,9 @@ use common::{CONFIRM_TARGET, PLAIN, SECRET_CLIENT};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const USERS: usize = 100_000;
-const CHUNK: usize = 4096;
-
-/// Times `run` over inputs made by `make(k)` for consecutive `k`, `CHUNK` at a time, with
-/// `between` called (untimed) before each chunk with the first `k` of the chunk.
-fn timed<R>(
-    iters: u64,
-    next: &mut usize,
-    mut between: impl FnMut(usize),
-    make: impl Fn(usize) -> R,
-    mut run: impl FnMut(R),
-) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = usize::try_from(iters).unwrap();
-    while left > 0 {
-        // Chunks never straddle a round of users, so that re-arming happens between rounds.
-        let take = left.min(CHUNK).min(USERS - *next % USERS);
-        between(*next);
-        let inputs: Vec<R> = (*next..*next + take).map(&make).collect();
-        *next += take;
-        left -= take;
-        let t = Instant::now();
-        for r in inputs {
-            run(black_box(r));
-        }
-        total += t.elapsed();
-    }
-    total
-}
 
 fn wire_overhead(c: &mut Criterion) {
     let store = Arc::new(MemoryStore::new());
@@ -80,7 +52,8 @@ fn wire_overhead(c: &mut Criterion) {
         let (mut next, mut last) = (0, 0);
         g.bench_function(format!("driver_{name}"), |b| {
             b.iter_custom(|iters| {
-                timed(
+                common::timed(
+                    USERS,
                     iters,
                     &mut next,
                     |k| rearm(k, &mut last),
@@ -92,7 +65,8 @@ fn wire_overhead(c: &mut Criterion) {
         let (mut next, mut last) = (0, 0);
         g.bench_function(format!("handle_{name}"), |b| {
             b.iter_custom(|iters| {
-                timed(
+                common::timed(
+                    USERS,
                     iters,
                     &mut next,
                     |k| rearm(k, &mut last),
@@ -108,7 +82,8 @@ fn wire_overhead(c: &mut Criterion) {
         let mut next = 0;
         g.bench_function(format!("decode_only_{name}"), |b| {
             b.iter_custom(|iters| {
-                timed(
+                common::timed(
+                    USERS,
                     iters,
                     &mut next,
                     |_| {},

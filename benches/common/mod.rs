@@ -28,7 +28,9 @@ use cognito_signup::{
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::hint::black_box;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 pub const POOL_ID: &str = "us-east-1_BenchPool01";
@@ -298,4 +300,35 @@ pub fn confirm_body(client: &str, i: usize, code: &str) -> Vec<u8> {
         body["SecretHash"] = secret_hash(CLIENT_SECRET, &username(i), SECRET_CLIENT).into();
     }
     serde_json::to_vec(&body).unwrap()
+}
+
+/// How many requests are prepared, untimed, between two timed stretches.
+const CHUNK: usize = 4096;
+
+/// Times `run` over inputs made by `make(k)` for consecutive `k`, `CHUNK` at a time, with
+/// `between` called (untimed) before each chunk with the first `k` of the chunk. Chunks never
+/// straddle a round of `users`, so that re-arming the users happens between rounds.
+pub fn timed<R>(
+    users: usize,
+    iters: u64,
+    next: &mut usize,
+    mut between: impl FnMut(usize),
+    make: impl Fn(usize) -> R,
+    mut run: impl FnMut(R),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = usize::try_from(iters).unwrap();
+    while left > 0 {
+        let take = left.min(CHUNK).min(users - *next % users);
+        between(*next);
+        let inputs: Vec<R> = (*next..*next + take).map(&make).collect();
+        *next += take;
+        left -= take;
+        let t = Instant::now();
+        for r in inputs {
+            run(black_box(r));
+        }
+        total += t.elapsed();
+    }
+    total
 }
