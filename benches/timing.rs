@@ -8,8 +8,9 @@
 //!
 //! Each is timed twice: the core's decision on the looked-up user (`resume(Answer::Found(..))`
 //! of the sans-IO operation, which holds the code check), and the whole operation through the
-//! driver over a `MemoryStore` (host I/O included: the failure counter's commit for a present
-//! user, the rejected decoy commit for a missing one).
+//! driver over a `MemoryStore` (host I/O included: the lookup, then the counted failure's
+//! commit, to the user's record for a present user and to the pool's decoy record for a missing
+//! one; see `cognito_signup::store::DECOY_SUB`).
 //!
 //! Run: `cargo bench --bench timing` (`TIMING_SAMPLES=N` per class, default 200000;
 //! `TIMING_STRICT=1` to exit with failure when any `|t|` reaches 4.5).
@@ -77,17 +78,30 @@ fn verdict(name: &str, a: &[f64], b: &[f64]) -> f64 {
     worst
 }
 
+/// Users in each class. Several names per class, visited in turn, so that what one name's
+/// hashes happen to cost in the store (which shards its keys fall in) is spread over the class
+/// instead of telling one class from the other.
+const USERS: usize = 32;
+
+struct Present {
+    username: String,
+    record: Versioned<UserRecord>,
+    code: String,
+}
+
 struct Setup {
     driver: Driver<Arc<MemoryStore>>,
     clock: Arc<ManualClock>,
     cx: ClientContext,
-    record: Versioned<UserRecord>,
-    username: String,
-    code: String,
+    present: Vec<Present>,
+    /// Names nobody has, as long as the present users' names.
+    missing: Vec<String>,
+    /// The pool's decoy record, which the store answers for a missing user.
+    decoy: Versioned<UserRecord>,
     now: Timestamp,
 }
 
-/// A pool with one UNCONFIRMED user holding a live code, and the ENABLED client.
+/// A pool with UNCONFIRMED users holding live codes, and the ENABLED client.
 fn setup() -> Setup {
     let mut pool = UserPool::new(POOL);
     pool.auto_verified_attributes
@@ -113,20 +127,46 @@ fn setup() -> Setup {
         .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
         .with_delivery(delivery.clone())
         .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
-    driver
-        .sign_up(
-            SignUpRequest::new(CLIENT, "timeduser", "Corr3ct-Horse!")
-                .attribute("email", "t@example.com"),
-        )
-        .unwrap();
-    let record = store.records(POOL).unwrap().remove(0);
+    let mut codes = Vec::new();
+    for i in 0..USERS {
+        driver
+            .sign_up(
+                SignUpRequest::new(CLIENT, format!("present-user-{i:02}"), "Corr3ct-Horse!")
+                    .attribute("email", format!("present{i:02}@example.com")),
+            )
+            .unwrap();
+        codes.push(delivery.last().unwrap().code.as_str().to_owned());
+    }
+    let missing: Vec<String> = (0..USERS).map(|i| format!("missing-user-{i:02}")).collect();
+    // The first request for a missing user creates the pool's decoy.
+    let first = driver.confirm_sign_up(ConfirmSignUpRequest::new(CLIENT, &missing[0], &codes[0]));
+    assert_eq!(first.unwrap_err().name(), "CodeMismatchException");
+    let records = store.records(POOL).unwrap();
+    let (decoys, users): (Vec<_>, Vec<_>) = records.into_iter().partition(|r| r.value.is_decoy());
+    let present = codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| {
+            let username = format!("present-user-{i:02}");
+            let record = users
+                .iter()
+                .find(|r| r.value.username == username)
+                .unwrap()
+                .clone();
+            Present {
+                username,
+                record,
+                code,
+            }
+        })
+        .collect();
     Setup {
         driver,
         clock,
         cx: dir.client(CLIENT).unwrap().unwrap(),
-        record,
-        username: "timeduser".to_owned(),
-        code: delivery.last().unwrap().code.as_str().to_owned(),
+        present,
+        missing,
+        decoy: decoys[0].clone(),
         now,
     }
 }
@@ -207,33 +247,51 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let s = setup();
-    let first = bump(&s.code, 0);
-    let last = bump(&s.code, 5);
+    let user = &s.present[0];
+    let first = bump(&user.code, 0);
+    let last = bump(&user.code, 5);
+    // A wrong code for present user `i` (and the same text for missing name `i`).
+    let wrong: Vec<String> = s.present.iter().map(|p| bump(&p.code, 0)).collect();
     let mut coin = Coin(0x2545_f491_4f6c_dd1d);
+    // Each class visits its names in turn.
+    let turn = |n: &mut usize| {
+        *n = (*n + 1) % USERS;
+        *n
+    };
 
     // Warm-up.
     for _ in 0..10_000 {
-        decide(&s, &s.username, &first, Some(s.record.clone()));
+        decide(&s, &user.username, &first, Some(user.record.clone()));
     }
 
     let mut worst: f64 = 0.0;
     let (a, b) = measure(
         samples,
         &mut coin,
-        || decide(&s, &s.username, &first, Some(s.record.clone())),
-        || decide(&s, &s.username, &last, Some(s.record.clone())),
+        || decide(&s, &user.username, &first, Some(user.record.clone())),
+        || decide(&s, &user.username, &last, Some(user.record.clone())),
     );
     worst = worst.max(verdict(
         "core: wrong code, first digit vs last digit",
         &a,
         &b,
     ));
-    let (a, b) = measure(
-        samples,
-        &mut coin,
-        || decide(&s, &s.username, &first, Some(s.record.clone())),
-        || decide(&s, "nobodyhere", &first, None),
-    );
+    let (a, b) = {
+        let (mut np, mut nm) = (0, 0);
+        measure(
+            samples,
+            &mut coin,
+            || {
+                let i = turn(&mut np);
+                let p = &s.present[i];
+                decide(&s, &p.username, &wrong[i], Some(p.record.clone()))
+            },
+            || {
+                let i = turn(&mut nm);
+                decide(&s, &s.missing[i], &wrong[i], Some(s.decoy.clone()))
+            },
+        )
+    };
     worst = worst.max(verdict(
         "core: ENABLED, present user vs missing user",
         &a,
@@ -242,20 +300,29 @@ fn main() {
     let (a, b) = measure(
         samples,
         &mut coin,
-        || end_to_end(&s, &s.username, &first),
-        || end_to_end(&s, &s.username, &last),
+        || end_to_end(&s, &user.username, &first),
+        || end_to_end(&s, &user.username, &last),
     );
     worst = worst.max(verdict(
         "driver: wrong code, first digit vs last digit",
         &a,
         &b,
     ));
-    let (a, b) = measure(
-        samples,
-        &mut coin,
-        || end_to_end(&s, &s.username, &first),
-        || end_to_end(&s, "nobodyhere", &first),
-    );
+    let (a, b) = {
+        let (mut np, mut nm) = (0, 0);
+        measure(
+            samples,
+            &mut coin,
+            || {
+                let i = turn(&mut np);
+                end_to_end(&s, &s.present[i].username, &wrong[i])
+            },
+            || {
+                let i = turn(&mut nm);
+                end_to_end(&s, &s.missing[i], &wrong[i])
+            },
+        )
+    };
     worst = worst.max(verdict(
         "driver: ENABLED, present user vs missing user",
         &a,

@@ -142,6 +142,10 @@ mod tag_b64 {
     }
 }
 
+/// The tag a decoy check compares against: no code is bound to it, and a decoy never confirms
+/// whatever the comparison says.
+pub(crate) const DECOY_TAG: CodeTag = CodeTag([0x5a; 32]);
+
 impl CodeTag {
     /// The raw tag bytes (for stores that keep them in a binary column).
     #[must_use]
@@ -254,8 +258,7 @@ impl CodeKeys {
     /// The same work as [`verify`](Self::verify) for a user who does not exist (P-4), so that the
     /// answer's timing does not tell whether the user exists.
     pub(crate) fn verify_decoy(&self, pool_id: &str, username: &str, submitted: &str) {
-        let decoy = CodeTag([0x5a; 32]);
-        let verified = self.verify(pool_id, username, submitted, &decoy);
+        let verified = self.verify(pool_id, username, submitted, &DECOY_TAG);
         std::hint::black_box(verified.is_some());
     }
 }

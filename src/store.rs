@@ -17,6 +17,21 @@ use std::fmt;
 use std::hash::{BuildHasher as _, RandomState};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+/// The `sub` of a pool's decoy record: the nil UUID, which the core never draws (it draws
+/// version-4 UUIDs).
+///
+/// Under `PreventUserExistenceErrors=ENABLED` a ConfirmSignUp for a user who does not exist must
+/// cost what a wrong code costs a present user (P-4), store work included. So every such lookup
+/// ends with [`IndexKey::decoy`]: when no user matches, the store answers the decoy, and the
+/// core checks the code against it and commits the counted failure to it, exactly as it would
+/// for a present user, then answers CodeMismatchException. The first such request in a pool
+/// creates the decoy. It is a record like any other to a store (stores need no special case),
+/// but no username, alias or `sub` key reaches it, so no other operation ever sees it; listings
+/// of a store's raw records include it ([`UserRecord::is_decoy`] tells it apart).
+pub const DECOY_SUB: &str = "00000000-0000-0000-0000-000000000000";
+
+const DECOY_KEY: &str = "d:";
+
 /// A key of the per-pool index: a username, a `sub`, or an active alias, already folded as the
 /// pool's case rule says. Opaque to stores: compare and hash it as a string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,6 +66,13 @@ impl IndexKey {
     #[must_use]
     pub fn alias(attribute: AliasAttribute, folded_value: &str) -> Self {
         Self(joined(&["a:", attribute.name(), ":", folded_value]))
+    }
+
+    /// The key of the pool's decoy record (see [`DECOY_SUB`]). Only a ConfirmSignUp from a
+    /// client with `PreventUserExistenceErrors=ENABLED` looks it up, as its last key.
+    #[must_use]
+    pub fn decoy() -> Self {
+        Self(DECOY_KEY.to_owned())
     }
 
     /// The key as a string, for stores that keep it in a text column.
@@ -803,12 +825,19 @@ impl UserStore for MemoryStore {
         loop {
             let mut guards: ReadGuards<'_> = Held::new();
             self.read(mask, &mut guards)?;
-            // The first key the index holds, in the order given.
-            let target = keys.iter().zip(hashes).find_map(|(k, &h)| {
-                let pool = guards.get(shard_of(h))?.pool(pool_hash, pool_id)?;
-                let e = pool.entry(h, k.as_str())?;
-                Some(pool.entries[at(e)].target)
-            });
+            // The first key the index holds, in the order given. Every key is probed, so that
+            // the lookup costs the same whichever key matches, or whether any does (P-4).
+            let mut target = None;
+            for (k, &h) in keys.iter().zip(hashes) {
+                let held = guards
+                    .get(shard_of(h))
+                    .and_then(|g| g.pool(pool_hash, pool_id))
+                    .and_then(|pool| {
+                        let e = pool.entry(h, k.as_str())?;
+                        Some(pool.entries[at(e)].target)
+                    });
+                target = target.or(held);
+            }
             let Some(target) = target else {
                 return Ok(None);
             };

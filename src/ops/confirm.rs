@@ -7,15 +7,17 @@
 
 use super::gate::{Gated, PublicGate};
 use super::support::{
-    alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
+    alias_key, cannot_confirm, code_mismatch, count_in_window, decoy_record, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
 };
 use super::{Answer, Need, Operation, Step};
-use crate::code::CodeVerified;
+use crate::code::{CodeVerified, DECOY_TAG};
 use crate::config::{Operation as Op, PreventUserExistenceErrors, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
 use crate::host::{Bucket, ClientContext};
-use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::store::{
+    Commit, CommitOutcome, DECOY_SUB, IndexKey, IndexWrite, RecordWrite, Versioned,
+};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
@@ -31,7 +33,13 @@ enum State {
         attribute: VerifiableAttribute,
         proof: CodeVerified,
     },
-    CommitFailure(ClientContext),
+    /// A counted failure. A `hidden` one (a user who cannot be told apart from a missing one,
+    /// or the decoy) answers CodeMismatchException even on a conflict: there is nothing to
+    /// decide again.
+    CommitFailure {
+        cx: ClientContext,
+        hidden: bool,
+    },
     CommitConfirm {
         cx: ClientContext,
         /// The confirmed record, kept only when a PostConfirmation trigger will need it.
@@ -59,6 +67,11 @@ impl std::fmt::Debug for ConfirmSignUp {
 }
 
 type Out = ConfirmSignUpResponse;
+
+/// UserNotFoundException as the public operations word it.
+fn user_not_found() -> Error {
+    Error::new(Exception::UserNotFound, messages::USERNAME_CLIENT_NOT_FOUND)
+}
 
 fn validate(r: &ConfirmSignUpRequest) -> Result<(), Error> {
     let mut v = Violations::default();
@@ -113,9 +126,14 @@ impl ConfirmSignUp {
     }
 
     fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
+        let mut keys = lookup_keys(&cx.pool.pool, self.username());
+        if cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled {
+            // P-4: when no user matches, the store answers the decoy (see `DECOY_SUB`).
+            keys.push(IndexKey::decoy());
+        }
         let need = Need::Find {
             pool_id: cx.pool.pool.id.clone(),
-            keys: lookup_keys(&cx.pool.pool, self.username()),
+            keys,
         };
         self.state = State::FindUser(cx);
         Step::Need(need)
@@ -137,14 +155,61 @@ impl ConfirmSignUp {
         })
     }
 
-    /// The answer for a user who cannot be told apart from a missing one (P-4, D-8, D-18): the
-    /// same cryptographic work as a real check, then the same store round trip as a counted
-    /// failure (an empty commit), then CodeMismatchException.
-    fn hidden_user(&mut self, cx: ClientContext) -> Step<Out> {
+    /// The first ENABLED request for a missing user in a pool, before the pool has a decoy: the
+    /// same cryptographic work as a real check, then a commit that creates the decoy (see
+    /// `DECOY_SUB`), then CodeMismatchException.
+    fn create_decoy(&mut self, cx: ClientContext) -> Step<Out> {
         let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
         keys.verify_decoy(&pool.id, self.username(), self.code());
-        let step = self.commit(&cx, Commit::default());
-        self.state = State::CommitFailure(cx);
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: None,
+                record: decoy_record(self.now),
+            }],
+            index: vec![IndexWrite {
+                key: IndexKey::decoy(),
+                expected: None,
+                new: Some(DECOY_SUB.to_owned()),
+            }],
+        };
+        let step = self.commit(&cx, commit);
+        self.state = State::CommitFailure { cx, hidden: true };
+        step
+    }
+
+    /// A counted failure: the only change a rejected code makes. The record read is not needed
+    /// any more: it becomes the new value (no copy).
+    fn commit_failure(
+        &mut self,
+        cx: ClientContext,
+        found: Versioned<UserRecord>,
+        hidden: bool,
+    ) -> Step<Out> {
+        let policy = &cx.pool.pool.sign_up_policy;
+        let version = found.version;
+        let mut rec = found.value;
+        rec.failed_confirmations = record_in_window(
+            &rec.failed_confirmations,
+            self.now,
+            policy.attempt_window,
+            policy.failed_confirmations_per_window,
+        );
+        if let Some(c) = rec.code.as_mut() {
+            // A present user's count is below the cap here; a hidden one's stops at it.
+            let next = c.failed_checks.saturating_add(1);
+            c.failed_checks = policy
+                .failed_checks_per_code
+                .map_or(next, |cap| next.min(cap));
+        }
+        let commit = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(version),
+                record: rec,
+            }],
+            index: Vec::new(),
+        };
+        let step = self.commit(&cx, commit);
+        self.state = State::CommitFailure { cx, hidden };
         step
     }
 
@@ -153,80 +218,68 @@ impl ConfirmSignUp {
             cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
         let Some(found) = found else {
             if enabled {
-                return self.hidden_user(cx);
+                return self.create_decoy(cx);
             }
-            return self.fail(Error::new(
-                Exception::UserNotFound,
-                messages::USERNAME_CLIENT_NOT_FOUND,
-            ));
+            return self.fail(user_not_found());
         };
         let user = &found.value;
-        if !user.enabled {
-            if enabled {
-                return self.hidden_user(cx);
-            }
-            return self.fail(Error::new(
-                Exception::NotAuthorized,
-                messages::USER_DISABLED,
-            ));
+        // A user the answer must not tell apart from a missing one (P-4, D-8, D-18): the decoy
+        // that stands for a missing user (only ENABLED lookups reach it), or a disabled user
+        // under ENABLED. Such a user takes the very path of a present user's wrong code, with
+        // every other answer held back, so that the work, and with it the time, is the same.
+        // The conditions below are combined without short cuts for the same reason.
+        let decoy = user.is_decoy();
+        let disabled = !user.enabled;
+        if !enabled && (decoy || disabled) {
+            return self.fail(if decoy {
+                user_not_found()
+            } else {
+                Error::new(Exception::NotAuthorized, messages::USER_DISABLED)
+            });
         }
+        let hidden = decoy | disabled;
         let pool = &cx.pool.pool;
         let policy = &pool.sign_up_policy;
         let failures = count_in_window(&user.failed_confirmations, self.now, policy.attempt_window);
-        if failures >= policy.failed_confirmations_per_window {
+        if (failures >= policy.failed_confirmations_per_window) & !hidden {
             return self.fail(Error::new(
                 Exception::LimitExceeded,
                 messages::ATTEMPT_LIMIT,
             ));
         }
         if let (Some(cap), Some(code)) = (policy.failed_checks_per_code, &user.code) {
-            if code.failed_checks >= cap {
+            if (code.failed_checks >= cap) & !hidden {
                 return self.fail(Error::new(
                     Exception::TooManyFailedAttempts,
                     messages::TOO_MANY_FAILED_ATTEMPTS,
                 ));
             }
         }
-        if user.status != UserStatus::Unconfirmed {
+        if (user.status != UserStatus::Unconfirmed) & !hidden {
             return self.fail(cannot_confirm(user.status));
         }
-        let expired = Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE);
-        let Some(pending) = &user.code else {
-            return self.fail(expired);
-        };
-        if self.now.since(pending.issued_at) >= policy.code_validity {
-            return self.fail(expired);
-        }
-        let verified =
-            cx.pool
-                .code_keys
-                .verify(&pool.id, &user.username, self.code(), &pending.tag);
-        let Some(proof) = verified else {
-            // A counted failure: the only change a rejected code makes. The record read is
-            // not needed any more: it becomes the new value (no copy).
-            let version = found.version;
-            let mut rec = found.value;
-            rec.failed_confirmations = record_in_window(
-                &rec.failed_confirmations,
-                self.now,
-                policy.attempt_window,
-                policy.failed_confirmations_per_window,
-            );
-            if let Some(c) = rec.code.as_mut() {
-                c.failed_checks = c.failed_checks.saturating_add(1);
+        // A hidden user's code is checked even when it has expired (or, with no code, a tag
+        // bound to no code is).
+        let live = user
+            .code
+            .as_ref()
+            .filter(|p| hidden | (self.now.since(p.issued_at) < policy.code_validity));
+        let (tag, attribute) = match live {
+            Some(p) => (&p.tag, p.attribute),
+            None if hidden => (&DECOY_TAG, VerifiableAttribute::Email),
+            None => {
+                return self.fail(Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE));
             }
-            let commit = Commit {
-                records: vec![RecordWrite {
-                    expected_version: Some(version),
-                    record: rec,
-                }],
-                index: Vec::new(),
-            };
-            let step = self.commit(&cx, commit);
-            self.state = State::CommitFailure(cx);
-            return step;
         };
-        let attribute = pending.attribute;
+        // The decoy's check is over the name asked for: a present user's is over their stored
+        // username, which is that name for a lookup by username.
+        let name = [user.username.as_str(), self.username()][usize::from(decoy)];
+        let verified = cx.pool.code_keys.verify(&pool.id, name, self.code(), tag);
+        // A hidden user never confirms, whatever the code.
+        let proof = match verified {
+            Some(proof) if !hidden => proof,
+            _ => return self.commit_failure(cx, found, hidden),
+        };
         let alias = attribute.as_alias();
         match user.verifiable(attribute) {
             Some(value) if pool.alias_attributes.contains(&alias) => {
@@ -395,10 +448,11 @@ impl Operation for ConfirmSignUp {
                 },
                 Answer::Found(holder),
             ) => self.on_holder(cx, user, attribute, holder, proof),
-            (State::CommitFailure(_), Answer::Committed(CommitOutcome::Committed)) => {
+            (State::CommitFailure { .. }, Answer::Committed(CommitOutcome::Committed))
+            | (State::CommitFailure { hidden: true, .. }, Answer::Committed(_)) => {
                 self.fail(code_mismatch())
             }
-            (State::CommitFailure(cx), Answer::Committed(CommitOutcome::Conflict))
+            (State::CommitFailure { cx, .. }, Answer::Committed(CommitOutcome::Conflict))
             | (State::CommitConfirm { cx, .. }, Answer::Committed(CommitOutcome::Conflict)) => {
                 self.retry(cx)
             }

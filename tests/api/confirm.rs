@@ -285,7 +285,10 @@ fn disabled_user_is_not_authorized_under_legacy_and_code_mismatch_under_enabled(
         };
         assert_eq!(err(h.confirm("alice", &code)), expected);
         assert_eq!(h.status("alice"), "UNCONFIRMED");
-        assert!(h.record("alice").failed_confirmations.is_empty());
+        // Under ENABLED the attempt costs and counts what a wrong code does (P-4), even with
+        // the right code: the answer said the code was wrong.
+        let counted = usize::from(enabled);
+        assert_eq!(h.record("alice").failed_confirmations.len(), counted);
         h.driver
             .admin_enable_user(AdminUserRequest::new(POOL, "alice"))
             .unwrap();

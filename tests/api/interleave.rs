@@ -2,7 +2,8 @@
 //! invariants of P-5 hold whatever the order.
 
 use crate::harness::*;
-use cognito_signup::ops::{ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
+use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
+use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
 use cognito_signup::*;
 
 /// Drives an operation until it asks to commit, answering everything else from the host.
@@ -208,7 +209,7 @@ fn resuming_a_finished_operation_is_internal_error() {
     while let Step::Need(n) = step {
         step = op.resume(h.driver.answer(n));
     }
-    let again = op.resume(ops::Answer::Throttle(true));
+    let again = op.resume(Answer::Throttle(true));
     let Step::Done(r) = again else {
         panic!("expected Done")
     };
@@ -222,7 +223,7 @@ fn a_wrong_answer_is_internal_error() {
     let Step::Need(Need::Client { .. }) = op.start() else {
         panic!("expected the client need")
     };
-    let Step::Done(r) = op.resume(ops::Answer::Throttle(true)) else {
+    let Step::Done(r) = op.resume(Answer::Throttle(true)) else {
         panic!("expected Done")
     };
     assert_eq!(r.unwrap_err().name(), "InternalErrorException");
@@ -267,6 +268,119 @@ fn a_missing_or_disabled_user_under_enabled_asks_the_host_what_a_wrong_code_asks
     assert_eq!(present, ["client", "guard", "throttle", "find", "commit"]);
     assert_eq!(missing, present);
     assert_eq!(disabled, present);
-    // The empty commit changed nothing.
-    assert!(h.record("dora").failed_confirmations.is_empty());
+    // The disabled user's attempt counted on their record, the missing user's on the decoy.
+    assert_eq!(h.record("dora").failed_confirmations.len(), 1);
+    let decoy: Vec<_> = h
+        .store
+        .inner
+        .records(POOL)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.value.is_decoy())
+        .collect();
+    assert_eq!(decoy.len(), 1);
+    assert_eq!(decoy[0].value.sub, DECOY_SUB);
+    assert!(
+        decoy[0].value.failed_confirmations.is_empty(),
+        "created, not yet counted"
+    );
+    let again = need_kinds(&h, confirm_op(&h, "nobody", &Host::wrong(&code), false));
+    assert_eq!(again, present);
+    let decoy = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (decoy.version, decoy.value.failed_confirmations.len()),
+        (2, 1)
+    );
+}
+
+#[test]
+fn a_hidden_failure_that_meets_a_conflict_answers_code_mismatch_without_deciding_again() {
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    // The first missing user creates the pool's decoy.
+    assert_eq!(
+        err(h.confirm("nobody", &Host::wrong(&code))),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    let mut op = confirm_op(&h, "nobody", &Host::wrong(&code), false);
+    let mut step = op.start();
+    let mut finds = 0;
+    let outcome = loop {
+        step = match step {
+            Step::Done(r) => break r,
+            // Another request wrote the decoy in the meantime.
+            Step::Need(Need::Commit { .. }) => {
+                op.resume(Answer::Committed(CommitOutcome::Conflict))
+            }
+            Step::Need(n) => {
+                finds += usize::from(matches!(n, Need::Find { .. }));
+                op.resume(h.driver.answer(n))
+            }
+        };
+    };
+    assert_eq!(
+        err(outcome),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    assert_eq!(finds, 1, "a hidden failure is not decided again");
+}
+
+#[test]
+fn the_decoy_answers_to_no_name_and_takes_no_name() {
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    h.confirm("nobody", &Host::wrong(&code)).unwrap_err();
+    let decoy = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap()
+        .value;
+    let email = decoy.email.clone().unwrap();
+    for name in [decoy.username.as_str(), DECOY_SUB, email.as_str(), "d:"] {
+        assert_eq!(
+            err(h.driver.admin_get_user(AdminUserRequest::new(POOL, name))),
+            pair("UserNotFoundException", "User does not exist."),
+            "AdminGetUser {name}"
+        );
+        assert_eq!(
+            err(h
+                .driver
+                .admin_confirm_sign_up(AdminConfirmSignUpRequest::new(POOL, name))),
+            pair("UserNotFoundException", "User does not exist."),
+            "AdminConfirmSignUp {name}"
+        );
+    }
+    // Under ENABLED, naming the decoy is naming a missing user.
+    assert_eq!(
+        err(h.confirm(&decoy.username, "123456")),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    // Its username is free to take, and the new user confirms as any other.
+    let code = h.sign_up(&decoy.username, "taker@example.com");
+    h.confirm(&decoy.username, &code).unwrap();
+    assert_eq!(h.status(&decoy.username), "CONFIRMED");
+    let after = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap();
+    assert!(after.value.is_decoy());
+    assert_eq!(after.value.status, UserStatus::Unconfirmed);
 }

@@ -8,6 +8,7 @@ use crate::model::{
 };
 use crate::sut::{self, PASSWORD, SECRET, StoreKind, Sut, email_key, store_kind};
 use crate::{scaled, scaled_len};
+use cognito_signup::store::IndexKey;
 use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest, Error,
     ResendConfirmationCodeRequest, SignUpRequest, UserStatus,
@@ -419,8 +420,10 @@ impl StateMachineTest for Machine {
                 assert_eq!(r.version, before[s].version + 1);
                 b.failed_confirmations.clear();
                 a.failed_confirmations.clear();
-                b.code.as_mut().unwrap().failed_checks = 0;
-                a.code.as_mut().unwrap().failed_checks = 0;
+                // A disabled user under ENABLED may have no live code.
+                for code in [b.code.as_mut(), a.code.as_mut()].into_iter().flatten() {
+                    code.failed_checks = 0;
+                }
                 assert_eq!(a, b, "a failed code check changed more than its counters");
             }
             assert_eq!(
@@ -437,8 +440,28 @@ impl StateMachineTest for Machine {
         let index = sut.index();
         let pool = sut::pool_of(&state.config);
         invariants::check(&pool, &records, &index, &sut.codes, &[PASSWORD, SECRET]);
-        // The store holds exactly the model's users.
+        // The store holds exactly the model's users, and at most the decoy besides. No user's
+        // key reaches the decoy, and it never gains a status or a verified attribute.
         assert_eq!(records.len(), state.users.len());
+        let (decoy, decoy_keys) = sut.decoy();
+        match decoy {
+            Some(d) => {
+                assert_eq!(
+                    decoy_keys,
+                    vec![IndexKey::decoy()],
+                    "keys reaching the decoy"
+                );
+                let d = d.value;
+                assert_eq!(d.status, UserStatus::Unconfirmed, "the decoy's status");
+                assert!(d.enabled && !d.email_verified && !d.phone_number_verified);
+                let limits = invariants::Limits::of(&pool);
+                assert!(d.failed_confirmations.len() <= limits.failures_per_window);
+            }
+            None => assert!(
+                decoy_keys.is_empty(),
+                "a key reaches a decoy that does not exist"
+            ),
+        }
         let now = sut.clock.as_ref();
         let now = cognito_signup::Clock::now(now).as_millis();
         assert_eq!(now, state.now);

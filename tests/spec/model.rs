@@ -516,6 +516,28 @@ impl ModelState {
         self.in_window(&u.failures)
     }
 
+    /// A counted failure of user `i` (P-1): a time in the window, one more failed check of the
+    /// live code, committed.
+    fn count_failure(&mut self, i: usize) {
+        let now = self.now;
+        let window_from = now.saturating_sub(self.config.window());
+        let u = &mut self.users[i];
+        u.failures.retain(|t| *t > window_from);
+        u.failures.push(now);
+        // A record keeps the latest failures up to the limit: more would not change an answer.
+        let keep = self.config.failures_per_window();
+        if u.failures.len() > keep {
+            let extra = u.failures.len() - keep;
+            u.failures.drain(..extra);
+        }
+        let cap = self.config.per_code_cap();
+        if let Some(code) = u.code.as_mut() {
+            code.failed = cap.map_or(code.failed + 1, |cap| (code.failed + 1).min(cap));
+        }
+        self.last.committed = true;
+        self.last.counted_failure = true;
+    }
+
     /// Resends of a user inside the attempt window.
     pub(crate) fn resends_in_window(&self, u: &MUser) -> usize {
         self.in_window(&u.resends)
@@ -903,11 +925,13 @@ impl ModelState {
         };
         self.last.live = self.users[i].code.as_ref().map(|c| c.issue);
         if !self.users[i].enabled {
-            return if hidden {
-                err("CodeMismatchException", MISMATCH)
-            } else {
-                err("NotAuthorizedException", DISABLED)
-            };
+            if !hidden {
+                return err("NotAuthorizedException", DISABLED);
+            }
+            // docs/behaviour.md: a disabled user under ENABLED costs what a wrong code costs,
+            // and the attempt counts as one, whatever the code.
+            self.count_failure(i);
+            return err("CodeMismatchException", MISMATCH);
         }
         if self.failures_in_window(&self.users[i]) >= c.failures_per_window() {
             return err("LimitExceededException", LIMIT);
@@ -933,16 +957,7 @@ impl ModelState {
             return err("ExpiredCodeException", EXPIRED);
         }
         if code != SentCode::Issued(live.issue) {
-            let now = self.now;
-            let window_from = now.saturating_sub(c.window());
-            let u = &mut self.users[i];
-            u.failures.retain(|t| *t > window_from);
-            u.failures.push(now);
-            if let Some(code) = u.code.as_mut() {
-                code.failed += 1;
-            }
-            self.last.committed = true;
-            self.last.counted_failure = true;
+            self.count_failure(i);
             return err("CodeMismatchException", MISMATCH);
         }
         // §10: the attribute the code went to is verified; only email is an alias here.

@@ -8,7 +8,7 @@
 use crate::model::{Client, Config, PoolKind, Reply, Secret, Sent, T0};
 use cognito_signup::code::secret_hash;
 use cognito_signup::host::{InvokeFailure, LambdaReply, Trigger, Unlimited};
-use cognito_signup::store::{IndexKey, UserStore, Versioned};
+use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::{
     AliasAttribute, AppClient, CodeKeys, Delivery, Driver, HostError, ManualClock, MemoryStore,
     Message, PasswordHashing, PreventUserExistenceErrors, RecordingLambda, SeededRandomness,
@@ -352,18 +352,41 @@ impl Sut {
         }
     }
 
-    /// Every record by `sub`.
+    /// Every user's record by `sub` (the pool's decoy is not a user: see [`Sut::decoy`]).
     pub(crate) fn records(&self) -> BTreeMap<String, Versioned<UserRecord>> {
         self.store
             .all_records(POOL)
             .into_iter()
+            .filter(|r| !r.value.is_decoy())
             .map(|r| (r.value.sub.clone(), r))
             .collect()
     }
 
-    /// Every index entry.
+    /// Every index entry of a user (the decoy's own entry apart).
     pub(crate) fn index(&self) -> BTreeMap<IndexKey, String> {
-        self.store.all_index(POOL).into_iter().collect()
+        self.store
+            .all_index(POOL)
+            .into_iter()
+            .filter(|(k, _)| *k != IndexKey::decoy())
+            .collect()
+    }
+
+    /// The pool's decoy record and every index key that reaches it, once an ENABLED
+    /// ConfirmSignUp for a missing user has created it.
+    pub(crate) fn decoy(&self) -> (Option<Versioned<UserRecord>>, Vec<IndexKey>) {
+        let record = self
+            .store
+            .all_records(POOL)
+            .into_iter()
+            .find(|r| r.value.is_decoy());
+        let keys = self
+            .store
+            .all_index(POOL)
+            .into_iter()
+            .filter(|(_, sub)| sub == DECOY_SUB)
+            .map(|(k, _)| k)
+            .collect();
+        (record, keys)
     }
 
     /// Codes delivered since `from`, appended to `codes`.
