@@ -554,8 +554,7 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
     expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)
 }
 
-/// A commit with no writes answers `Committed` and changes nothing (the core sends one for a
-/// user it must not reveal, P-4).
+/// A commit with no writes answers `Committed` and changes nothing.
 fn empty_commit_is_committed<S: UserStore>(s: &S) -> Result<(), String> {
     let got = commit(s, POOL, &Commit::default())?;
     expect_outcome(

@@ -159,8 +159,9 @@ pub enum CommitOutcome {
 ///   record's version by one (a new record gets version 1). If any does not hold it applies
 ///   nothing and answers [`CommitOutcome::Conflict`]. After `Committed`, every later `find` sees
 ///   the writes (read-your-writes).
-/// * A commit with no writes is valid and answers `Committed`: the core sends one for a user it
-///   must not reveal (P-4), so that the host's work looks the same as for a counted failure.
+/// * A commit with no writes is valid, answers `Committed` and changes nothing.
+/// * The pool's decoy record ([`DECOY_SUB`]) is an ordinary record with one index key,
+///   [`IndexKey::decoy`]: a store needs no special case for it.
 ///
 /// # Safe failure directions
 /// A spurious `Conflict` is safe: the operation re-reads and decides again, a bounded number of
