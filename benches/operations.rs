@@ -94,6 +94,21 @@ fn confirm_paths(c: &mut Criterion) {
             )
         });
     });
+    // Under ENABLED a missing user costs what a present user's wrong code costs (P-4), and every
+    // lookup carries the decoy's key: the accepted path of that client is its fair comparison.
+    let (mut next, mut last) = (0, 0);
+    g.bench_function("accepted_enabled", |b| {
+        b.iter_custom(|iters| {
+            common::timed(
+                USERS,
+                iters,
+                &mut next,
+                |k| rearm(k, &mut last),
+                |k| common::confirm_request(HIDDEN, user(k), common::code(user(k))),
+                |r| assert!(driver.confirm_sign_up(r).is_ok()),
+            )
+        });
+    });
     let mut next = 0;
     g.bench_function("unknown_user_enabled", |b| {
         b.iter_custom(|iters| {

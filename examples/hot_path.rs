@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Operations: `floor_secret`, `floor_plain`, `confirm_secret`, `confirm_plain`, `wrong_code`,
-//! `unknown_user`, `throttled`, `validation_error`, `resend`, `sign_up_passwordless`, and
+//! `confirm_enabled` and `wrong_code_enabled` (the client with PreventUserExistenceErrors
+//! ENABLED), `unknown_user` (the same client), `throttled`, `validation_error`, `resend`, `sign_up_passwordless`, and
 //! `wire_plain`, `wire_secret` (ConfirmSignUp as a JSON body through `wire::handle`). Only
 //! `measured` is counted; divide its instructions by the count.
 
@@ -110,6 +111,8 @@ fn main() {
         "confirm_secret" => Work::Confirm(driver, confirm(SECRET_CLIENT, false)),
         "confirm_plain" => Work::Confirm(driver, confirm(PLAIN, false)),
         "wrong_code" => Work::Confirm(driver, confirm(PLAIN, true)),
+        "confirm_enabled" => Work::Confirm(driver, confirm(HIDDEN, false)),
+        "wrong_code_enabled" => Work::Confirm(driver, confirm(HIDDEN, true)),
         "unknown_user" => Work::Confirm(
             driver,
             (0..count)

@@ -154,7 +154,12 @@ impl Violations {
                 ));
             }
         }
-        let len = value.encode_utf16().count();
+        // Lengths are in UTF-16 code units, as Coral counts them; ASCII text has one per byte.
+        let len = if value.is_ascii() {
+            value.len()
+        } else {
+            value.encode_utf16().count()
+        };
         if let Some(min) = c.min {
             if len < min {
                 self.0.push(format!(
