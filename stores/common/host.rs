@@ -2,7 +2,7 @@
 //! operations, and the operation flows run through `Driver` against a real database.
 
 use cognito_signup::host::Unlimited;
-use cognito_signup::store::{IndexKey, UserStore, Versioned};
+use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use std::time::Duration;
 
 pub const POOL: &str = "us-east-1_Durable";
 pub const CLIENT: &str = "durableclient";
-/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden (P-4).
+/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden (P-4), and a
+/// ConfirmSignUp for one counts a failure on the pool's decoy record (`DECOY_SUB`).
 pub const HIDDEN_CLIENT: &str = "hiddenclient";
 pub const PASSWORD: &str = "Corr3ct-Horse";
 pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
@@ -111,7 +112,8 @@ pub fn wrong(code: &str) -> String {
 /// What must hold in the pool of [`pool`] after any mix of committed operations: each user
 /// holds its username and sub keys; a verified email is held by its user in the alias index;
 /// every alias entry is held by a user whose email it is and who has it verified; no entry
-/// names a missing user.
+/// names a missing user. The pool's decoy record, once a hidden ConfirmSignUp has created it,
+/// holds the decoy key and nothing else, and no other record holds that key.
 pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
     let records: BTreeMap<String, UserRecord> = store
         .all_records(POOL)
@@ -125,6 +127,15 @@ pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
         .collect();
     for (sub, r) in &records {
         let held = |key: IndexKey| index.get(key.as_str()) == Some(sub);
+        if r.is_decoy() {
+            let keys = index.values().filter(|s| *s == sub).count();
+            if !held(IndexKey::decoy()) || keys != 1 {
+                return Err(format!(
+                    "the decoy holds {keys} keys, not just the decoy key"
+                ));
+            }
+            continue;
+        }
         if !held(IndexKey::username(&r.username.to_lowercase())) {
             return Err(format!("{sub}: username key not held"));
         }
@@ -144,6 +155,11 @@ pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
         let Some(r) = records.get(sub) else {
             return Err(format!("an index entry names the missing user {sub}"));
         };
+        if (key == IndexKey::decoy().as_str()) != r.is_decoy() {
+            return Err(format!(
+                "the decoy key and the decoy record disagree ({sub})"
+            ));
+        }
         if let Some(email) = key.strip_prefix("a:email:") {
             let own = r.email.as_deref().map(str::to_lowercase).as_deref() == Some(email);
             if !own || !r.email_verified {
@@ -158,7 +174,7 @@ macro_rules! flow_tests {
     ($make:path) => {
         flow_tests!(@tests $make; sign_up_then_confirm, wrong_codes_until_the_lockout,
             alias_moves_only_with_force_alias_creation, resend_supersedes_the_code,
-            admin_confirm_and_disable);
+            admin_confirm_and_disable, hidden_failures_are_written_to_the_decoy_or_the_user);
     };
     (@tests $make:path; $($name:ident),+) => {
         $(
@@ -301,6 +317,82 @@ pub fn admin_confirm_and_disable<S: Inspect>(store: Arc<S>) {
         .unwrap();
     assert!(h.get("dave").enabled);
     assert_eq!(store.all_records(POOL)[0].version, 4);
+    check_invariants(&*store).unwrap();
+}
+
+/// Under ENABLED (P-4) a wrong code costs the store one compare-and-swap write whoever it names:
+/// a missing user's goes to the pool's decoy record (created by the first one, with the key
+/// `d:`), a present or disabled user's to that user's record.
+pub fn hidden_failures_are_written_to_the_decoy_or_the_user<S: Inspect>(store: Arc<S>) {
+    let h = host(store.clone());
+    let code = h.sign_up("alice", "alice@example.com");
+    h.sign_up("bob", "bob@example.com");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "bob"))
+        .unwrap();
+    let hidden_confirm = |user: &str| {
+        let r = ConfirmSignUpRequest::new(HIDDEN_CLIENT, user, wrong(&code));
+        err_name(h.driver.confirm_sign_up(r))
+    };
+    let version_of = |username: &str| {
+        let mut found = store
+            .all_records(POOL)
+            .into_iter()
+            .filter(|r| r.value.username == username && !r.value.is_decoy());
+        let r = found.next().unwrap();
+        assert!(found.next().is_none());
+        r.version
+    };
+    let decoys = || -> Vec<Versioned<UserRecord>> {
+        store
+            .all_records(POOL)
+            .into_iter()
+            .filter(|r| r.value.sub == DECOY_SUB)
+            .collect()
+    };
+    let decoy_keys = || -> Vec<(IndexKey, String)> {
+        store
+            .all_index(POOL)
+            .into_iter()
+            .filter(|(k, sub)| k.as_str() == "d:" || sub == DECOY_SUB)
+            .collect()
+    };
+    let (records, keys) = (store.all_records(POOL).len(), store.all_index(POOL).len());
+    assert_eq!((version_of("alice"), version_of("bob")), (1, 2));
+    assert!(decoys().is_empty() && decoy_keys().is_empty());
+
+    // The first missing user creates the decoy: one row, one index entry, nothing else.
+    assert_eq!(hidden_confirm("nobody"), "CodeMismatchException");
+    let decoy = decoys();
+    assert_eq!(decoy.len(), 1);
+    assert_eq!(decoy[0].version, 1);
+    assert!(decoy[0].value.is_decoy());
+    assert!(decoy[0].value.failed_confirmations.is_empty());
+    assert_eq!(
+        decoy_keys(),
+        vec![(IndexKey::decoy(), DECOY_SUB.to_owned())]
+    );
+    assert_eq!(store.all_records(POOL).len(), records + 1);
+    assert_eq!(store.all_index(POOL).len(), keys + 1);
+
+    // The next one, whatever the name, counts a failure on it.
+    assert_eq!(hidden_confirm("somebody-else"), "CodeMismatchException");
+    let decoy = decoys();
+    assert_eq!(decoy.len(), 1);
+    assert_eq!(decoy[0].version, 2);
+    assert_eq!(decoy[0].value.failed_confirmations.len(), 1);
+    assert_eq!(decoy_keys().len(), 1);
+    assert_eq!(store.all_records(POOL).len(), records + 1);
+    assert_eq!(store.all_index(POOL).len(), keys + 1);
+    assert_eq!((version_of("alice"), version_of("bob")), (1, 2));
+
+    // A present user's wrong code, and a disabled user's, count on their own records.
+    assert_eq!(hidden_confirm("alice"), "CodeMismatchException");
+    assert_eq!((version_of("alice"), version_of("bob")), (2, 2));
+    assert_eq!(hidden_confirm("bob"), "CodeMismatchException");
+    assert_eq!((version_of("alice"), version_of("bob")), (2, 3));
+    assert_eq!(decoys()[0].version, 2, "the decoy is left alone");
+    assert_eq!(h.get("alice").user_status, "UNCONFIRMED");
     check_invariants(&*store).unwrap();
 }
 

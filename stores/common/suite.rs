@@ -640,7 +640,8 @@ pub fn pools_are_isolated<S: UserStore>(s: &S) {
     assert_eq!(found(s, POOL, &[ukey("alice")]).unwrap().version, 1);
 }
 
-/// The core sends a commit without writes for a user it must not reveal (P-4).
+/// A commit without writes is valid: it answers `Committed` and changes nothing. (The core no
+/// longer sends one for a user it must not reveal: it writes the pool's decoy record instead.)
 pub fn empty_commit_is_committed_and_changes_nothing<S: UserStore>(s: &S) {
     setup(s, &[("sub-a", "alice")]);
     for pool in [POOL, OTHER_POOL] {

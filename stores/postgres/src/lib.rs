@@ -43,12 +43,14 @@
 //!   insert one row; moves and removals are `UPDATE`/`DELETE … WHERE key = $2 AND sub = $3`
 //!   that must touch one.
 //!
-//! * `cognito_decoys (pool_id, slot) -> writes`: a commit without writes is valid, and the core
-//!   sends one for a user it must not reveal (P-4 in `docs/behaviour.md`) so that the host's work
-//!   looks the same as for a wrong code of a real user, which writes the user's record. Such a
-//!   commit bumps a counter here instead: one statement and one durable write, as the counted
-//!   failure's single `UPDATE` is, so that its latency does not tell the two apart. The rows are
-//!   spread over a few slots per pool.
+//! The pool's decoy record (P-4 in `docs/behaviour.md`; see [`cognito_signup::store::DECOY_SUB`])
+//! is an ordinary row of `cognito_users` (`sub` is the nil UUID) with one row in `cognito_index`,
+//! the key `d:`. The core creates it with the first ConfirmSignUp for a missing user under
+//! `PreventUserExistenceErrors=ENABLED` and counts later ones as failures on it, with the usual
+//! compare-and-swap: the store treats it like any other record. A commit without writes is valid
+//! and answers [`CommitOutcome::Committed`] without a statement. (Migration 1 created a
+//! `cognito_decoys` table for the empty commits the core once sent for hidden users; migration 2
+//! drops it.)
 //!
 //! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
 //! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
@@ -86,14 +88,14 @@ use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Statement};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The migrations, in order: (version, what it does, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "users and index",
-    r#"
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "users and index",
+        r#"
     -- One row per user of a pool; version is the compare-and-swap counter of the trait.
     CREATE TABLE cognito_users (
         pool_id text COLLATE "C" NOT NULL,
@@ -120,13 +122,19 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         PRIMARY KEY (pool_id, slot)
     );
     "#,
-)];
-
-/// How many rows per pool absorb the writes of empty commits.
-const DECOY_SLOTS: u64 = 16;
+    ),
+    (
+        2,
+        "drop cognito_decoys",
+        "
+    -- The core now writes a decoy record for a hidden user, so an empty commit is a plain no-op.
+    DROP TABLE IF EXISTS cognito_decoys;
+    ",
+    ),
+];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock that serializes migrations of one database.
 const MIGRATION_LOCK: i64 = 0x636f_676e_6974_6f31;
@@ -268,7 +276,6 @@ struct Prepared {
     insert_index: Statement,
     move_index: Statement,
     delete_index: Statement,
-    decoy: Statement,
 }
 
 /// A pooled connection with its prepared statements.
@@ -328,10 +335,6 @@ impl Manager {
             delete_index: client.prepare(
                 "DELETE FROM cognito_index WHERE pool_id = $1 AND key = $2 AND sub = $3",
             )?,
-            decoy: client.prepare(
-                "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES ($1, $2, 1)
-                 ON CONFLICT (pool_id, slot) DO UPDATE SET writes = cognito_decoys.writes + 1",
-            )?,
         };
         Ok(Connection { client, stmts })
     }
@@ -358,7 +361,6 @@ impl r2d2::ManageConnection for Manager {
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
     schema: Option<String>,
-    next_decoy: AtomicU64,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -418,11 +420,7 @@ impl PostgresStore {
                     .max(Duration::from_millis(1)),
             )
             .build_unchecked(manager);
-        Ok(Self {
-            pool,
-            schema,
-            next_decoy: AtomicU64::new(0),
-        })
+        Ok(Self { pool, schema })
     }
 
     /// The schema version of the database (the last migration applied).
@@ -496,24 +494,21 @@ impl PostgresStore {
         let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
+        let writes = plan.records.len().saturating_add(plan.index.len());
+        if writes == 0 {
+            // No precondition to check and nothing to write.
+            return Ok(CommitOutcome::Committed);
+        }
         let mut encoded = Vec::with_capacity(plan.records.len());
         for op in &plan.records {
             encoded.push(serde_json::to_string(op.record).map_err(|_| StoreError::Encode)?);
         }
         let mut conn = self.pool.get()?;
         let Connection { client, stmts } = &mut *conn;
-        let writes = plan.records.len().saturating_add(plan.index.len());
         let asserts_absence = plan
             .index
             .iter()
             .any(|op| op.expected.is_none() && op.new.is_none());
-        if writes == 0 {
-            // Nothing to apply, but as much work as a counted failure: one durable write.
-            let slot = self.next_decoy.fetch_add(1, Ordering::Relaxed) % DECOY_SLOTS;
-            let slot = i32::try_from(slot).unwrap_or(0);
-            client.execute(&stmts.decoy, &[&pool_id, &slot])?;
-            return Ok(CommitOutcome::Committed);
-        }
         if writes == 1 && !asserts_absence {
             // One statement is atomic on its own: no transaction, one round trip.
             let held = match (plan.records.first(), encoded.first(), plan.index.first()) {

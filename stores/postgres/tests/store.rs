@@ -309,66 +309,148 @@ fn a_commit_waiting_on_a_concurrent_writer_sees_its_outcome() {
 }
 
 #[test]
-fn an_empty_commit_costs_one_durable_write() {
-    let Some(fixture) = fresh("an_empty_commit_costs_one_durable_write") else {
+fn an_empty_commit_writes_nothing() {
+    let Some(fixture) = fresh("an_empty_commit_writes_nothing") else {
         return;
     };
-    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
-    let mut c = raw(&guard.url, &guard.schema);
-    let mut writes = || -> i64 {
-        c.query_one(
-            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
-            &[],
-        )
-        .unwrap()
-        .get(0)
-    };
-    assert_eq!(writes(), 0);
-    for n in 1..=20 {
-        let commit = cognito_signup::store::Commit::default();
+    let store = &fixture.store;
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    let (records, index) = (
+        store.records(suite::POOL).unwrap(),
+        store.index(suite::POOL).unwrap(),
+    );
+    for _ in 0..5 {
+        let c = cognito_signup::store::Commit::default();
         assert_eq!(
-            fixture.store.commit(suite::POOL, &commit).unwrap(),
+            store.commit(suite::POOL, &c).unwrap(),
             CommitOutcome::Committed
         );
-        assert_eq!(writes(), n);
     }
-    assert!(fixture.store.records(suite::POOL).unwrap().is_empty());
+    assert_eq!(store.records(suite::POOL).unwrap(), records);
+    assert_eq!(store.index(suite::POOL).unwrap(), index);
+    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
+    assert!(!has_table(&guard.url, &guard.schema, "cognito_decoys"));
 }
 
-#[test]
-fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
-    let Some(fixture) = fresh("a_hidden_user_costs_the_database_one_durable_write_like_a_real_one")
-    else {
-        return;
-    };
-    let guard = fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap();
-    let store = fixture.store.clone();
-    let h = host::host(store.clone());
-    let code = h.sign_up("alice", "alice@example.com");
-    let mut c = raw(&guard.url, &guard.schema);
-    let mut decoys = || -> i64 {
-        c.query_one(
-            "SELECT COALESCE(SUM(writes), 0)::bigint FROM cognito_decoys",
-            &[],
+fn has_table(url: &str, schema: &str, table: &str) -> bool {
+    raw(url, schema)
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                             WHERE table_schema = $1 AND table_name = $2)",
+            &[&schema, &table],
         )
         .unwrap()
         .get(0)
-    };
-    let confirm = |user: &str| {
-        let r = cognito_signup::ConfirmSignUpRequest::new(
-            host::HIDDEN_CLIENT,
-            user,
-            host::wrong(&code),
-        );
-        h.driver.confirm_sign_up(r).unwrap_err().name()
-    };
-    assert_eq!(confirm("nobody"), "CodeMismatchException");
-    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
-    assert_eq!(confirm("alice"), "CodeMismatchException");
-    assert_eq!(decoys(), 1);
-    assert_eq!(
-        store.records(host::POOL).unwrap()[0].version,
-        2,
-        "the real failure was written"
+}
+
+/// Migration 1 as an earlier version of this crate applied it, table for empty commits included.
+const V1_SCHEMA: &str = r#"
+    CREATE TABLE cognito_signup_migrations (
+        version     bigint PRIMARY KEY,
+        description text NOT NULL,
+        applied_at  timestamptz NOT NULL DEFAULT now()
     );
+    CREATE TABLE cognito_users (
+        pool_id text COLLATE "C" NOT NULL,
+        sub     text COLLATE "C" NOT NULL,
+        version bigint NOT NULL CHECK (version >= 1),
+        record  text NOT NULL,
+        PRIMARY KEY (pool_id, sub)
+    );
+    CREATE TABLE cognito_index (
+        pool_id text COLLATE "C" NOT NULL,
+        key     text COLLATE "C" NOT NULL,
+        sub     text COLLATE "C" NOT NULL,
+        PRIMARY KEY (pool_id, key)
+    );
+    CREATE TABLE cognito_decoys (
+        pool_id text COLLATE "C" NOT NULL,
+        slot    integer NOT NULL,
+        writes  bigint NOT NULL,
+        PRIMARY KEY (pool_id, slot)
+    );
+    INSERT INTO cognito_signup_migrations (version, description) VALUES (1, 'users and index');
+"#;
+
+#[test]
+fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
+    let Some(url) = pg::url("migration_2_drops_cognito_decoys_from_a_version_1_database") else {
+        return;
+    };
+    let schema = pg::unique_schema("v");
+    let _guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let alice = suite::user("sub-a", "alice");
+    {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\""
+        ))
+        .unwrap();
+        c.batch_execute(V1_SCHEMA).unwrap();
+        c.execute(
+            "INSERT INTO cognito_users (pool_id, sub, version, record) VALUES ($1, 'sub-a', 3, $2)",
+            &[&suite::POOL, &serde_json::to_string(&alice).unwrap()],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO cognito_index (pool_id, key, sub) VALUES ($1, $2, 'sub-a')",
+            &[&suite::POOL, &suite::ukey("alice").as_str()],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES ($1, 0, 7)",
+            &[&suite::POOL],
+        )
+        .unwrap();
+    }
+    assert!(has_table(&url, &schema, "cognito_decoys"));
+    let options = || PostgresOptions::default().schema(schema.clone());
+    let store = PostgresStore::connect_with(&url, options()).unwrap();
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert!(
+        !has_table(&url, &schema, "cognito_decoys"),
+        "cognito_decoys is gone"
+    );
+    let applied: Vec<(i64, String)> = raw(&url, &schema)
+        .query(
+            "SELECT version, description FROM cognito_signup_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        applied,
+        vec![
+            (1, "users and index".to_owned()),
+            (2, "drop cognito_decoys".to_owned())
+        ]
+    );
+    // The users are kept.
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("alice")]).unwrap(),
+        Some(Versioned {
+            version: 3,
+            value: alice
+        })
+    );
+    // Connecting again migrates nothing.
+    drop(store);
+    let again = PostgresStore::connect_with(&url, options()).unwrap();
+    assert_eq!(again.schema_version().unwrap(), 2);
+    let applied: i64 = raw(&url, &schema)
+        .query_one("SELECT COUNT(*) FROM cognito_signup_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 2);
 }

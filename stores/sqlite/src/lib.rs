@@ -56,11 +56,14 @@
 //!   inserts that must insert one row, moves and removals are `UPDATE`/`DELETE … WHERE key = ?
 //!   AND sub = ?` that must touch one.
 //!
-//! * `cognito_decoys (pool_id, slot) -> writes`: a commit without writes is valid, and the core
-//!   sends one for a user it must not reveal (P-4 in `docs/behaviour.md`) so that the host's work
-//!   looks the same as for a wrong code of a real user, which writes the user's record. Such a
-//!   commit bumps a counter here instead, so that it too costs one durable write (a sync) and
-//!   cannot be told apart by its latency. The rows are spread over a few slots per pool.
+//! The pool's decoy record (P-4 in `docs/behaviour.md`; see [`cognito_signup::store::DECOY_SUB`])
+//! is an ordinary row of `cognito_users` (`sub` is the nil UUID) with one row in `cognito_index`,
+//! the key `d:`. The core creates it with the first ConfirmSignUp for a missing user under
+//! `PreventUserExistenceErrors=ENABLED` and counts later ones as failures on it, with the usual
+//! compare-and-swap: the store treats it like any other record. A commit without writes is valid
+//! and answers [`CommitOutcome::Committed`] without touching the database. (Migration 1 created a
+//! `cognito_decoys` table for the empty commits the core once sent for hidden users; migration 2
+//! drops it.)
 //!
 //! There is no other index: every statement reads or writes by a primary key. There is no foreign
 //! key from the index to the users either: the trait lets an index entry name any `sub`, and the
@@ -93,14 +96,14 @@ use cognito_signup::{HostError, UserRecord};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The migrations, in order: (version, what it does, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "users and index",
-    "
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "users and index",
+        "
     -- One row per user of a pool; version is the compare-and-swap counter of the trait.
     CREATE TABLE cognito_users (
         pool_id TEXT NOT NULL,
@@ -127,13 +130,19 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
         PRIMARY KEY (pool_id, slot)
     ) WITHOUT ROWID;
     ",
-)];
-
-/// How many rows per pool absorb the writes of empty commits.
-const DECOY_SLOTS: u64 = 16;
+    ),
+    (
+        2,
+        "drop cognito_decoys",
+        "
+    -- The core now writes a decoy record for a hidden user, so an empty commit is a plain no-op.
+    DROP TABLE IF EXISTS cognito_decoys;
+    ",
+    ),
+];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How `synchronous` is set on every connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -280,7 +289,6 @@ impl r2d2::ManageConnection for Manager {
 pub struct SqliteStore {
     pool: r2d2::Pool<Manager>,
     path: PathBuf,
-    next_decoy: AtomicU64,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -328,11 +336,7 @@ impl SqliteStore {
             .connection_timeout(timeout)
             .build_unchecked(manager);
         drop(conn);
-        Ok(Self {
-            pool,
-            path,
-            next_decoy: AtomicU64::new(0),
-        })
+        Ok(Self { pool, path })
     }
 
     /// The schema version of the database (the last migration applied).
@@ -443,6 +447,10 @@ impl SqliteStore {
         let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
+        if plan.records.is_empty() && plan.index.is_empty() {
+            // No precondition to check and nothing to write.
+            return Ok(CommitOutcome::Committed);
+        }
         let mut encoded = Vec::with_capacity(plan.records.len());
         for op in &plan.records {
             encoded.push(serde_json::to_string(op.record).map_err(|_| StoreError::Encode)?);
@@ -510,15 +518,6 @@ impl SqliteStore {
             if changed != 1 {
                 return Ok(CommitOutcome::Conflict);
             }
-        }
-        if plan.records.is_empty() && plan.index.is_empty() {
-            let slot = self.next_decoy.fetch_add(1, Ordering::Relaxed) % DECOY_SLOTS;
-            let slot = i64::try_from(slot).unwrap_or(0);
-            tx.prepare_cached(
-                "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES (?1, ?2, 1)
-                 ON CONFLICT (pool_id, slot) DO UPDATE SET writes = writes + 1",
-            )?
-            .execute(params![pool_id, slot])?;
         }
         tx.commit()?;
         Ok(CommitOutcome::Committed)

@@ -210,66 +210,136 @@ fn a_commit_waiting_past_the_busy_timeout_is_an_error_and_applies_nothing() {
 }
 
 #[test]
-fn an_empty_commit_costs_one_durable_write() {
+fn an_empty_commit_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.db");
     let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    let before = store.records(suite::POOL).unwrap();
+    // `data_version` changes when another connection commits a change to the file.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let writes = || -> i64 {
-        conn.query_row(
-            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+    let data_version = || -> i64 {
+        conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap()
     };
-    assert_eq!(writes(), 0);
-    for n in 1..=20 {
+    let version = data_version();
+    for _ in 0..5 {
         let c = cognito_signup::store::Commit::default();
         assert_eq!(
             store.commit(suite::POOL, &c).unwrap(),
             CommitOutcome::Committed
         );
-        assert_eq!(writes(), n);
     }
-    let slots: i64 = conn
-        .query_row("SELECT COUNT(*) FROM cognito_decoys", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(slots, 16, "spread over the slots");
-    assert!(store.records(suite::POOL).unwrap().is_empty());
+    assert_eq!(data_version(), version, "nothing was written");
+    assert_eq!(store.records(suite::POOL).unwrap(), before);
+    assert_eq!(store.index(suite::POOL).unwrap().len(), 2);
 }
 
+/// Migration 1 as an earlier version of this crate applied it, table for empty commits included.
+const V1_SCHEMA: &str = "
+    CREATE TABLE cognito_signup_migrations (
+        version     INTEGER PRIMARY KEY,
+        description TEXT NOT NULL
+    );
+    CREATE TABLE cognito_users (
+        pool_id TEXT NOT NULL,
+        sub     TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        record  TEXT NOT NULL,
+        PRIMARY KEY (pool_id, sub)
+    ) WITHOUT ROWID;
+    CREATE TABLE cognito_index (
+        pool_id TEXT NOT NULL,
+        key     TEXT NOT NULL,
+        sub     TEXT NOT NULL,
+        PRIMARY KEY (pool_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE cognito_decoys (
+        pool_id TEXT NOT NULL,
+        slot    INTEGER NOT NULL,
+        writes  INTEGER NOT NULL,
+        PRIMARY KEY (pool_id, slot)
+    ) WITHOUT ROWID;
+    INSERT INTO cognito_signup_migrations (version, description) VALUES (1, 'users and index');
+";
+
 #[test]
-fn a_hidden_user_costs_the_database_one_durable_write_like_a_real_one() {
+fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.db");
-    let store = Arc::new(SqliteStore::open(&path).unwrap());
-    let h = host::host(store.clone());
-    let code = h.sign_up("alice", "alice@example.com");
+    let alice = suite::user("sub-a", "alice");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        conn.execute_batch(V1_SCHEMA).unwrap();
+        conn.execute(
+            "INSERT INTO cognito_users (pool_id, sub, version, record) VALUES (?1, 'sub-a', 3, ?2)",
+            rusqlite::params![suite::POOL, serde_json::to_string(&alice).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO cognito_index (pool_id, key, sub) VALUES (?1, ?2, 'sub-a')",
+            rusqlite::params![suite::POOL, suite::ukey("alice").as_str()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO cognito_decoys (pool_id, slot, writes) VALUES (?1, 0, 7)",
+            [suite::POOL],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(store.schema_version().unwrap(), 2);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let decoys = || -> i64 {
-        conn.query_row(
-            "SELECT COALESCE(SUM(writes), 0) FROM cognito_decoys",
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'cognito_decoys'",
             [],
             |r| r.get(0),
         )
+        .unwrap();
+    assert_eq!(tables, 0, "cognito_decoys is gone");
+    let applied: Vec<(i64, String)> = conn
+        .prepare("SELECT version, description FROM cognito_signup_migrations ORDER BY version")
         .unwrap()
-    };
-    let confirm = |user: &str| {
-        let r = cognito_signup::ConfirmSignUpRequest::new(
-            host::HIDDEN_CLIENT,
-            user,
-            host::wrong(&code),
-        );
-        h.driver.confirm_sign_up(r).unwrap_err().name()
-    };
-    assert_eq!(confirm("nobody"), "CodeMismatchException");
-    assert_eq!(decoys(), 1, "the missing user's empty commit was written");
-    assert_eq!(confirm("alice"), "CodeMismatchException");
-    assert_eq!(decoys(), 1);
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     assert_eq!(
-        store.records(host::POOL).unwrap()[0].version,
-        2,
-        "the real failure was written"
+        applied,
+        vec![
+            (1, "users and index".to_owned()),
+            (2, "drop cognito_decoys".to_owned())
+        ]
     );
+    // The users are kept.
+    assert_eq!(
+        store.find(suite::POOL, &[suite::ukey("alice")]).unwrap(),
+        Some(Versioned {
+            version: 3,
+            value: alice
+        })
+    );
+    // Opening again migrates nothing.
+    drop(store);
+    assert_eq!(
+        SqliteStore::open(&path).unwrap().schema_version().unwrap(),
+        2
+    );
+    let applied: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(applied, 2);
 }
