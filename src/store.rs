@@ -524,6 +524,32 @@ impl Shard {
 }
 
 impl PoolShard {
+    /// Reads, without copying, the memory a lookup of a present user reads (an index entry, a
+    /// slot, its text, its times and its rarely used members), at positions chosen by `hash`:
+    /// the cache misses of a present user's lookup, for a missing one's (P-4).
+    fn touch(&self, hash: u64) -> u8 {
+        // Multiply and shift, not a division: the pick must cost next to nothing.
+        let pick = |len: usize| {
+            let len = u128::try_from(len).unwrap_or(0);
+            usize::try_from(u128::from(hash).saturating_mul(len) >> 64).unwrap_or(0)
+        };
+        let mut x = 0u8;
+        if let Some(e) = self.entries.get(pick(self.entries.len())) {
+            x ^= e.key.as_ref().map_or(0, |k| k.bytes().first().copied().unwrap_or(0));
+        }
+        if let Some(slot) = self.slots.get(pick(self.slots.len())) {
+            x ^= slot.text.as_bytes().iter().step_by(64).fold(0, |a, b| a ^ b);
+            if let Some(r) = &slot.record {
+                x ^= r.times.first().map_or(0, |t| t.as_millis().to_le_bytes()[0]);
+                if let Some(rest) = &r.rest {
+                    let password = rest.password.as_ref().map(PasswordHash::as_phc);
+                    x ^= password.and_then(|p| p.as_bytes().first().copied()).unwrap_or(0);
+                }
+            }
+        }
+        x
+    }
+
     /// The slot of `sub` in this pool shard (shard number `shard`). The slot the last `find` on
     /// this thread returned is tried first: an operation commits the record it has just read,
     /// and the check (the slot holds this very `sub`, and a `sub` has one slot) makes a stale
@@ -829,7 +855,8 @@ impl UserStore for MemoryStore {
             // The first key the index holds, in the order given. Every key is probed, so that
             // the lookup costs the same whichever key matches, or whether any does (P-4).
             let mut target = None;
-            for (k, &h) in keys.iter().zip(hashes) {
+            let mut first_held = None;
+            for (i, (k, &h)) in keys.iter().zip(hashes).enumerate() {
                 let held = guards
                     .get(shard_of(h))
                     .and_then(|g| g.pool(pool_hash, pool_id))
@@ -837,11 +864,26 @@ impl UserStore for MemoryStore {
                         let e = pool.entry(h, k.as_str())?;
                         Some(pool.entries[at(e)].target)
                     });
+                first_held = first_held.or(held.map(|_| i));
                 target = target.or(held);
             }
             let Some(target) = target else {
                 return Ok(None);
             };
+            if first_held.is_some_and(|i| keys[i].as_str() == DECOY_KEY) {
+                // Only the decoy matched: the name is missing (P-4). Every missing name of a
+                // pool reads the one decoy, which so stays in cache, while a present user's
+                // record is usually read from memory; read a record of the first key's shard,
+                // chosen by that key's hash, as a present user's lookup would.
+                if let (Some(&h), Some(g)) = (
+                    hashes.first(),
+                    hashes.first().and_then(|&h| guards.get(shard_of(h))),
+                ) {
+                    if let Some(pool) = g.pool(pool_hash, pool_id) {
+                        std::hint::black_box(pool.touch(h));
+                    }
+                }
+            }
             let held_above = mask.checked_shr(target.shard).unwrap_or(0) > 1;
             if guards.get(target.shard).is_none() {
                 if held_above {
@@ -1031,6 +1073,36 @@ mod tests {
             IndexKey::alias(AliasAttribute::PhoneNumber, "+1").as_str(),
             "a:phone_number:+1"
         );
+    }
+
+    #[test]
+    fn the_decoy_key_answers_only_when_no_other_key_is_held() {
+        let store = MemoryStore::new();
+        let keys = [IndexKey::username("alice"), IndexKey::decoy()];
+        // No user, no decoy: nothing (the shard the first key falls in may be empty).
+        assert_eq!(store.find("p", &keys).unwrap(), None);
+        let decoy = Commit {
+            records: vec![RecordWrite {
+                expected_version: None,
+                record: user(DECOY_SUB, "decoy-record"),
+            }],
+            index: vec![claim(IndexKey::decoy(), None, Some(DECOY_SUB))],
+        };
+        assert_eq!(store.commit("p", &decoy).unwrap(), CommitOutcome::Committed);
+        let found = store.find("p", &keys).unwrap().unwrap();
+        assert!(found.value.is_decoy());
+        for i in 0..50 {
+            let name = format!("user{i}");
+            assert_eq!(
+                create(&store, "p", &format!("sub-{i}"), &name),
+                CommitOutcome::Committed
+            );
+            let missing = [IndexKey::username(&format!("nobody{i}")), IndexKey::decoy()];
+            assert!(store.find("p", &missing).unwrap().unwrap().value.is_decoy());
+            let present = [IndexKey::username(&name), IndexKey::decoy()];
+            let found = store.find("p", &present).unwrap().unwrap();
+            assert_eq!(found.value.username, name, "a held key wins over the decoy");
+        }
     }
 
     #[test]
