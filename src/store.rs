@@ -535,15 +535,28 @@ impl PoolShard {
         };
         let mut x = 0u8;
         if let Some(e) = self.entries.get(pick(self.entries.len())) {
-            x ^= e.key.as_ref().map_or(0, |k| k.bytes().first().copied().unwrap_or(0));
+            x ^= e
+                .key
+                .as_ref()
+                .map_or(0, |k| k.bytes().first().copied().unwrap_or(0));
         }
         if let Some(slot) = self.slots.get(pick(self.slots.len())) {
-            x ^= slot.text.as_bytes().iter().step_by(64).fold(0, |a, b| a ^ b);
+            x ^= slot
+                .text
+                .as_bytes()
+                .iter()
+                .step_by(64)
+                .fold(0, |a, b| a ^ b);
             if let Some(r) = &slot.record {
-                x ^= r.times.first().map_or(0, |t| t.as_millis().to_le_bytes()[0]);
+                x ^= r
+                    .times
+                    .first()
+                    .map_or(0, |t| t.as_millis().to_le_bytes()[0]);
                 if let Some(rest) = &r.rest {
                     let password = rest.password.as_ref().map(PasswordHash::as_phc);
-                    x ^= password.and_then(|p| p.as_bytes().first().copied()).unwrap_or(0);
+                    x ^= password
+                        .and_then(|p| p.as_bytes().first().copied())
+                        .unwrap_or(0);
                 }
             }
         }

@@ -118,21 +118,19 @@ pub(crate) fn claims_of_new_user(pool: &UserPool, user: &UserRecord) -> Vec<Inde
     out
 }
 
-/// Entries inside the window `(now - window, …)`. Entries later than `now` (the host's clock
+/// Records one more event in a window list, keeping at most `keep` entries. The list keeps the
+/// entries inside the window `(now - window, …)`; entries later than `now` (the host's clock
 /// stepped back) still count: a clock change never gives an attacker guesses back.
-pub(crate) fn in_window(times: &[Timestamp], now: Timestamp, window: Duration) -> Vec<Timestamp> {
-    let from = now.saturating_sub(window);
-    times.iter().copied().filter(|t| *t > from).collect()
-}
-
-/// Records one more event in a window list, keeping at most `keep` entries.
 pub(crate) fn record_in_window(
     times: &[Timestamp],
     now: Timestamp,
     window: Duration,
     keep: u32,
 ) -> Vec<Timestamp> {
-    let mut v = in_window(times, now, window);
+    // One allocation, sized for the kept entries and the new one.
+    let from = now.saturating_sub(window);
+    let mut v = Vec::with_capacity(times.len().saturating_add(1));
+    v.extend(times.iter().copied().filter(|t| *t > from));
     v.push(now);
     let keep = usize::try_from(keep.max(1)).unwrap_or(usize::MAX);
     if v.len() > keep {
