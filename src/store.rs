@@ -526,21 +526,25 @@ impl Shard {
 impl PoolShard {
     /// Reads, without copying, the memory a lookup of a present user reads (an index entry, a
     /// slot, its text, its times and its rarely used members), at positions chosen by `hash`:
-    /// the cache misses of a present user's lookup, for a missing one's (P-4).
+    /// the cache misses of a present user's lookup, for a missing one's (P-4). Each read's
+    /// position depends on what the read before it found, so that the misses come one after
+    /// another, as a present user's do (entry, then its slot, then the slot's text), rather than
+    /// all at once.
     fn touch(&self, hash: u64) -> u8 {
         // Multiply and shift, not a division: the pick must cost next to nothing.
-        let pick = |len: usize| {
+        let pick = |h: u64, len: usize| {
             let len = u128::try_from(len).unwrap_or(0);
-            usize::try_from(u128::from(hash).saturating_mul(len) >> 64).unwrap_or(0)
+            usize::try_from(u128::from(h).saturating_mul(len) >> 64).unwrap_or(0)
         };
         let mut x = 0u8;
-        if let Some(e) = self.entries.get(pick(self.entries.len())) {
+        if let Some(e) = self.entries.get(pick(hash, self.entries.len())) {
             x ^= e
                 .key
                 .as_ref()
                 .map_or(0, |k| k.bytes().first().copied().unwrap_or(0));
         }
-        if let Some(slot) = self.slots.get(pick(self.slots.len())) {
+        let hash = hash ^ u64::from(std::hint::black_box(x));
+        if let Some(slot) = self.slots.get(pick(hash, self.slots.len())) {
             x ^= slot
                 .text
                 .as_bytes()
