@@ -890,8 +890,8 @@ impl UserStore for MemoryStore {
             if first_held.is_some_and(|i| keys[i].as_str() == DECOY_KEY) {
                 // Only the decoy matched: the name is missing (P-4). Every missing name of a
                 // pool reads the one decoy, which so stays in cache, while a present user's
-                // record is usually read from memory; read a record of the first key's shard,
-                // chosen by that key's hash, as a present user's lookup would.
+                // record is usually read from memory: read what a present user's lookup reads
+                // (`PoolShard::touch`).
                 if let (Some(&h), Some(g)) = (
                     hashes.first(),
                     hashes.first().and_then(|&h| guards.get(shard_of(h))),
