@@ -16,19 +16,27 @@
 //! * **read-your-writes**: after `Committed`, `find` by every written key sees the new record at
 //!   the new version (1 for a new record, one more per write);
 //! * **find order**: `find` answers the record of the *first* present key, in the order given;
-//! * **conflict detection**: a stale `expected_version`, an insert of a record that exists, an
-//!   update of a record that does not, an index `expected` that does not hold (absent, present,
-//!   or pointing elsewhere) each answer `Conflict`;
+//! * **conflict detection**: a stale or a future `expected_version`, an insert of a record that
+//!   exists, an update of a record that does not (at any version, `u64::MAX` included), an index
+//!   `expected` that does not hold (absent, present, pointing elsewhere, or a claim of a key by
+//!   the user who already holds it) each answer `Conflict`;
+//! * **index writes**: a key is claimed, moved, removed and claimed again; a write whose `new`
+//!   is its `expected` changes nothing but still asserts that the key is absent, or held by that
+//!   user;
 //! * **empty commits**: a commit with no writes answers `Committed` and changes nothing;
 //! * **preconditions read the state before the commit**, not a write earlier in the same commit;
-//! * **opaque keys and values**: quotes, SQL wildcards, backslashes, Unicode, long keys and NUL
-//!   in values are stored and compared exactly;
+//! * **duplicate writes**: two writes of one record, or of one index key, in one commit that
+//!   expect different things are a `Conflict`, even when applying them in order would succeed;
+//! * **opaque keys and values**: quotes, SQL wildcards, backslashes, Unicode, case and accents,
+//!   surrounding spaces, long keys and NUL in values are stored and compared exactly;
 //! * **atomicity**: a multi-record commit whose *last* precondition fails applies nothing, not
 //!   even the writes before it;
 //! * **alias-index uniqueness**: two users claiming one index key: the second gets `Conflict`;
 //! * **pool isolation**: the same keys in two pools are independent;
 //! * **concurrency**: threads racing commits on one record at one version: exactly one winner
-//!   per version, and racing claims of one alias key: exactly one winner.
+//!   per version, whose value is stored; racing claims of one alias key: exactly one winner; and
+//!   threads moving one alias between users from stale reads: one holder, the only user whose
+//!   verified flag is set.
 //!
 //! [`FaultyStore`] wraps any store and, at a chosen call, fails it (`Err`, before or after
 //! applying) or reports a spurious `Conflict`: the failure directions the contract allows, for a
@@ -138,10 +146,18 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
             conflict_index_expected_present,
         ),
         ("index_removal", index_removal),
+        (
+            "index_precondition_without_write",
+            index_precondition_without_write,
+        ),
         ("empty_commit_is_committed", empty_commit_is_committed),
         (
             "preconditions_read_the_state_before_the_commit",
             preconditions_before_commit,
+        ),
+        (
+            "duplicate_writes_with_different_expectations_conflict",
+            duplicate_writes_conflict,
         ),
         (
             "keys_and_values_are_opaque_strings",
@@ -162,6 +178,10 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
         (
             "concurrent_alias_claims_one_winner",
             concurrent_alias_claims,
+        ),
+        (
+            "concurrent_alias_moves_keep_one_holder",
+            concurrent_alias_moves,
         ),
     ];
     let mut report = Report::default();
@@ -284,6 +304,16 @@ fn expect_found<S: UserStore>(
     }
 }
 
+/// Checks that `key` finds the record of `sub` as [`setup`] wrote it: version 1, unchanged.
+fn expect_untouched<S: UserStore>(
+    s: &S,
+    key: IndexKey,
+    sub: &str,
+    username: &str,
+) -> Result<(), String> {
+    expect_found(s, POOL, key, sub, 1, Some(&user(sub, username)))
+}
+
 fn expect_absent<S: UserStore>(s: &S, pool: &str, key: IndexKey) -> Result<(), String> {
     match find(s, pool, std::slice::from_ref(&key))? {
         None => Ok(()),
@@ -338,6 +368,7 @@ fn find_order_first_present_key<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
     let keys = [
         IndexKey::username("nobody"),
+        IndexKey::alias(AliasAttribute::Email, "nobody@example.com"),
         IndexKey::username("bob"),
         IndexKey::username("alice"),
     ];
@@ -345,7 +376,7 @@ fn find_order_first_present_key<S: UserStore>(s: &S) -> Result<(), String> {
         Some(v) if v.value.sub == "sub-b" => {}
         other => {
             return Err(format!(
-                "find([missing, bob, alice]): expected bob (the first present key), found {:?}",
+                "find([missing, missing alias, bob, alice]): expected bob (the first present key), found {:?}",
                 other.map(|v| v.value.sub)
             ));
         }
@@ -393,6 +424,14 @@ fn conflict_stale_version<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
+    let mut ahead = user("sub-a", "alice");
+    ahead.enabled = false;
+    let got = commit(s, POOL, &update(ahead, 3))?;
+    expect_outcome(
+        "update expecting version 3, ahead of the record's (2)",
+        got,
+        CommitOutcome::Conflict,
+    )?;
     expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 2, Some(&first))
 }
 
@@ -413,30 +452,29 @@ fn conflict_insert_existing<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
-    expect_found(
-        s,
-        POOL,
-        IndexKey::sub("sub-a"),
-        "sub-a",
-        1,
-        Some(&user("sub-a", "alice")),
-    )?;
+    expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")?;
     expect_absent(s, POOL, IndexKey::username("alice2"))
 }
 
 fn conflict_update_missing<S: UserStore>(s: &S) -> Result<(), String> {
-    let got = commit(s, POOL, &update(user("sub-z", "zed"), 1))?;
+    let mut c = update(user("sub-z", "zed"), 1);
+    c.index.push(claim(IndexKey::username("zed"), "sub-z"));
+    let got = commit(s, POOL, &c)?;
     expect_outcome(
-        "update of a record that does not exist",
+        "update of a record that does not exist, with a claim",
         got,
         CommitOutcome::Conflict,
     )?;
-    let got = commit(s, POOL, &update(user("sub-z", "zed"), 0))?;
-    expect_outcome(
-        "update expecting version 0 of a missing record",
-        got,
-        CommitOutcome::Conflict,
-    )?;
+    expect_absent(s, POOL, IndexKey::username("zed"))
+        .map_err(|e| format!("the claim of a rejected commit was written: {e}"))?;
+    for version in [0, u64::MAX] {
+        let got = commit(s, POOL, &update(user("sub-z", "zed"), version))?;
+        expect_outcome(
+            &format!("update expecting version {version} of a missing record"),
+            got,
+            CommitOutcome::Conflict,
+        )?;
+    }
     expect_absent(s, POOL, IndexKey::sub("sub-z"))
 }
 
@@ -457,11 +495,21 @@ fn conflict_index_expected_absent<S: UserStore>(s: &S) -> Result<(), String> {
         CommitOutcome::Conflict,
     )?;
     expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)?;
-    expect_absent(s, POOL, IndexKey::sub("sub-b"))?;
-    if find(s, POOL, &[IndexKey::sub("sub-b")])?.is_some() {
-        return Err("the rejected commit's record was written".to_owned());
-    }
-    Ok(())
+    expect_absent(s, POOL, IndexKey::sub("sub-b"))
+        .map_err(|e| format!("the rejected commit's record was written: {e}"))?;
+    // Alice's own update claiming the key she holds: `expected: None` does not hold either.
+    let mut a2 = user("sub-a", "alice");
+    a2.email_verified = true;
+    let mut c = update(a2, 1);
+    c.index.push(claim(IndexKey::username("alice"), "sub-a"));
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "claim of an index key by the user who holds it",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
+        .map_err(|e| format!("the rejected commit's record was written: {e}"))
 }
 
 fn conflict_index_other_holder<S: UserStore>(s: &S) -> Result<(), String> {
@@ -530,14 +578,22 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
     )?;
     expect_outcome("claim of an absent key", got, CommitOutcome::Committed)?;
     expect_found(s, POOL, key.clone(), "sub-a", 1, None)?;
-    let rm = Commit {
+    let removal = |expected: &str| Commit {
         records: Vec::new(),
         index: vec![IndexWrite {
             key: key.clone(),
-            expected: Some("sub-a".to_owned()),
+            expected: Some(expected.to_owned()),
             new: None,
         }],
     };
+    let got = commit(s, POOL, &removal("sub-b"))?;
+    expect_outcome(
+        "removal of a key expected at another holder",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, key.clone(), "sub-a", 1, None)?;
+    let rm = removal("sub-a");
     let got = commit(s, POOL, &rm)?;
     expect_outcome(
         "removal of a key at its holder",
@@ -551,7 +607,82 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
+    let got = commit(
+        s,
+        POOL,
+        &Commit {
+            records: Vec::new(),
+            index: vec![claim(key.clone(), "sub-a")],
+        },
+    )?;
+    expect_outcome(
+        "claim of a key that was removed",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_found(s, POOL, key, "sub-a", 1, None)?;
+    // Index writes leave records alone.
     expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 1, None)
+}
+
+/// Index writes whose `new` is their `expected` change no key: they assert that a key is absent
+/// (`None` to `None`) or held by a given user. Each makes its commit a `Conflict`, record write
+/// included, when the key is not so; otherwise the commit applies and the key stays as it was.
+fn index_precondition_without_write<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    // Alice's record at `version`, written with one index write that leaves `key` as it is.
+    let asserting = |version: u64, key: IndexKey, holder: Option<&str>| {
+        let mut rec = user("sub-a", "alice");
+        rec.failed_confirmations = vec![Timestamp::from_secs(version)];
+        let c = Commit {
+            records: vec![RecordWrite {
+                expected_version: Some(version),
+                record: rec.clone(),
+            }],
+            index: vec![IndexWrite {
+                key,
+                expected: holder.map(str::to_owned),
+                new: holder.map(str::to_owned),
+            }],
+        };
+        (c, rec)
+    };
+    let (c, _) = asserting(1, IndexKey::username("alice"), None);
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit asserting that a present key is absent",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
+        .map_err(|e| format!("a rejected commit changed the record or the key: {e}"))?;
+    let (c, rec) = asserting(1, IndexKey::username("nobody"), None);
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit asserting that an absent key is absent",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_absent(s, POOL, IndexKey::username("nobody"))
+        .map_err(|e| format!("an assertion that a key is absent wrote it: {e}"))?;
+    expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 2, Some(&rec))?;
+    let (c, _) = asserting(2, IndexKey::username("alice"), Some("sub-b"));
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit asserting that a key is held by another user",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 2, Some(&rec))
+        .map_err(|e| format!("a rejected commit changed the record or the key: {e}"))?;
+    let (c, rec) = asserting(2, IndexKey::username("alice"), Some("sub-a"));
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a commit asserting that a key is held by its holder",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_found(s, POOL, IndexKey::username("alice"), "sub-a", 3, Some(&rec))
 }
 
 /// A commit with no writes answers `Committed` and changes nothing.
@@ -563,16 +694,16 @@ fn empty_commit_is_committed<S: UserStore>(s: &S) -> Result<(), String> {
         CommitOutcome::Committed,
     )?;
     setup(s, &[("sub-a", "alice")])?;
-    let got = commit(s, POOL, &Commit::default())?;
-    expect_outcome("an empty commit", got, CommitOutcome::Committed)?;
-    expect_found(
-        s,
-        POOL,
-        IndexKey::sub("sub-a"),
-        "sub-a",
-        1,
-        Some(&user("sub-a", "alice")),
-    )
+    for pool in [POOL, OTHER_POOL] {
+        let got = commit(s, pool, &Commit::default())?;
+        expect_outcome(
+            &format!("an empty commit in pool {pool}"),
+            got,
+            CommitOutcome::Committed,
+        )?;
+    }
+    expect_absent(s, OTHER_POOL, IndexKey::sub("sub-a"))?;
+    expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")
 }
 
 /// Two writes of one key in one commit: the second expects what the first writes. Every
@@ -601,6 +732,71 @@ fn preconditions_before_commit<S: UserStore>(s: &S) -> Result<(), String> {
     expect_absent(s, POOL, key)
 }
 
+/// Two writes of one record, or of one index key, that expect different things cannot both hold
+/// against the state before the commit, whichever comes first: the commit is a `Conflict` and
+/// applies nothing. Applied in order, each pair below would succeed (a store that checks each
+/// write against the writes before it), or its last write alone would (a store that merges
+/// duplicates by keeping the last); the claim and removal of one key would even end as it began.
+fn duplicate_writes_conflict<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let written = |version: u64| {
+        let mut rec = user("sub-a", "alice");
+        rec.failed_confirmations = vec![Timestamp::from_secs(version)];
+        RecordWrite {
+            expected_version: Some(version),
+            record: rec,
+        }
+    };
+    for (first, second) in [(1, 2), (2, 1)] {
+        let c = Commit {
+            records: vec![written(first), written(second)],
+            index: Vec::new(),
+        };
+        let got = commit(s, POOL, &c)?;
+        expect_outcome(
+            &format!(
+                "two writes of one record (at version 1) expecting versions {first} and {second}"
+            ),
+            got,
+            CommitOutcome::Conflict,
+        )?;
+        expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")
+            .map_err(|e| format!("a rejected commit changed the record: {e}"))?;
+    }
+    let mut c = insert(user("sub-n", "newbie"));
+    c.records.push(RecordWrite {
+        expected_version: Some(1),
+        record: user("sub-n", "newbie"),
+    });
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "an insert of a new record and an update of it at version 1, in one commit",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, IndexKey::sub("sub-n"))
+        .map_err(|e| format!("a rejected commit inserted its record: {e}"))?;
+    let key = IndexKey::alias(AliasAttribute::Email, "twice@example.com");
+    let c = Commit {
+        records: Vec::new(),
+        index: vec![
+            claim(key.clone(), "sub-a"),
+            IndexWrite {
+                key: key.clone(),
+                expected: Some("sub-a".to_owned()),
+                new: None,
+            },
+        ],
+    };
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a claim of an absent key and its removal, in one commit",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_absent(s, POOL, key)
+}
+
 /// Keys and values that trip naive SQL or text handling are kept and compared exactly.
 fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
     let long = "k".repeat(1000);
@@ -611,14 +807,19 @@ fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
         "a_b",
         "back\\slash",
         "Ünïcødé-名前-😀",
+        "émilie",
+        "ÉMILIE",
+        " padded ",
+        "a:b:c",
         long.as_str(),
     ];
+    let mut written = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let sub = format!("sub-{i}");
         let mut rec = user(&sub, name);
         rec.other_attributes.push(crate::user::Attribute {
             name: "custom:blob".to_owned(),
-            value: format!("nul\0inside;'--{name}"),
+            value: format!("nul\0inside;'--\n\t{name}"),
         });
         let got = commit(s, POOL, &insert(rec.clone()))?;
         expect_outcome(
@@ -627,15 +828,30 @@ fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
             CommitOutcome::Committed,
         )?;
         expect_found(s, POOL, IndexKey::username(name), &sub, 1, Some(&rec))?;
+        written.push((name, sub, rec));
     }
-    // No pattern matching, no case folding, no trimming.
-    for probe in ["100", "100_", "a%", "A_B", "o'brien ", "ünïcødé-名前-😀"] {
+    // Each key still finds its own record once all are written (`émilie` and `ÉMILIE` included).
+    for (name, sub, rec) in &written {
+        expect_found(s, POOL, IndexKey::username(name), sub, 1, Some(rec))?;
+    }
+    // No pattern matching, no case or accent folding, no trimming.
+    for probe in [
+        "100",
+        "100_",
+        "a%",
+        "A_B",
+        "o'brien ",
+        "ünïcødé-名前-😀",
+        "emilie",
+        "padded",
+    ] {
         expect_absent(s, POOL, IndexKey::username(probe))?;
     }
     Ok(())
 }
 
-/// Two records and index writes where only the last record's version is stale.
+/// Record writes (an update, an insert of a record whose `sub` sorts first, an update) and an
+/// index write where only the last record's version is stale.
 fn atomicity_record_last<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
     let mut b = user("sub-b", "bob");
@@ -654,6 +870,10 @@ fn atomicity_record_last<S: UserStore>(s: &S) -> Result<(), String> {
                 record: a2,
             },
             RecordWrite {
+                expected_version: None,
+                record: user("sub-0", "zero"),
+            },
+            RecordWrite {
                 expected_version: Some(1), // stale: bob is at 2
                 record: b2,
             },
@@ -666,21 +886,23 @@ fn atomicity_record_last<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
-    expect_found(
-        s,
-        POOL,
-        IndexKey::sub("sub-a"),
-        "sub-a",
-        1,
-        Some(&user("sub-a", "alice")),
-    )
-    .map_err(|e| format!("the first record was written by a rejected commit: {e}"))?;
+    expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")
+        .map_err(|e| format!("the first record was written by a rejected commit: {e}"))?;
     expect_found(s, POOL, IndexKey::sub("sub-b"), "sub-b", 2, Some(&b))?;
     expect_absent(s, POOL, key)
-        .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))
+        .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))?;
+    // The rejected commit's new record (written without keys) does not exist: it can be inserted.
+    let got = commit(s, POOL, &insert(user("sub-0", "zero")))?;
+    expect_outcome(
+        "insert of the record a rejected commit would have inserted",
+        got,
+        CommitOutcome::Committed,
+    )
+    .map_err(|e| format!("a record was inserted by a rejected commit: {e}"))
 }
 
-/// Records and index writes where only the last index precondition fails.
+/// Records and index writes (claims whose keys sort before and after the failing one, and a
+/// removal) where only the last index precondition fails.
 fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
     let held = IndexKey::alias(AliasAttribute::Email, "held@example.com");
@@ -694,8 +916,11 @@ fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
     )?;
     expect_outcome("claim of an absent key", got, CommitOutcome::Committed)?;
     let fresh = IndexKey::alias(AliasAttribute::PhoneNumber, "+15550100");
+    let before = IndexKey::alias(AliasAttribute::Email, "a@example.com");
     let mut a2 = user("sub-a", "alice");
     a2.status = UserStatus::Confirmed;
+    let mut b2 = user("sub-b", "bob");
+    b2.enabled = false;
     let c = Commit {
         records: vec![
             RecordWrite {
@@ -703,13 +928,23 @@ fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
                 record: a2,
             },
             RecordWrite {
+                expected_version: Some(1),
+                record: b2,
+            },
+            RecordWrite {
                 expected_version: None,
                 record: user("sub-c", "carol"),
             },
         ],
         index: vec![
+            claim(before.clone(), "sub-a"),
             claim(fresh.clone(), "sub-a"),
             claim(IndexKey::sub("sub-c"), "sub-c"),
+            IndexWrite {
+                key: IndexKey::username("bob"),
+                expected: Some("sub-b".to_owned()),
+                new: None,
+            },
             claim(held.clone(), "sub-a"), // fails: held by bob
         ],
     };
@@ -719,19 +954,17 @@ fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
-    expect_found(
-        s,
-        POOL,
-        IndexKey::sub("sub-a"),
-        "sub-a",
-        1,
-        Some(&user("sub-a", "alice")),
-    )
-    .map_err(|e| format!("a record was updated by a rejected commit: {e}"))?;
+    expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")
+        .map_err(|e| format!("a record was updated by a rejected commit: {e}"))?;
+    expect_untouched(s, IndexKey::username("bob"), "sub-b", "bob").map_err(|e| {
+        format!("a record was updated or an index entry removed by a rejected commit: {e}")
+    })?;
     expect_absent(s, POOL, IndexKey::sub("sub-c"))
         .map_err(|e| format!("a record was inserted by a rejected commit: {e}"))?;
-    expect_absent(s, POOL, fresh)
-        .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))?;
+    for key in [before, fresh] {
+        expect_absent(s, POOL, key)
+            .map_err(|e| format!("an index entry was written by a rejected commit: {e}"))?;
+    }
     expect_found(s, POOL, held, "sub-b", 1, None)
 }
 
@@ -796,6 +1029,12 @@ fn alias_index_uniqueness<S: UserStore>(s: &S) -> Result<(), String> {
         got,
         CommitOutcome::Conflict,
     )?;
+    let got = commit(s, POOL, &claim_for("sub-a"))?;
+    expect_outcome(
+        "second claim of the same alias by its holder",
+        got,
+        CommitOutcome::Conflict,
+    )?;
     expect_found(s, POOL, key, "sub-a", 1, None)
 }
 
@@ -818,95 +1057,60 @@ fn pools_are_isolated<S: UserStore>(s: &S) -> Result<(), String> {
         1,
         Some(&other),
     )?;
+    let mut other2 = other.clone();
+    other2.status = UserStatus::Confirmed;
+    let got = commit(s, OTHER_POOL, &update(other2.clone(), 1))?;
+    expect_outcome(
+        "an update of the same sub in another pool",
+        got,
+        CommitOutcome::Committed,
+    )?;
     expect_found(
         s,
-        POOL,
-        IndexKey::username("alice"),
+        OTHER_POOL,
+        IndexKey::sub("sub-a"),
         "sub-a",
-        1,
-        Some(&user("sub-a", "alice")),
-    )
+        2,
+        Some(&other2),
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
 }
 
-/// Threads racing a commit on one record at the same version, round after round.
-fn concurrent_one_winner_per_version<S: UserStore>(s: &S) -> Result<(), String> {
-    const THREADS: usize = 8;
-    const ROUNDS: u64 = 20;
-    setup(s, &[("sub-a", "alice")])?;
-    let barrier = Barrier::new(THREADS);
-    for round in 1..=ROUNDS {
-        let wins = AtomicU64::new(0);
-        let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for t in 0..THREADS {
-                let (barrier, wins, errors) = (&barrier, &wins, &errors);
-                scope.spawn(move || {
-                    let mut rec = user("sub-a", "alice");
-                    rec.resends = vec![Timestamp::from_millis(u64::try_from(t).unwrap_or(0))];
-                    barrier.wait();
-                    match s.commit(POOL, &update(rec, round)) {
-                        Ok(CommitOutcome::Committed) => {
-                            wins.fetch_add(1, Ordering::SeqCst);
-                        }
-                        Ok(CommitOutcome::Conflict) => {}
-                        Err(e) => {
-                            if let Ok(mut v) = errors.lock() {
-                                v.push(e.to_string());
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        if let Some(e) = errors.lock().ok().and_then(|v| v.first().cloned()) {
-            return Err(format!("round {round}: a racing commit returned Err: {e}"));
-        }
-        let n = wins.load(Ordering::SeqCst);
-        if n != 1 {
-            return Err(format!(
-                "round {round}: {THREADS} threads committed at version {round}; expected exactly one winner, got {n}"
-            ));
-        }
-        let found = find(s, POOL, &[IndexKey::sub("sub-a")])?;
-        let want = round.saturating_add(1);
-        match found {
-            Some(v) if v.version == want => {}
-            other => {
-                return Err(format!(
-                    "round {round}: expected version {want} after one winner, found {:?}",
-                    other.map(|v| v.version)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Threads racing to claim one alias key for different new users.
-fn concurrent_alias_claims<S: UserStore>(s: &S) -> Result<(), String> {
-    const THREADS: usize = 8;
-    let key = IndexKey::alias(AliasAttribute::Email, "race@example.com");
-    let barrier = Barrier::new(THREADS);
-    let winners: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Runs `threads` threads that each prepare a commit with `prepare(t)` (`None`: nothing to
+/// commit), wait until every thread has prepared, then commit; answers the threads whose commit
+/// was applied, or the first error.
+fn race<S: UserStore>(
+    s: &S,
+    threads: usize,
+    prepare: impl Fn(usize) -> Result<Option<Commit>, String> + Sync,
+) -> Result<Vec<usize>, String> {
+    let barrier = Barrier::new(threads);
+    let winners: Mutex<Vec<usize>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for t in 0..THREADS {
-            let (barrier, winners, errors, key) = (&barrier, &winners, &errors, &key);
+        for t in 0..threads {
+            let (barrier, winners, errors, prepare) = (&barrier, &winners, &errors, &prepare);
             scope.spawn(move || {
-                let sub = format!("sub-{t}");
-                let mut c = insert(user(&sub, &format!("user{t}")));
-                c.index.push(claim(key.clone(), &sub));
+                let prepared = prepare(t);
+                // Every thread waits here exactly once, whatever it prepared.
                 barrier.wait();
-                match s.commit(POOL, &c) {
+                let outcome = match prepared {
+                    Ok(Some(c)) => s
+                        .commit(POOL, &c)
+                        .map_err(|e| format!("a racing commit returned Err: {e}")),
+                    Ok(None) => Ok(CommitOutcome::Conflict),
+                    Err(e) => Err(e),
+                };
+                match outcome {
                     Ok(CommitOutcome::Committed) => {
                         if let Ok(mut w) = winners.lock() {
-                            w.push(sub);
+                            w.push(t);
                         }
                     }
                     Ok(CommitOutcome::Conflict) => {}
                     Err(e) => {
                         if let Ok(mut v) = errors.lock() {
-                            v.push(e.to_string());
+                            v.push(e);
                         }
                     }
                 }
@@ -914,24 +1118,168 @@ fn concurrent_alias_claims<S: UserStore>(s: &S) -> Result<(), String> {
         }
     });
     if let Some(e) = errors.lock().ok().and_then(|v| v.first().cloned()) {
-        return Err(format!("a racing commit returned Err: {e}"));
+        return Err(e);
     }
-    let winners = winners.lock().map(|w| w.clone()).unwrap_or_default();
-    let [winner] = winners.as_slice() else {
-        return Err(format!(
-            "{THREADS} users claimed one alias; expected exactly one winner, got {}",
-            winners.len()
-        ));
+    Ok(winners.lock().map(|w| w.clone()).unwrap_or_default())
+}
+
+/// Threads racing a commit on one record at the same version, round after round: one wins, and
+/// the record holds the winner's value.
+fn concurrent_one_winner_per_version<S: UserStore>(s: &S) -> Result<(), String> {
+    const THREADS: usize = 8;
+    const ROUNDS: u64 = 20;
+    setup(s, &[("sub-a", "alice")])?;
+    // The value thread `t` writes: alice marked with `t`.
+    let marked = |t: usize| {
+        let mut rec = user("sub-a", "alice");
+        rec.resends = vec![Timestamp::from_millis(u64::try_from(t).unwrap_or(0))];
+        rec
     };
-    expect_found(s, POOL, key, winner, 1, None)?;
-    for t in 0..THREADS {
-        let sub = format!("sub-{t}");
-        if sub != *winner {
-            expect_absent(s, POOL, IndexKey::sub(&sub))
-                .map_err(|e| format!("a losing claim wrote its record: {e}"))?;
+    for round in 1..=ROUNDS {
+        let winners = race(s, THREADS, |t| Ok(Some(update(marked(t), round))))
+            .map_err(|e| format!("round {round}: {e}"))?;
+        let [winner] = winners.as_slice() else {
+            return Err(format!(
+                "round {round}: {THREADS} threads committed at version {round}; expected exactly one winner, got {}",
+                winners.len()
+            ));
+        };
+        let want = round.saturating_add(1);
+        expect_found(
+            s,
+            POOL,
+            IndexKey::sub("sub-a"),
+            "sub-a",
+            want,
+            Some(&marked(*winner)),
+        )
+        .map_err(|e| format!("round {round}, won by thread {winner}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Threads racing to claim one alias key for different new users, one key a round.
+fn concurrent_alias_claims<S: UserStore>(s: &S) -> Result<(), String> {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 8;
+    for round in 0..ROUNDS {
+        let key = IndexKey::alias(AliasAttribute::Email, &format!("race{round}@example.com"));
+        let sub_of = |t: usize| format!("sub-{round}-{t}");
+        let winners = race(s, THREADS, |t| {
+            let sub = sub_of(t);
+            let mut c = insert(user(&sub, &format!("user-{round}-{t}")));
+            c.index.push(claim(key.clone(), &sub));
+            Ok(Some(c))
+        })
+        .map_err(|e| format!("round {round}: {e}"))?;
+        let [winner] = winners.as_slice() else {
+            return Err(format!(
+                "round {round}: {THREADS} users claimed one alias; expected exactly one winner, got {}",
+                winners.len()
+            ));
+        };
+        expect_found(s, POOL, key, &sub_of(*winner), 1, None)
+            .map_err(|e| format!("round {round}: {e}"))?;
+        for t in (0..THREADS).filter(|t| t != winner) {
+            expect_absent(s, POOL, IndexKey::sub(&sub_of(t)))
+                .map_err(|e| format!("round {round}: a losing claim wrote its record: {e}"))?;
         }
     }
     Ok(())
+}
+
+/// Threads moving one alias key between users as the core does under ForceAliasCreation: the
+/// new holder's record (now verified), the previous holder's record (no longer verified) and the
+/// key, in one commit built from what the thread read. Every round, all threads read before any
+/// commits, so all movers but the first commit from a stale read: at most one move a round is
+/// applied, and in the end the key has one holder, the only user whose verified flag is set.
+fn concurrent_alias_moves<S: UserStore>(s: &S) -> Result<(), String> {
+    const THREADS: usize = 8;
+    const ROUNDS: u64 = 15;
+    const EMAIL: &str = "moving@example.com";
+    let key = IndexKey::alias(AliasAttribute::Email, EMAIL);
+    let sub_of = |t: usize| format!("sub-{t}");
+    for t in 0..THREADS {
+        let sub = sub_of(t);
+        let mut rec = user(&sub, &format!("user{t}"));
+        rec.email = Some(EMAIL.to_owned());
+        rec.email_verified = t == 0;
+        let mut c = insert(rec);
+        if t == 0 {
+            c.index.push(claim(key.clone(), &sub));
+        }
+        let got = commit(s, POOL, &c)?;
+        expect_outcome(&format!("inserting {sub}"), got, CommitOutcome::Committed)?;
+    }
+    let mut moves = 0usize;
+    for round in 1..=ROUNDS {
+        let winners = race(s, THREADS, |t| alias_move_to(s, &sub_of(t), &key))
+            .map_err(|e| format!("round {round}: {e}"))?;
+        if winners.len() > 1 {
+            return Err(format!(
+                "round {round}: {} moves of one alias from the same holder were applied; expected at most one",
+                winners.len()
+            ));
+        }
+        moves = moves.saturating_add(winners.len());
+    }
+    if moves == 0 {
+        return Err(format!(
+            "no move of the alias committed in {ROUNDS} rounds of {THREADS} threads"
+        ));
+    }
+    let holder = find(s, POOL, std::slice::from_ref(&key))?
+        .ok_or_else(|| "after the moves, the alias has no holder".to_owned())?
+        .value
+        .sub;
+    let mut verified = Vec::new();
+    for t in 0..THREADS {
+        let sub = sub_of(t);
+        let rec = find(s, POOL, &[IndexKey::sub(&sub)])?
+            .ok_or_else(|| format!("after the moves, {sub} is not found"))?;
+        if rec.value.email_verified {
+            verified.push(sub);
+        }
+    }
+    if verified != [holder.clone()] {
+        return Err(format!(
+            "after {moves} moves the alias is held by {holder}, but the users with it verified are {verified:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// The commit moving `key` to `sub` from its holder, from what `find` answers now; `None` when
+/// `sub` holds it already.
+fn alias_move_to<S: UserStore>(s: &S, sub: &str, key: &IndexKey) -> Result<Option<Commit>, String> {
+    let me = find(s, POOL, &[IndexKey::sub(sub)])?.ok_or_else(|| format!("{sub} not found"))?;
+    let holder = find(s, POOL, std::slice::from_ref(key))?
+        .ok_or_else(|| "the alias has no holder".to_owned())?;
+    if holder.value.sub == sub {
+        return Ok(None);
+    }
+    let mut mine = me.value;
+    mine.email_verified = true;
+    let mut theirs = holder.value;
+    theirs.email_verified = false;
+    let previous = theirs.sub.clone();
+    Ok(Some(Commit {
+        records: vec![
+            RecordWrite {
+                expected_version: Some(me.version),
+                record: mine,
+            },
+            RecordWrite {
+                expected_version: Some(holder.version),
+                record: theirs,
+            },
+        ],
+        index: vec![IndexWrite {
+            key: key.clone(),
+            expected: Some(previous),
+            new: Some(sub.to_owned()),
+        }],
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 fn memory_store_passes_the_kit() {
     let report = conformance::run_all(MemoryStore::new);
     assert_eq!(report.failures().len(), 0);
-    assert!(report.checks.len() >= 18, "{report:?}");
+    assert!(report.checks.len() >= 24, "{report:?}");
 }
 
 #[test]
@@ -53,6 +53,10 @@ enum Defect {
     EmptyIsConflict,
     /// Compares keys case-insensitively (a text column with a case-insensitive collation).
     FoldsKeys,
+    /// Merges two writes of one record or key in a commit by keeping the last one.
+    KeepsLastDuplicate,
+    /// Drops index writes that change nothing (`new` equal to `expected`), preconditions included.
+    SkipsUnchangedKeys,
 }
 
 #[derive(Default)]
@@ -105,16 +109,40 @@ impl UserStore for BrokenStore {
         if self.defect == Defect::EmptyIsConflict && c.records.is_empty() && c.index.is_empty() {
             return Ok(CommitOutcome::Conflict);
         }
-        let folded;
-        let c = if self.defect == Defect::FoldsKeys {
-            let mut f = c.clone();
-            for w in &mut f.index {
-                w.key = lower(&w.key);
+        let rewritten;
+        let c = match self.defect {
+            Defect::FoldsKeys => {
+                let mut f = c.clone();
+                for w in &mut f.index {
+                    w.key = lower(&w.key);
+                }
+                rewritten = f;
+                &rewritten
             }
-            folded = f;
-            &folded
-        } else {
-            c
+            Defect::KeepsLastDuplicate => {
+                let mut f = c.clone();
+                let records = &c.records;
+                let index = &c.index;
+                let mut i = 0;
+                f.records.retain(|w| {
+                    i += 1;
+                    !records[i..].iter().any(|l| l.record.sub == w.record.sub)
+                });
+                let mut i = 0;
+                f.index.retain(|w| {
+                    i += 1;
+                    !index[i..].iter().any(|l| l.key == w.key)
+                });
+                rewritten = f;
+                &rewritten
+            }
+            Defect::SkipsUnchangedKeys => {
+                let mut f = c.clone();
+                f.index.retain(|w| w.expected != w.new);
+                rewritten = f;
+                &rewritten
+            }
+            _ => c,
         };
         let mut pools = self.pools.lock().unwrap();
         let p = pools.entry(pool_id.to_owned()).or_default();
@@ -181,6 +209,11 @@ fn kit_rejects_a_non_atomic_store() {
         failed.contains(&"atomicity_index_precondition_last"),
         "{failed:?}"
     );
+    // Losing movers' first record writes are applied: users verified without the alias.
+    assert!(
+        failed.contains(&"concurrent_alias_moves_keep_one_holder"),
+        "{failed:?}"
+    );
 }
 
 #[test]
@@ -208,6 +241,27 @@ fn kit_rejects_a_store_that_ignores_index_preconditions() {
     assert!(
         failed.contains(&"concurrent_alias_claims_one_winner"),
         "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"index_precondition_without_write"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_skips_index_writes_that_change_nothing() {
+    let failed = failed_checks(Defect::SkipsUnchangedKeys);
+    assert!(
+        failed.contains(&"index_precondition_without_write"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_merges_duplicate_writes_keeping_the_last() {
+    assert_eq!(
+        failed_checks(Defect::KeepsLastDuplicate),
+        vec!["duplicate_writes_with_different_expectations_conflict"]
     );
 }
 
@@ -247,6 +301,10 @@ fn kit_rejects_a_store_that_checks_preconditions_write_by_write() {
     let failed = failed_checks(Defect::NotAtomic);
     assert!(
         failed.contains(&"preconditions_read_the_state_before_the_commit"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.contains(&"duplicate_writes_with_different_expectations_conflict"),
         "{failed:?}"
     );
 }

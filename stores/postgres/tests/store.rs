@@ -1,4 +1,4 @@
-//! The PostgreSQL store against the shared conformance checks, the operation flows through
+//! The PostgreSQL store against the crate's conformance kit, the operation flows through
 //! `Driver`, and what is particular to a server: migrations, schemas, bad connection strings,
 //! lock timeouts. Needs `COGNITO_SIGNUP_TEST_POSTGRES`; without it every test says it is skipped.
 
@@ -12,7 +12,6 @@
     clippy::arithmetic_side_effects
 )]
 
-#[macro_use]
 #[path = "../../common/suite.rs"]
 mod suite;
 #[macro_use]
@@ -55,8 +54,6 @@ fn fresh_with(test: &str, options: PostgresOptions) -> Option<Fixture<PostgresSt
 fn fresh(test: &str) -> Option<Fixture<PostgresStore>> {
     fresh_with(test, PostgresOptions::default())
 }
-
-store_suite!(fresh);
 
 #[test]
 fn passes_the_public_conformance_kit() {

@@ -1,5 +1,5 @@
-//! The SQLite store against the shared conformance checks, the operation flows through
-//! `Driver`, and what is particular to a database file: reopening, migrations, bad files.
+//! The SQLite store against the crate's conformance kit, the operation flows through `Driver`,
+//! and what is particular to a database file: reopening, migrations, bad files.
 
 #![allow(
     missing_docs,
@@ -11,7 +11,6 @@
     clippy::arithmetic_side_effects
 )]
 
-#[macro_use]
 #[path = "../../common/suite.rs"]
 mod suite;
 #[macro_use]
@@ -43,7 +42,6 @@ fn fresh(_test: &str) -> Option<Fixture<SqliteStore>> {
     })
 }
 
-store_suite!(fresh);
 flow_tests!(fresh);
 
 #[test]
