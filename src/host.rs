@@ -764,6 +764,12 @@ mod tests {
         assert_eq!(clients.len(), StaticDirectory::REPLICAS);
         assert!(copies.iter().all(|c| c.client.client_id == "client1"
             && c.client.user_pool_id.as_deref() == Some("us-east-1_A")));
+        // Equal settings, and keys that tag a code alike.
+        let code = Code::parse("123456").unwrap();
+        let tag = |c: &ClientContext| c.pool.code_keys.tag("us-east-1_A", "alice", &code);
+        assert!(copies.iter().all(|c| c.pool.pool == copies[0].pool.pool
+            && *c.client == *copies[0].client
+            && tag(c) == tag(&copies[0])));
         // A thread keeps taking the same copy.
         let first = d.client("client1").unwrap().unwrap();
         let again = d.client("client1").unwrap().unwrap();

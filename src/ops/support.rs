@@ -118,9 +118,10 @@ pub(crate) fn claims_of_new_user(pool: &UserPool, user: &UserRecord) -> Vec<Inde
     out
 }
 
-/// Records one more event in a window list, keeping at most `keep` entries. The list keeps the
-/// entries inside the window `(now - window, …)`; entries later than `now` (the host's clock
-/// stepped back) still count: a clock change never gives an attacker guesses back.
+/// Records one more event in a window list, keeping at most `keep` entries (none when `keep` is
+/// 0: a hidden user's failure under a limit of 0 must not leave a count above it). The list
+/// keeps the entries inside the window `(now - window, …)`; entries later than `now` (the
+/// host's clock stepped back) still count: a clock change never gives an attacker guesses back.
 pub(crate) fn record_in_window(
     times: &[Timestamp],
     now: Timestamp,
@@ -132,7 +133,7 @@ pub(crate) fn record_in_window(
     let mut v = Vec::with_capacity(times.len().saturating_add(1));
     v.extend(times.iter().copied().filter(|t| *t > from));
     v.push(now);
-    let keep = usize::try_from(keep.max(1)).unwrap_or(usize::MAX);
+    let keep = usize::try_from(keep).unwrap_or(usize::MAX);
     if v.len() > keep {
         let drop = v.len().saturating_sub(keep);
         v.drain(..drop);

@@ -2,6 +2,7 @@
 //! invariants of P-5 hold whatever the order.
 
 use crate::harness::*;
+use cognito_signup::host::{ClientContext, PoolContext};
 use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
 use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
 use cognito_signup::*;
@@ -363,6 +364,44 @@ fn the_decoy_answers_to_no_name_and_takes_no_name() {
             "AdminConfirmSignUp {name}"
         );
     }
+    let before = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap();
+    for name in [decoy.username.as_str(), DECOY_SUB, email.as_str(), "d:"] {
+        for (what, r) in [
+            (
+                "AdminDisableUser",
+                h.driver
+                    .admin_disable_user(AdminUserRequest::new(POOL, name))
+                    .map(|_| ()),
+            ),
+            (
+                "AdminEnableUser",
+                h.driver
+                    .admin_enable_user(AdminUserRequest::new(POOL, name))
+                    .map(|_| ()),
+            ),
+        ] {
+            assert_eq!(
+                err(r),
+                pair("UserNotFoundException", "User does not exist."),
+                "{what} {name}"
+            );
+        }
+        // ResendConfirmationCode under ENABLED simulates a delivery and writes nothing.
+        let simulated = h.resend(name).unwrap().code_delivery_details.unwrap();
+        assert_eq!(simulated.delivery_medium, DeliveryMedium::Email, "{name}");
+    }
+    let after = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, before, "no other operation touched the decoy");
     // Under ENABLED, naming the decoy is naming a missing user.
     assert_eq!(
         err(h.confirm(&decoy.username, "123456")),
@@ -371,10 +410,13 @@ fn the_decoy_answers_to_no_name_and_takes_no_name() {
             "Invalid verification code provided, please try again."
         )
     );
-    // Its username is free to take, and the new user confirms as any other.
+    // Its username and email address are free to take, and the new users confirm as any other.
     let code = h.sign_up(&decoy.username, "taker@example.com");
     h.confirm(&decoy.username, &code).unwrap();
     assert_eq!(h.status(&decoy.username), "CONFIRMED");
+    let code = h.sign_up("emailtaker", &email);
+    h.confirm("emailtaker", &code).unwrap();
+    assert_eq!(h.status("emailtaker"), "CONFIRMED");
     let after = h
         .store
         .inner
@@ -383,4 +425,132 @@ fn the_decoy_answers_to_no_name_and_takes_no_name() {
         .unwrap();
     assert!(after.value.is_decoy());
     assert_eq!(after.value.status, UserStatus::Unconfirmed);
+    assert!(!after.value.email_verified);
+    // Only the decoy's own key reaches it.
+    let keys: Vec<IndexKey> = h
+        .store
+        .inner
+        .index(POOL)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, sub)| sub == DECOY_SUB)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, vec![IndexKey::decoy()]);
+}
+
+#[test]
+fn a_legacy_client_never_looks_the_decoy_up() {
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    // The pool's decoy exists.
+    h.confirm("nobody", &Host::wrong(&code)).unwrap_err();
+    let mut legacy = h.client.clone();
+    legacy.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
+    let cx = ClientContext {
+        pool: std::sync::Arc::new(PoolContext {
+            pool: h.pool.clone(),
+            code_keys: CodeKeys::new(&[[1u8; 32]]).unwrap(),
+        }),
+        client: std::sync::Arc::new(legacy),
+    };
+    let mut op = confirm_op(&h, "nobody", "123456", false);
+    let mut step = op.start();
+    let mut finds = 0;
+    let outcome = loop {
+        step = match step {
+            Step::Done(r) => break r,
+            Step::Need(Need::Client { .. }) => op.resume(Answer::Client(Some(cx.clone()))),
+            Step::Need(n) => {
+                if let Need::Find { keys, .. } = &n {
+                    finds += 1;
+                    assert!(
+                        !keys.contains(&IndexKey::decoy()),
+                        "LEGACY asked for the decoy"
+                    );
+                }
+                op.resume(h.driver.answer(n))
+            }
+        };
+    };
+    assert_eq!(finds, 1);
+    assert_eq!(
+        err(outcome),
+        pair(
+            "UserNotFoundException",
+            "Username/client id combination not found."
+        )
+    );
+}
+
+#[test]
+fn a_disabled_user_under_enabled_meeting_a_conflict_answers_code_mismatch_without_deciding_again() {
+    let h = host().enabled().build();
+    let code = h.sign_up("dora", "dora@example.com");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "dora"))
+        .unwrap();
+    let before = h.record("dora");
+    let mut op = confirm_op(&h, "dora", &code, false);
+    let mut step = op.start();
+    let mut finds = 0;
+    let outcome = loop {
+        step = match step {
+            Step::Done(r) => break r,
+            Step::Need(Need::Commit { .. }) => {
+                op.resume(Answer::Committed(CommitOutcome::Conflict))
+            }
+            Step::Need(n) => {
+                finds += usize::from(matches!(n, Need::Find { .. }));
+                op.resume(h.driver.answer(n))
+            }
+        };
+    };
+    assert_eq!(
+        err(outcome),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    assert_eq!(finds, 1, "a hidden failure is not decided again");
+    assert_eq!(h.record("dora"), before, "nothing was written");
+}
+
+#[test]
+fn hidden_failures_under_a_limit_of_zero_leave_no_count() {
+    let h = host()
+        .enabled()
+        .pool(|p| p.sign_up_policy.failed_confirmations_per_window = 0)
+        .build();
+    let code = h.sign_up("alice", "alice@example.com");
+    h.sign_up("dora", "dora@example.com");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "dora"))
+        .unwrap();
+    let mismatch = pair(
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    );
+    // A present user is locked out before any check; hidden users answer as missing ones.
+    assert_eq!(
+        err(h.confirm("alice", &code)),
+        pair(
+            "LimitExceededException",
+            "Attempt limit exceeded, please try after some time."
+        )
+    );
+    for _ in 0..2 {
+        assert_eq!(err(h.confirm("dora", "123456")), mismatch);
+        assert_eq!(err(h.confirm("nobody", "123456")), mismatch);
+    }
+    assert!(h.record("dora").failed_confirmations.is_empty());
+    assert!(h.record("alice").failed_confirmations.is_empty());
+    let decoy = h
+        .store
+        .inner
+        .find(POOL, &[IndexKey::decoy()])
+        .unwrap()
+        .unwrap();
+    assert!(decoy.value.failed_confirmations.is_empty());
 }
