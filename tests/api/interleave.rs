@@ -299,6 +299,28 @@ fn a_missing_or_disabled_user_under_enabled_asks_the_host_what_a_wrong_code_asks
     );
 }
 
+/// Runs a ConfirmSignUp whose every commit meets a conflict (another request wrote first);
+/// answers its outcome and how many lookups it made.
+fn every_commit_conflicts(
+    h: &Host,
+    mut op: ConfirmSignUp,
+) -> (Result<ConfirmSignUpResponse, Error>, usize) {
+    let mut step = op.start();
+    let mut finds = 0;
+    loop {
+        step = match step {
+            Step::Done(r) => return (r, finds),
+            Step::Need(Need::Commit { .. }) => {
+                op.resume(Answer::Committed(CommitOutcome::Conflict))
+            }
+            Step::Need(n) => {
+                finds += usize::from(matches!(n, Need::Find { .. }));
+                op.resume(h.driver.answer(n))
+            }
+        };
+    }
+}
+
 #[test]
 fn a_hidden_failure_that_meets_a_conflict_answers_code_mismatch_without_deciding_again() {
     let h = host().enabled().build();
@@ -311,22 +333,9 @@ fn a_hidden_failure_that_meets_a_conflict_answers_code_mismatch_without_deciding
             "Invalid verification code provided, please try again."
         )
     );
-    let mut op = confirm_op(&h, "nobody", &Host::wrong(&code), false);
-    let mut step = op.start();
-    let mut finds = 0;
-    let outcome = loop {
-        step = match step {
-            Step::Done(r) => break r,
-            // Another request wrote the decoy in the meantime.
-            Step::Need(Need::Commit { .. }) => {
-                op.resume(Answer::Committed(CommitOutcome::Conflict))
-            }
-            Step::Need(n) => {
-                finds += usize::from(matches!(n, Need::Find { .. }));
-                op.resume(h.driver.answer(n))
-            }
-        };
-    };
+    // Another request wrote the decoy in the meantime.
+    let (outcome, finds) =
+        every_commit_conflicts(&h, confirm_op(&h, "nobody", &Host::wrong(&code), false));
     assert_eq!(
         err(outcome),
         pair(
@@ -491,21 +500,7 @@ fn a_disabled_user_under_enabled_meeting_a_conflict_answers_code_mismatch_withou
         .admin_disable_user(AdminUserRequest::new(POOL, "dora"))
         .unwrap();
     let before = h.record("dora");
-    let mut op = confirm_op(&h, "dora", &code, false);
-    let mut step = op.start();
-    let mut finds = 0;
-    let outcome = loop {
-        step = match step {
-            Step::Done(r) => break r,
-            Step::Need(Need::Commit { .. }) => {
-                op.resume(Answer::Committed(CommitOutcome::Conflict))
-            }
-            Step::Need(n) => {
-                finds += usize::from(matches!(n, Need::Find { .. }));
-                op.resume(h.driver.answer(n))
-            }
-        };
-    };
+    let (outcome, finds) = every_commit_conflicts(&h, confirm_op(&h, "dora", &code, false));
     assert_eq!(
         err(outcome),
         pair(
