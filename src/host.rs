@@ -963,6 +963,71 @@ impl Delivery for RecordingDelivery {
 mod tests {
     use super::*;
 
+    fn hidden(keys: [u64; SKETCH_ROWS], at_secs: u64, limit: u32) -> HiddenResendRequest {
+        HiddenResendRequest {
+            pool_id: "p".into(),
+            keys,
+            now: Timestamp::from_secs(at_secs + 10_000),
+            window: Duration::from_secs(3600),
+            limit,
+            min_interval: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_sketch_counts_a_name_alone_exactly_and_never_less_when_names_share_cells() {
+        // Alone: five in the window, the sixth refused, then the window slides.
+        let mut s = ResendSketch::new(64);
+        for t in 0..5 {
+            assert!(s.try_record(&hidden([1, 2], t, 5)));
+        }
+        assert!(!s.try_record(&hidden([1, 2], 5, 5)));
+        assert!(!s.try_record(&hidden([1, 2], 3599, 5)));
+        assert!(s.try_record(&hidden([1, 2], 3600, 5)));
+        // Another name in other cells is untouched.
+        assert!(s.try_record(&hidden([3, 4], 3601, 5)));
+        // Sharing one cell is not enough to be limited early; sharing both is.
+        let mut s = ResendSketch::new(64);
+        for t in 0..5 {
+            assert!(s.try_record(&hidden([7, 8], t, 5)));
+        }
+        assert!(s.try_record(&hidden([7, 9], 10, 5)), "one free cell");
+        let mut one = ResendSketch::new(1);
+        for t in 0..3 {
+            assert!(one.try_record(&hidden([t, t + 100], t, 5)));
+        }
+        for t in 3..5 {
+            assert!(one.try_record(&hidden([1, 2], t, 5)));
+        }
+        assert!(
+            !one.try_record(&hidden([1, 2], 6, 5)),
+            "two resends of its own, limited early by the others"
+        );
+        // A minimum interval is met from the newest time in the cells.
+        let mut s = ResendSketch::new(8);
+        let mut r = hidden([5, 6], 100, 5);
+        r.min_interval = Duration::from_secs(60);
+        assert!(s.try_record(&r));
+        r.now = Timestamp::from_secs(10_159);
+        assert!(!s.try_record(&r));
+        r.now = Timestamp::from_secs(10_160);
+        assert!(s.try_record(&r));
+        // A limit of 0 refuses everything.
+        assert!(!ResendSketch::new(8).try_record(&hidden([1, 2], 0, 0)));
+    }
+
+    #[test]
+    fn a_sketch_cell_keeps_at_most_32_times_and_still_meets_a_larger_limit() {
+        let mut s = ResendSketch::new(4);
+        for t in 0..100 {
+            assert!(s.try_record(&hidden([0, 0], t, 100)), "{t}");
+        }
+        assert!(s.cells.iter().all(|c| c.times.len() <= CELL_TIMES));
+        assert!(!s.try_record(&hidden([0, 0], 100, 100)));
+        // Once every dropped time has left the window, they stop counting.
+        assert!(s.try_record(&hidden([0, 0], 3600 + 100, 100)));
+    }
+
     #[test]
     fn static_directory_keeps_separate_equal_copies_and_replaces_a_pool_in_every_copy() {
         let keys = CodeKeys::new(&[[7u8; 32]]).unwrap();
