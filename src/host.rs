@@ -600,7 +600,7 @@ impl ResendSketch {
 
     fn index(&self, row: usize, key: u64) -> usize {
         let width = u64::try_from(self.width).unwrap_or(u64::MAX).max(1);
-        let col = usize::try_from(key % width).unwrap_or(0);
+        let col = usize::try_from(key.checked_rem(width).unwrap_or(0)).unwrap_or(0);
         row.saturating_mul(self.width).saturating_add(col)
     }
 
@@ -967,7 +967,7 @@ mod tests {
         HiddenResendRequest {
             pool_id: "p".into(),
             keys,
-            now: Timestamp::from_secs(at_secs + 10_000),
+            now: Timestamp::from_secs(at_secs.saturating_add(10_000)),
             window: Duration::from_secs(3600),
             limit,
             min_interval: Duration::ZERO,
@@ -994,7 +994,7 @@ mod tests {
         assert!(s.try_record(&hidden([7, 9], 10, 5)), "one free cell");
         let mut one = ResendSketch::new(1);
         for t in 0..3 {
-            assert!(one.try_record(&hidden([t, t + 100], t, 5)));
+            assert!(one.try_record(&hidden([t, t.saturating_add(100)], t, 5)));
         }
         for t in 3..5 {
             assert!(one.try_record(&hidden([1, 2], t, 5)));
@@ -1025,7 +1025,7 @@ mod tests {
         assert!(s.cells.iter().all(|c| c.times.len() <= CELL_TIMES));
         assert!(!s.try_record(&hidden([0, 0], 100, 100)));
         // Once every dropped time has left the window, they stop counting.
-        assert!(s.try_record(&hidden([0, 0], 3600 + 100, 100)));
+        assert!(s.try_record(&hidden([0, 0], 3700, 100)));
     }
 
     #[test]

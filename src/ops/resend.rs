@@ -108,20 +108,22 @@ fn simulated_details(cx: &PoolContext, name: &str) -> Option<CodeDeliveryDetails
         VerifiableAttribute::Email => looks_like_email(name),
         VerifiableAttribute::PhoneNumber => looks_like_phone(name),
     };
-    let signs_in =
-        pool.username_attributes.contains(&attr) || pool.alias_attributes.contains(&attr.as_alias());
+    let signs_in = pool.username_attributes.contains(&attr)
+        || pool.alias_attributes.contains(&attr.as_alias());
     if shaped && signs_in {
         return Some(delivery_details(attr, name));
     }
     let h = cx.code_keys.name_digest(FAKE_DESTINATION, &pool.id, name);
     let pick = |b: u8, from: &[u8]| {
         let n = u8::try_from(from.len()).unwrap_or(1).max(1);
-        from.get(usize::from(b % n)).copied().map_or('a', char::from)
+        from.get(usize::from(b.checked_rem(n).unwrap_or(0)))
+            .copied()
+            .map_or('a', char::from)
     };
     let fake = match attr {
         VerifiableAttribute::Email => {
             let tld = FAKE_TLDS
-                .get(usize::from(h[2]) % FAKE_TLDS.len())
+                .get(usize::from(h[2]).checked_rem(FAKE_TLDS.len()).unwrap_or(0))
                 .copied()
                 .unwrap_or("com");
             let mut a = String::with_capacity(8);
@@ -429,7 +431,10 @@ impl Operation for ResendConfirmationCode {
                         code_delivery_details: Some(details),
                     }))
                 } else {
-                    self.fail(Error::new(Exception::LimitExceeded, messages::ATTEMPT_LIMIT))
+                    self.fail(Error::new(
+                        Exception::LimitExceeded,
+                        messages::ATTEMPT_LIMIT,
+                    ))
                 }
             }
             (State::CustomMessage { cx, user, attr }, Answer::Lambda(reply)) => {

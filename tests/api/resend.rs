@@ -99,7 +99,10 @@ fn unknown_or_disabled_user_gets_a_keyed_fake_stable_per_name_under_enabled() {
         .map(|i| details(&h, &format!("name{i}")).destination)
         .collect();
     assert!(fakes.len() > 10, "{fakes:?}");
-    assert!(fakes.iter().all(|d| looks_like_masked_email(d)), "{fakes:?}");
+    assert!(
+        fakes.iter().all(|d| looks_like_masked_email(d)),
+        "{fakes:?}"
+    );
     assert!(h.delivery.messages().is_empty(), "nothing is sent");
     // Keyed: other code keys give other fakes for the same names.
     let other = Builder {
@@ -119,7 +122,11 @@ fn unknown_or_disabled_user_gets_a_keyed_fake_stable_per_name_under_enabled() {
         .admin_disable_user(AdminUserRequest::new(POOL, "alice"))
         .unwrap();
     assert_eq!(details(&p, "alice"), missing_alice);
-    assert_eq!(p.delivery.messages().len(), 1, "the disabled user gets nothing");
+    assert_eq!(
+        p.delivery.messages().len(),
+        1,
+        "the disabled user gets nothing"
+    );
 }
 
 #[test]

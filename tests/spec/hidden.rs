@@ -77,8 +77,8 @@ impl Setup {
             ),
             Kind::PhoneUsername => {
                 let phone = format!("+1415555020{i}");
-                let req = SignUpRequest::new(CLIENT, &phone, PASSWORD)
-                    .attribute("phone_number", &phone);
+                let req =
+                    SignUpRequest::new(CLIENT, &phone, PASSWORD).attribute("phone_number", &phone);
                 (phone, req)
             }
         }
@@ -151,7 +151,14 @@ fn setup() -> impl Strategy<Value = Setup> {
         ],
     )
         .prop_map(
-            |(kind, case_insensitive, disabled, resends_per_window, min_interval, code_validity)| {
+            |(
+                kind,
+                case_insensitive,
+                disabled,
+                resends_per_window,
+                min_interval,
+                code_validity,
+            )| {
                 Setup {
                     kind,
                     case_insensitive,

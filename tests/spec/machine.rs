@@ -347,7 +347,10 @@ impl StateMachineTest for Machine {
                     assert!(shape, "fake destination {d:?} does not look real");
                     let key = state.config.fold(&username);
                     let first = sut.simulated.entry(key).or_insert_with(|| d.clone());
-                    assert_eq!(*first, d, "fake destinations of one name differ between calls");
+                    assert_eq!(
+                        *first, d,
+                        "fake destinations of one name differ between calls"
+                    );
                 }
                 got
             }
