@@ -7,7 +7,10 @@
 //!
 //! Run with `cargo run --example async_host`.
 
-use cognito_signup::host::{GuardVerdict, LambdaInvocation, LambdaReply, Message};
+use cognito_signup::host::{
+    GuardVerdict, HiddenResendLimiter, LambdaInvocation, LambdaReply, MemoryHiddenResendLimiter,
+    Message,
+};
 use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, SignUp, Step};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use cognito_signup::{
@@ -53,6 +56,7 @@ struct Host {
     store: RemoteStore,
     directory: StaticDirectory,
     limiter: MemoryRateLimiter,
+    hidden: MemoryHiddenResendLimiter,
     outbox: Mutex<HashMap<String, String>>,
 }
 
@@ -80,6 +84,7 @@ impl Host {
             },
             Need::Invoke(invocation) => Answer::Lambda(invoke(&invocation).await),
             Need::Deliver(message) => Answer::Delivered(self.deliver(message)),
+            Need::HiddenResend(r) => Answer::HiddenResend(self.hidden.try_record(&r)),
             // `Need` is non-exhaustive: a need this host does not know is a host failure.
             other => Answer::HostFailed(format!("unsupported need {other:?}").into()),
         }
@@ -127,6 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         directory,
         limiter: MemoryRateLimiter::new(),
+        hidden: MemoryHiddenResendLimiter::new(),
         outbox: Mutex::new(HashMap::new()),
     });
     let clock = SystemClock;

@@ -255,6 +255,19 @@ impl CodeKeys {
         bool::from(ok).then_some(CodeVerified { _private: () })
     }
 
+    /// A keyed digest of a name for one `purpose` (the fake destination and the resend-limit
+    /// cells of a name that must look present under ENABLED). Keyed with the ring's oldest key,
+    /// which stays while newer keys are added, so the digest of a name changes only when that
+    /// key is retired. The purpose is bound like a code is bound in a tag, and no purpose is a
+    /// six-digit code, so a digest is never a code's tag.
+    pub(crate) fn name_digest(&self, purpose: &str, pool_id: &str, name: &str) -> [u8; 32] {
+        match self.keys.last() {
+            Some(key) => Self::tag_with(key, pool_id, name, purpose.as_bytes()),
+            // Unreachable by construction (`new` refuses an empty ring).
+            None => [0; 32],
+        }
+    }
+
     /// The same work as [`verify`](Self::verify) for a user who does not exist (P-4), so that the
     /// answer's timing does not tell whether the user exists.
     pub(crate) fn verify_decoy(&self, pool_id: &str, username: &str, submitted: &str) {

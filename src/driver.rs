@@ -7,8 +7,9 @@
 use crate::code::Seed;
 use crate::error::Error;
 use crate::host::{
-    Clock, Delivery, Directory, GuardVerdict, LambdaInvoker, MemoryRateLimiter, NoDelivery,
-    NoLambda, OsRandomness, Randomness, RateLimiter, RequestGuard, SystemClock,
+    Clock, Delivery, Directory, GuardVerdict, HiddenResendLimiter, LambdaInvoker,
+    MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, Randomness,
+    RateLimiter, RequestGuard, SystemClock,
 };
 use crate::ops::{
     AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
@@ -28,7 +29,7 @@ use std::sync::Arc;
 /// Runs operations against a store and the host's other traits.
 ///
 /// Defaults: [`SystemClock`], [`OsRandomness`], [`NoLambda`], [`NoDelivery`], no request guard,
-/// a [`MemoryRateLimiter`], and [`PasswordHashing::default`].
+/// a [`MemoryRateLimiter`], a [`MemoryHiddenResendLimiter`], and [`PasswordHashing::default`].
 pub struct Driver<S> {
     store: S,
     directory: Arc<dyn Directory>,
@@ -38,6 +39,7 @@ pub struct Driver<S> {
     delivery: Arc<dyn Delivery>,
     guard: Option<Arc<dyn RequestGuard>>,
     limiter: Arc<dyn RateLimiter>,
+    hidden: Arc<dyn HiddenResendLimiter>,
     hashing: PasswordHashing,
 }
 
@@ -61,6 +63,7 @@ impl<S: UserStore> Driver<S> {
             delivery: Arc::new(NoDelivery),
             guard: None,
             limiter: Arc::new(MemoryRateLimiter::new()),
+            hidden: Arc::new(MemoryHiddenResendLimiter::new()),
             hashing: PasswordHashing::default(),
         }
     }
@@ -104,6 +107,13 @@ impl<S: UserStore> Driver<S> {
     #[must_use]
     pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = limiter;
+        self
+    }
+
+    /// Sets the table that counts resends of hidden names under ENABLED.
+    #[must_use]
+    pub fn with_hidden_resend_limiter(mut self, hidden: Arc<dyn HiddenResendLimiter>) -> Self {
+        self.hidden = hidden;
         self
     }
 
@@ -164,6 +174,7 @@ impl<S: UserStore> Driver<S> {
             },
             Need::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation)),
             Need::Deliver(message) => Answer::Delivered(self.delivery.deliver(&message)),
+            Need::HiddenResend(request) => Answer::HiddenResend(self.hidden.try_record(&request)),
         }
     }
 

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------
 // Clock
@@ -45,7 +46,7 @@ impl ManualClock {
     }
 
     /// Moves the clock forward.
-    pub fn advance(&self, by: std::time::Duration) {
+    pub fn advance(&self, by: Duration) {
         let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         let _ = self
             .0
@@ -459,6 +460,221 @@ impl RateLimiter for Unlimited {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Resend limits of hidden names
+
+/// How many cells (one per row of a [`ResendSketch`]) a [`HiddenResendRequest`] names.
+pub const SKETCH_ROWS: usize = 2;
+
+/// A ResendConfirmationCode under `PreventUserExistenceErrors=ENABLED` for a name whose answer
+/// must look like a present user's: a name no user holds, or a disabled user's.
+///
+/// A present user's resends are limited by the times kept in their record (at most `limit` in
+/// the rolling `window`, and `min_interval` between two codes). A missing name has no record,
+/// and must not get one (an attacker could grow the store at will); so its resends are counted
+/// in a fixed-size table of the pool, a [`ResendSketch`], in the cells that `keys` name.
+/// `keys` are keyed hashes of the name (folded as the pool's case rule says) made with the
+/// pool's code keys: no one without them can tell which names share a cell.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HiddenResendRequest {
+    /// The pool.
+    pub pool_id: String,
+    /// The name's cell in each row, before reduction to the table's width.
+    pub keys: [u64; SKETCH_ROWS],
+    /// The operation's time.
+    pub now: Timestamp,
+    /// The rolling window of the per-user limits.
+    pub window: Duration,
+    /// Resends allowed per window.
+    pub limit: u32,
+    /// Minimum time between two codes (zero: none).
+    pub min_interval: Duration,
+}
+
+impl fmt::Debug for HiddenResendRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The keys stand for a name: leave them out.
+        f.debug_struct("HiddenResendRequest")
+            .field("pool_id", &self.pool_id)
+            .field("now", &self.now)
+            .field("window", &self.window)
+            .field("limit", &self.limit)
+            .field("min_interval", &self.min_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps the resend counts of hidden names (see [`HiddenResendRequest`]).
+///
+/// # Contract
+/// Answer with [`ResendSketch::try_record`] over one table per pool (or arithmetic that never
+/// counts less), atomically per request. A host with several processes shares the table
+/// between them, as it shares its rate buckets; a table per process lets a missing name resend
+/// more often than a present one, which tells them apart.
+pub trait HiddenResendLimiter: Send + Sync {
+    /// Records the resend and answers `true` if the name is within the limits; answers `false`
+    /// (LimitExceededException) and records nothing otherwise.
+    fn try_record(&self, request: &HiddenResendRequest) -> bool;
+}
+
+/// At most this many times are kept per cell; with a larger `limit` a cell sums the older ones
+/// into a count (which may over-count, never under-count).
+const CELL_TIMES: usize = 32;
+
+/// One cell of a [`ResendSketch`]: the times recorded in it, newest last, as a present user's
+/// record keeps its resends.
+#[derive(Clone, Debug, Default)]
+struct Cell {
+    times: Vec<Timestamp>,
+    /// Times dropped from `times` while the limit was above [`CELL_TIMES`], and the newest.
+    older: u32,
+    older_newest: Timestamp,
+}
+
+impl Cell {
+    /// Whether a present user with this cell's times as their resends would be refused.
+    fn refuses(&self, r: &HiddenResendRequest) -> bool {
+        let from = r.now.saturating_sub(r.window);
+        let kept = self.times.iter().filter(|t| **t > from).count();
+        let older = if self.older_newest > from {
+            usize::try_from(self.older).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let count = u32::try_from(kept.saturating_add(older)).unwrap_or(u32::MAX);
+        let too_soon = self
+            .times
+            .last()
+            .is_some_and(|last| !r.min_interval.is_zero() && r.now.since(*last) < r.min_interval);
+        count >= r.limit || too_soon
+    }
+
+    /// Records `r.now` as a present user's record records a resend: only the times inside the
+    /// window are kept, and at most `limit` of them.
+    fn record(&mut self, r: &HiddenResendRequest) {
+        let from = r.now.saturating_sub(r.window);
+        self.times.retain(|t| *t > from);
+        self.times.push(r.now);
+        let limit = usize::try_from(r.limit).unwrap_or(usize::MAX);
+        if self.older_newest <= from {
+            self.older = 0;
+        }
+        if self.times.len() > limit.min(CELL_TIMES) {
+            let drop = self.times.len().saturating_sub(limit.min(CELL_TIMES));
+            if limit > CELL_TIMES {
+                let dropped = self.times.get(..drop).unwrap_or_default();
+                let newest = dropped.iter().copied().max().unwrap_or(self.older_newest);
+                let n = u32::try_from(drop).unwrap_or(u32::MAX);
+                self.older = self.older.saturating_add(n);
+                self.older_newest = self.older_newest.max(newest);
+            }
+            self.times.drain(..drop);
+        }
+    }
+}
+
+/// A pool's fixed-size table of resend counts for hidden names: [`SKETCH_ROWS`] rows of `width`
+/// cells, each cell keeping times as a user's record keeps its resends.
+///
+/// A name's resend is recorded in its cell of every row; it is refused only when its cell in
+/// every row would refuse it. A cell holds the name's own times and those of any name sharing
+/// it, so it never counts fewer than the name's own: a missing name is limited no later than a
+/// present one would be, and exactly as late when no other name shares both of its cells. Its
+/// memory is fixed by `width` (and, for a limit above 32, does not grow with the limit).
+#[derive(Clone, Debug)]
+pub struct ResendSketch {
+    width: usize,
+    cells: Box<[Cell]>,
+}
+
+impl ResendSketch {
+    /// A table of `width` cells per row (at least 1).
+    #[must_use]
+    pub fn new(width: usize) -> Self {
+        let width = width.max(1);
+        let cells = vec![Cell::default(); width.saturating_mul(SKETCH_ROWS)];
+        Self {
+            width,
+            cells: cells.into_boxed_slice(),
+        }
+    }
+
+    fn index(&self, row: usize, key: u64) -> usize {
+        let width = u64::try_from(self.width).unwrap_or(u64::MAX).max(1);
+        let col = usize::try_from(key.checked_rem(width).unwrap_or(0)).unwrap_or(0);
+        row.saturating_mul(self.width).saturating_add(col)
+    }
+
+    /// Records the resend and answers `true` if the name is within the limits; answers `false`
+    /// and records nothing otherwise.
+    pub fn try_record(&mut self, request: &HiddenResendRequest) -> bool {
+        let idx: [usize; SKETCH_ROWS] =
+            std::array::from_fn(|row| self.index(row, request.keys[row]));
+        let refused = idx
+            .iter()
+            .all(|i| self.cells.get(*i).is_none_or(|c| c.refuses(request)));
+        if refused {
+            return false;
+        }
+        for i in idx {
+            if let Some(c) = self.cells.get_mut(i) {
+                c.record(request);
+            }
+        }
+        true
+    }
+}
+
+/// [`ResendSketch`]es in memory, one per pool, for a host with one process.
+#[derive(Debug)]
+pub struct MemoryHiddenResendLimiter {
+    width: usize,
+    pools: Mutex<HashMap<String, ResendSketch>>,
+}
+
+impl Default for MemoryHiddenResendLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryHiddenResendLimiter {
+    /// The default width: 4096 cells per row (two rows; with the default limit of 5, at most
+    /// 320 KiB of times per pool).
+    pub const DEFAULT_WIDTH: usize = 4096;
+
+    /// Tables of [`DEFAULT_WIDTH`](Self::DEFAULT_WIDTH) cells per row.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_width(Self::DEFAULT_WIDTH)
+    }
+
+    /// Tables of `width` cells per row: a wider table costs an attacker more resends to fill.
+    #[must_use]
+    pub fn with_width(width: usize) -> Self {
+        Self {
+            width,
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl HiddenResendLimiter for MemoryHiddenResendLimiter {
+    fn try_record(&self, r: &HiddenResendRequest) -> bool {
+        let Ok(mut pools) = self.pools.lock() else {
+            // A poisoned table fails closed.
+            return false;
+        };
+        let sketch = match pools.get_mut(r.pool_id.as_str()) {
+            Some(s) => s,
+            None => pools
+                .entry(r.pool_id.clone())
+                .or_insert_with(|| ResendSketch::new(self.width)),
+        };
+        sketch.try_record(r)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Lambda
 
 /// A trigger this crate invokes.
@@ -746,6 +962,71 @@ impl Delivery for RecordingDelivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hidden(keys: [u64; SKETCH_ROWS], at_secs: u64, limit: u32) -> HiddenResendRequest {
+        HiddenResendRequest {
+            pool_id: "p".into(),
+            keys,
+            now: Timestamp::from_secs(at_secs.saturating_add(10_000)),
+            window: Duration::from_secs(3600),
+            limit,
+            min_interval: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_sketch_counts_a_name_alone_exactly_and_never_less_when_names_share_cells() {
+        // Alone: five in the window, the sixth refused, then the window slides.
+        let mut s = ResendSketch::new(64);
+        for t in 0..5 {
+            assert!(s.try_record(&hidden([1, 2], t, 5)));
+        }
+        assert!(!s.try_record(&hidden([1, 2], 5, 5)));
+        assert!(!s.try_record(&hidden([1, 2], 3599, 5)));
+        assert!(s.try_record(&hidden([1, 2], 3600, 5)));
+        // Another name in other cells is untouched.
+        assert!(s.try_record(&hidden([3, 4], 3601, 5)));
+        // Sharing one cell is not enough to be limited early; sharing both is.
+        let mut s = ResendSketch::new(64);
+        for t in 0..5 {
+            assert!(s.try_record(&hidden([7, 8], t, 5)));
+        }
+        assert!(s.try_record(&hidden([7, 9], 10, 5)), "one free cell");
+        let mut one = ResendSketch::new(1);
+        for t in 0..3 {
+            assert!(one.try_record(&hidden([t, t.saturating_add(100)], t, 5)));
+        }
+        for t in 3..5 {
+            assert!(one.try_record(&hidden([1, 2], t, 5)));
+        }
+        assert!(
+            !one.try_record(&hidden([1, 2], 6, 5)),
+            "two resends of its own, limited early by the others"
+        );
+        // A minimum interval is met from the newest time in the cells.
+        let mut s = ResendSketch::new(8);
+        let mut r = hidden([5, 6], 100, 5);
+        r.min_interval = Duration::from_secs(60);
+        assert!(s.try_record(&r));
+        r.now = Timestamp::from_secs(10_159);
+        assert!(!s.try_record(&r));
+        r.now = Timestamp::from_secs(10_160);
+        assert!(s.try_record(&r));
+        // A limit of 0 refuses everything.
+        assert!(!ResendSketch::new(8).try_record(&hidden([1, 2], 0, 0)));
+    }
+
+    #[test]
+    fn a_sketch_cell_keeps_at_most_32_times_and_still_meets_a_larger_limit() {
+        let mut s = ResendSketch::new(4);
+        for t in 0..100 {
+            assert!(s.try_record(&hidden([0, 0], t, 100)), "{t}");
+        }
+        assert!(s.cells.iter().all(|c| c.times.len() <= CELL_TIMES));
+        assert!(!s.try_record(&hidden([0, 0], 100, 100)));
+        // Once every dropped time has left the window, they stop counting.
+        assert!(s.try_record(&hidden([0, 0], 3700, 100)));
+    }
 
     #[test]
     fn static_directory_keeps_separate_equal_copies_and_replaces_a_pool_in_every_copy() {

@@ -31,10 +31,10 @@ pub use config::{
 pub use driver::Driver;
 pub use error::{Error, Exception, HostError};
 pub use host::{
-    ClientContext, Clock, Delivery, Directory, LambdaInvoker, ManualClock, MemoryRateLimiter,
-    Message, NoDelivery, NoLambda, OsRandomness, PoolContext, Randomness, RateLimiter,
-    RecordingDelivery, RecordingLambda, RequestGuard, SeededRandomness, StaticDirectory,
-    SystemClock,
+    ClientContext, Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, ManualClock,
+    MemoryHiddenResendLimiter, MemoryRateLimiter, Message, NoDelivery, NoLambda, OsRandomness,
+    PoolContext, Randomness, RateLimiter, RecordingDelivery, RecordingLambda, RequestGuard,
+    SeededRandomness, StaticDirectory, SystemClock,
 };
 pub use password::PasswordHashing;
 pub use store::{MemoryStore, UserStore};

@@ -258,26 +258,31 @@ impl ConfirmSignUp {
         if (user.status != UserStatus::Unconfirmed) & !hidden {
             return self.fail(cannot_confirm(user.status));
         }
-        // A hidden user's code is checked even when it has expired (or, with no code, a tag
-        // bound to no code is).
-        let live = user
+        // Under LEGACY a code past its validity (or no code) is ExpiredCode whatever was sent
+        // (D-7). Under ENABLED the code is checked even then: ExpiredCode only for the right
+        // code, a counted CodeMismatch for any other, as a missing name gets; a hidden user's
+        // code is checked too (or, with no code, a tag bound to no code is).
+        let expired = user
             .code
             .as_ref()
-            .filter(|p| hidden | (self.now.since(p.issued_at) < policy.code_validity));
-        let (tag, attribute) = match live {
+            .is_none_or(|p| self.now.since(p.issued_at) >= policy.code_validity);
+        if expired & !enabled {
+            return self.fail(Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE));
+        }
+        let (tag, attribute) = match &user.code {
             Some(p) => (&p.tag, p.attribute),
-            None if hidden => (&DECOY_TAG, VerifiableAttribute::Email),
-            None => {
-                return self.fail(Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE));
-            }
+            None => (&DECOY_TAG, VerifiableAttribute::Email),
         };
         // The decoy's check is over the name asked for: a present user's is over their stored
         // username, which is that name for a lookup by username.
         let name = [user.username.as_str(), self.username()][usize::from(decoy)];
         let verified = cx.pool.code_keys.verify(&pool.id, name, self.code(), tag);
-        // A hidden user never confirms, whatever the code.
+        // A hidden user never confirms, whatever the code; an expired code never does.
         let proof = match verified {
-            Some(proof) if !hidden => proof,
+            Some(proof) if !hidden & !expired => proof,
+            Some(_) if !hidden => {
+                return self.fail(Error::new(Exception::ExpiredCode, messages::EXPIRED_CODE));
+            }
             _ => return self.commit_failure(cx, found, hidden),
         };
         let alias = attribute.as_alias();

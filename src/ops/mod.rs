@@ -35,8 +35,8 @@ pub use sign_up::SignUp;
 
 use crate::error::{Error, HostError};
 use crate::host::{
-    ClientContext, GuardRequest, GuardVerdict, LambdaInvocation, LambdaReply, Message, PoolContext,
-    ThrottleRequest,
+    ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
+    Message, PoolContext, ThrottleRequest,
 };
 use crate::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::user::UserRecord;
@@ -81,6 +81,11 @@ pub enum Need {
     Invoke(LambdaInvocation),
     /// A message delivery: answer [`Answer::Delivered`].
     Deliver(Message),
+    /// A resend of a name that must look present under ENABLED (missing or disabled), to be
+    /// counted against the pool's table of such resends
+    /// ([`HiddenResendLimiter`](crate::host::HiddenResendLimiter)): answer
+    /// [`Answer::HiddenResend`].
+    HiddenResend(HiddenResendRequest),
 }
 
 /// The host's answer to a [`Need`].
@@ -105,6 +110,8 @@ pub enum Answer {
     Lambda(LambdaReply),
     /// To [`Need::Deliver`]: `Err` is the delivery failure.
     Delivered(Result<(), HostError>),
+    /// To [`Need::HiddenResend`]: whether the resend was within the limits (and recorded).
+    HiddenResend(bool),
     /// To any need whose host call failed (directory or store): the operation answers
     /// InternalErrorException with this as its source.
     HostFailed(HostError),
@@ -121,6 +128,7 @@ impl fmt::Debug for Answer {
             Answer::Committed(_) => "Answer::Committed",
             Answer::Lambda(_) => "Answer::Lambda",
             Answer::Delivered(_) => "Answer::Delivered",
+            Answer::HiddenResend(_) => "Answer::HiddenResend",
             Answer::HostFailed(_) => "Answer::HostFailed",
         })
     }

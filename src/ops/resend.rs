@@ -2,7 +2,8 @@
 //!
 //! Order (§15, with the gate of P-11): shape; client; enabled; guard; throttle (own bucket,
 //! D-14); SecretHash; user lookup (unknown or disabled user: UserNotFound / NotAuthorized under
-//! LEGACY, a simulated delivery under ENABLED); per-user limits (P-1); status (D-9); delivery
+//! LEGACY, under ENABLED a simulated delivery, limited as a present user's resends are by the
+//! pool's table of hidden resends); per-user limits (P-1); status (D-9); delivery
 //! target; new code, killing the previous one; CustomMessage_ResendCode; commit; delivery.
 //!
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
@@ -11,13 +12,15 @@
 use super::gate::{Gated, PublicGate};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
-    finished, lookup_keys, record_in_window, too_many_conflicts, unexpected,
+    finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{Code, Entropy, Seed};
 use crate::config::{Operation as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, ClientContext, Message, Trigger};
+use crate::host::{
+    Bucket, ClientContext, HiddenResendRequest, Message, PoolContext, SKETCH_ROWS, Trigger,
+};
 use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{decode_custom_message, returned_body};
@@ -25,11 +28,13 @@ use crate::types::{
     CodeDeliveryDetails, ResendConfirmationCodeRequest, ResendConfirmationCodeResponse,
 };
 use crate::user::{PendingCode, UserRecord, UserStatus};
-use crate::validate::{self, Violations, looks_like_phone};
+use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
 
 enum State {
     Gate(PublicGate),
     FindUser(ClientContext),
+    /// A hidden name's resend, waiting for the table's verdict; the answer if it allows it.
+    Hidden(CodeDeliveryDetails),
     CustomMessage {
         cx: ClientContext,
         user: Versioned<UserRecord>,
@@ -79,37 +84,90 @@ fn validate_shape(r: &ResendConfirmationCodeRequest) -> Result<(), Error> {
     v.finish()
 }
 
-/// The delivery details answered for a user who does not exist (or is disabled) under ENABLED:
-/// a fixed value per pool in the masked format (D-12), by the medium a real user of that name
-/// would get.
-fn simulated_details(pool: &UserPool, username: &str) -> Option<CodeDeliveryDetails> {
-    use sha2::Digest as _;
+/// The delivery details answered for a name that must look present under ENABLED (no user
+/// holds it, or a disabled one does): what a present user of that name could have got.
+///
+/// The medium is the one a real user of that name would get (SMS if the name is a phone number
+/// and the pool auto-verifies phones, else EMAIL if it auto-verifies email). The destination is
+/// the name itself, masked as a user's address is, where the name is the delivery address (an
+/// email or phone number that signs users in: a username attribute or an alias of the pool);
+/// otherwise a fake address keyed with the pool's code keys and the name: stable for the name,
+/// different between names, and not to be told from a real one without the keys.
+fn simulated_details(cx: &PoolContext, name: &str) -> Option<CodeDeliveryDetails> {
+    let pool = &cx.pool;
     let avas = &pool.auto_verified_attributes;
     let phone = avas.contains(&VerifiableAttribute::PhoneNumber);
     let email = avas.contains(&VerifiableAttribute::Email);
     let attr = match (phone, email) {
-        (true, true) if looks_like_phone(username) => VerifiableAttribute::PhoneNumber,
+        (true, true) if looks_like_phone(name) => VerifiableAttribute::PhoneNumber,
         (_, true) => VerifiableAttribute::Email,
         (true, false) => VerifiableAttribute::PhoneNumber,
         (false, false) => return None,
     };
-    let h: [u8; 32] = sha2::Sha256::digest(pool.id.as_bytes()).into();
-    let letter = |b: u8| char::from(b'a'.saturating_add(b % 26));
-    let digit = |b: u8| char::from(b'0'.saturating_add(b % 10));
-    let destination = match attr {
-        VerifiableAttribute::Email => format!("{}***@{}***.com", letter(h[0]), letter(h[1])),
-        VerifiableAttribute::PhoneNumber => format!(
-            "+*******{}{}{}{}",
-            digit(h[2]),
-            digit(h[3]),
-            digit(h[4]),
-            digit(h[5])
-        ),
+    let shaped = match attr {
+        VerifiableAttribute::Email => looks_like_email(name),
+        VerifiableAttribute::PhoneNumber => looks_like_phone(name),
     };
-    Some(CodeDeliveryDetails {
-        destination,
-        delivery_medium: attr.medium(),
-        attribute_name: attr.name().to_owned(),
+    let signs_in = pool.username_attributes.contains(&attr)
+        || pool.alias_attributes.contains(&attr.as_alias());
+    if shaped && signs_in {
+        return Some(delivery_details(attr, name));
+    }
+    let h = cx.code_keys.name_digest(FAKE_DESTINATION, &pool.id, name);
+    let pick = |b: u8, from: &[u8]| {
+        let n = u8::try_from(from.len()).unwrap_or(1).max(1);
+        from.get(usize::from(b.checked_rem(n).unwrap_or(0)))
+            .copied()
+            .map_or('a', char::from)
+    };
+    let fake = match attr {
+        VerifiableAttribute::Email => {
+            let tld = FAKE_TLDS
+                .get(usize::from(h[2]).checked_rem(FAKE_TLDS.len()).unwrap_or(0))
+                .copied()
+                .unwrap_or("com");
+            let mut a = String::with_capacity(8);
+            a.push(pick(h[0], LETTERS));
+            a.push('@');
+            a.push(pick(h[1], LETTERS));
+            a.push('.');
+            a.push_str(tld);
+            a
+        }
+        VerifiableAttribute::PhoneNumber => {
+            let mut n = String::with_capacity(12);
+            n.push_str("+1");
+            for b in h.get(3..13).unwrap_or_default() {
+                n.push(pick(*b, b"0123456789"));
+            }
+            n
+        }
+    };
+    Some(delivery_details(attr, &fake))
+}
+
+/// What [`simulated_details`] keys its fake destinations with.
+const FAKE_DESTINATION: &str = "fake destination";
+/// What the resend-limit cells of a hidden name are keyed with.
+const HIDDEN_RESEND: &str = "hidden resend";
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+/// Top-level domains of fake addresses, the common ones more often.
+const FAKE_TLDS: &[&str] = &[
+    "com", "com", "com", "com", "com", "com", "com", "com", "com", "com", "com", "com", "net",
+    "org", "net", "edu",
+];
+
+/// The cells of the pool's table of hidden resends (see [`HiddenResendRequest`]) that `name`
+/// counts in.
+fn hidden_keys(cx: &PoolContext, name: &str) -> [u64; SKETCH_ROWS] {
+    let h = cx.code_keys.name_digest(HIDDEN_RESEND, &cx.pool.id, name);
+    std::array::from_fn(|row| {
+        let at = row.saturating_mul(8);
+        let mut b = [0u8; 8];
+        if let Some(part) = h.get(at..at.saturating_add(8)) {
+            b.copy_from_slice(part);
+        }
+        u64::from_be_bytes(b)
     })
 }
 
@@ -167,15 +225,28 @@ impl ResendConfirmationCode {
         Step::Need(need)
     }
 
+    /// A name that must look present (missing, or a disabled user's): the answer a present user
+    /// of that name could get, within limits counted in the pool's table of hidden resends.
+    /// Nothing is committed or delivered.
     fn simulated(&mut self, cx: &ClientContext) -> Step<Out> {
         let pool = &cx.pool.pool;
-        self.state = State::Done;
-        match simulated_details(pool, self.username()) {
-            Some(d) => Step::Done(Ok(ResendConfirmationCodeResponse {
-                code_delivery_details: Some(d),
-            })),
-            None => Step::Done(Err(no_target(pool))),
-        }
+        let name = fold(pool, self.username());
+        let Some(details) = simulated_details(&cx.pool, &name) else {
+            // As for a present user: without AutoVerifiedAttributes no resend ever succeeds, so
+            // none is counted and no limit is met.
+            return self.fail(no_target(pool));
+        };
+        let policy = &pool.sign_up_policy;
+        let need = Need::HiddenResend(HiddenResendRequest {
+            pool_id: pool.id.clone(),
+            keys: hidden_keys(&cx.pool, &name),
+            now: self.now,
+            window: policy.attempt_window,
+            limit: policy.resends_per_window,
+            min_interval: policy.min_interval_between_codes,
+        });
+        self.state = State::Hidden(details);
+        Step::Need(need)
     }
 
     fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
@@ -353,6 +424,19 @@ impl Operation for ResendConfirmationCode {
                 self.gated(g)
             }
             (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
+            (State::Hidden(details), Answer::HiddenResend(allowed)) => {
+                if allowed {
+                    self.state = State::Done;
+                    Step::Done(Ok(ResendConfirmationCodeResponse {
+                        code_delivery_details: Some(details),
+                    }))
+                } else {
+                    self.fail(Error::new(
+                        Exception::LimitExceeded,
+                        messages::ATTEMPT_LIMIT,
+                    ))
+                }
+            }
             (State::CustomMessage { cx, user, attr }, Answer::Lambda(reply)) => {
                 let composed = returned_body(Trigger::CustomMessage, reply)
                     .and_then(|body| decode_custom_message(&body))

@@ -439,6 +439,54 @@ fn code_expires_after_24_hours() {
 }
 
 #[test]
+fn an_expired_code_is_expired_only_when_it_is_right_under_enabled() {
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    h.advance(Duration::from_secs(24 * 3600));
+    let mismatch = pair(
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    );
+    // A wrong code gets what a missing name gets, and is counted as a failure.
+    assert_eq!(err(h.confirm("alice", &Host::wrong(&code))), mismatch);
+    assert_eq!(err(h.confirm("nobody", &Host::wrong(&code))), mismatch);
+    let r = h.record("alice");
+    assert_eq!(r.failed_confirmations.len(), 1);
+    assert_eq!(r.code.as_ref().unwrap().failed_checks, 1);
+    // Only the right code learns that it expired, and that is not a counted failure.
+    assert_eq!(
+        err(h.confirm("alice", &code)),
+        pair(
+            "ExpiredCodeException",
+            "Invalid code provided, please request a code again."
+        )
+    );
+    assert_eq!(h.record("alice").failed_confirmations.len(), 1);
+    assert_eq!(h.status("alice"), "UNCONFIRMED");
+    h.resend("alice").unwrap();
+    h.confirm("alice", &h.last_code()).unwrap();
+}
+
+#[test]
+fn a_user_without_a_code_gets_code_mismatch_under_enabled() {
+    let h = host()
+        .enabled()
+        .pool(|p| p.auto_verified_attributes.clear())
+        .build();
+    h.driver
+        .sign_up(h.sign_up_req("alice", Some("alice@example.com")))
+        .unwrap();
+    assert_eq!(
+        err(h.confirm("alice", "123456")),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    assert_eq!(h.record("alice").failed_confirmations.len(), 1);
+}
+
+#[test]
 fn code_validity_is_configurable() {
     let h = host()
         .pool(|p| p.sign_up_policy.code_validity = Duration::from_secs(600))

@@ -69,31 +69,179 @@ fn unknown_user_is_user_not_found_under_legacy() {
     );
 }
 
+fn details(h: &Host, name: &str) -> CodeDeliveryDetails {
+    h.resend(name).unwrap().code_delivery_details.unwrap()
+}
+
+/// Whether `d` has the shape of a masked email address: `x***@y***.tld`.
+fn looks_like_masked_email(d: &str) -> bool {
+    let b = d.as_bytes();
+    d.is_ascii()
+        && b.len() >= "x***@y***.co".len()
+        && b[0].is_ascii_lowercase()
+        && &b[1..5] == b"***@"
+        && b[5].is_ascii_lowercase()
+        && &b[6..10] == b"***."
+        && b[10..].iter().all(u8::is_ascii_lowercase)
+}
+
 #[test]
-fn unknown_or_disabled_user_gets_a_simulated_delivery_under_enabled() {
+fn unknown_or_disabled_user_gets_a_keyed_fake_stable_per_name_under_enabled() {
     let h = host().enabled().build();
-    let a = h.resend("nobody").unwrap().code_delivery_details.unwrap();
-    let b = h
-        .resend("somebody-else")
-        .unwrap()
-        .code_delivery_details
-        .unwrap();
-    assert_eq!(a, b, "a fixed value per pool");
+    let a = details(&h, "nobody");
     assert_eq!(a.delivery_medium, DeliveryMedium::Email);
     assert_eq!(a.attribute_name, "email");
-    assert!(a.destination.contains("***@"), "{}", a.destination);
+    assert!(looks_like_masked_email(&a.destination), "{}", a.destination);
+    h.advance(Duration::from_secs(1));
+    assert_eq!(details(&h, "nobody"), a, "stable for a name");
+    // Not one constant per pool: names get different fakes.
+    let fakes: std::collections::HashSet<String> = (0..20)
+        .map(|i| details(&h, &format!("name{i}")).destination)
+        .collect();
+    assert!(fakes.len() > 10, "{fakes:?}");
+    assert!(
+        fakes.iter().all(|d| looks_like_masked_email(d)),
+        "{fakes:?}"
+    );
     assert!(h.delivery.messages().is_empty(), "nothing is sent");
-    h.sign_up("alice", "alice@example.com");
-    h.driver
+    // Keyed: other code keys give other fakes for the same names.
+    let other = Builder {
+        keys: vec![[0x33; 32]],
+        ..host().enabled()
+    }
+    .build();
+    let other_fakes: std::collections::HashSet<String> = (0..20)
+        .map(|i| details(&other, &format!("name{i}")).destination)
+        .collect();
+    assert_ne!(fakes, other_fakes);
+    // A disabled user gets what a missing name gets: the fake of its name.
+    let missing_alice = details(&h, "alice");
+    let p = host().enabled().build();
+    p.sign_up("alice", "alice@example.com");
+    p.driver
         .admin_disable_user(AdminUserRequest::new(POOL, "alice"))
         .unwrap();
-    let d = h.resend("alice").unwrap().code_delivery_details.unwrap();
-    assert_eq!(d, a);
+    assert_eq!(details(&p, "alice"), missing_alice);
     assert_eq!(
-        h.delivery.messages().len(),
+        p.delivery.messages().len(),
         1,
         "the disabled user gets nothing"
     );
+}
+
+#[test]
+fn a_missing_name_that_is_the_delivery_address_gets_its_own_mask_under_enabled() {
+    // Email as the username: a present user's destination is their name, masked.
+    let present = host().enabled().email_username().build();
+    present
+        .driver
+        .sign_up(present.sign_up_req("alice@example.com", Some("alice@example.com")))
+        .unwrap();
+    let real = details(&present, "alice@example.com");
+    assert_eq!(real.destination, "a***@e***.com");
+    let missing = host().enabled().email_username().build();
+    assert_eq!(details(&missing, "alice@example.com"), real);
+    assert_eq!(
+        details(&missing, "zed@mail.example.org").destination,
+        "z***@m***.org"
+    );
+    // An email alias pool: an email-shaped name can only be an alias, the user's address.
+    let alias = host().enabled().email_alias().build();
+    assert_eq!(
+        details(&alias, "carol@example.net"),
+        CodeDeliveryDetails {
+            destination: "c***@e***.net".into(),
+            delivery_medium: DeliveryMedium::Email,
+            attribute_name: "email".into(),
+        }
+    );
+    // A phone number as the username, codes by SMS.
+    let phone = host()
+        .enabled()
+        .pool(|p| {
+            p.username_attributes.clear();
+            p.username_attributes
+                .insert(VerifiableAttribute::PhoneNumber);
+            p.auto_verified_attributes.clear();
+            p.auto_verified_attributes
+                .insert(VerifiableAttribute::PhoneNumber);
+        })
+        .build();
+    assert_eq!(
+        details(&phone, "+14155550276"),
+        CodeDeliveryDetails {
+            destination: "+*******0276".into(),
+            delivery_medium: DeliveryMedium::Sms,
+            attribute_name: "phone_number".into(),
+        }
+    );
+    // Not a phone number in an SMS pool: a keyed fake number of the same shape.
+    let fake = details(&phone, "someone").destination;
+    assert!(
+        fake.len() == "+*******0276".len()
+            && fake.starts_with("+*******")
+            && fake[8..].bytes().all(|b| b.is_ascii_digit()),
+        "{fake}"
+    );
+    assert_eq!(details(&phone, "someone").destination, fake);
+    assert_ne!(details(&phone, "someone-else").destination, fake);
+}
+
+#[test]
+fn a_missing_or_disabled_name_meets_the_resend_limit_as_a_present_user_does_under_enabled() {
+    let limited = pair(
+        "LimitExceededException",
+        "Attempt limit exceeded, please try after some time.",
+    );
+    let h = host().enabled().build();
+    h.sign_up("alice", "alice@example.com");
+    h.sign_up("dora", "dora@example.com");
+    h.driver
+        .admin_disable_user(AdminUserRequest::new(POOL, "dora"))
+        .unwrap();
+    for _ in 0..5 {
+        h.advance(Duration::from_secs(1));
+        for name in ["alice", "nobody", "dora"] {
+            h.resend(name).unwrap();
+        }
+    }
+    for name in ["alice", "nobody", "dora"] {
+        assert_eq!(err(h.resend(name)), limited, "{name}");
+    }
+    // Another missing name has a budget of its own.
+    h.resend("somebody-else").unwrap();
+    // The window slides for all of them alike.
+    h.advance(Duration::from_secs(3600 - 5));
+    for name in ["alice", "nobody", "dora"] {
+        assert_eq!(err(h.resend(name)), limited, "{name}");
+    }
+    h.advance(Duration::from_secs(1));
+    for name in ["alice", "nobody", "dora"] {
+        h.resend(name).unwrap();
+    }
+    // Case variants of a name in a case-insensitive pool share its budget, as they share a user.
+    let ci = host().enabled().case_insensitive().build();
+    for name in ["Nobody", "nobody", "NOBODY", "nobodY", "noBody"] {
+        ci.resend(name).unwrap();
+    }
+    assert_eq!(err(ci.resend("nobody")), limited);
+}
+
+#[test]
+fn a_missing_name_meets_the_minimum_interval_between_codes_under_enabled() {
+    let h = host().enabled().hardened().build();
+    h.resend("nobody").unwrap();
+    h.advance(Duration::from_secs(59));
+    assert_eq!(
+        err(h.resend("nobody")),
+        pair(
+            "LimitExceededException",
+            "Attempt limit exceeded, please try after some time."
+        )
+    );
+    h.resend("somebody-else").unwrap();
+    h.advance(Duration::from_secs(1));
+    h.resend("nobody").unwrap();
 }
 
 #[test]

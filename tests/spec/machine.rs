@@ -309,29 +309,48 @@ impl StateMachineTest for Machine {
                 let mut req = ResendConfirmationCodeRequest::new(client.id(), &username);
                 req.secret_hash = sut::secret_for(*secret, &username, *client);
                 let r = sut.driver.resend_confirmation_code(req);
-                let expected_simulated =
-                    last.expected == Some(Expected::Ok(Response::SimulatedResend));
-                let mut simulated = None;
+                let expected_simulated = match &last.expected {
+                    Some(Expected::Ok(Response::SimulatedResend { destination })) => {
+                        Some(destination.clone())
+                    }
+                    _ => None,
+                };
+                let mut fake = None;
                 let got = actual(r, |r| {
                     let d = r.code_delivery_details.unwrap();
                     check_medium(&d);
-                    if expected_simulated {
-                        simulated = Some(d.destination);
-                        Response::SimulatedResend
-                    } else {
-                        Response::Resend {
-                            destination: d.destination,
+                    match &expected_simulated {
+                        // A keyed fake: checked below for its shape and stability.
+                        Some(None) => {
+                            fake = Some(d.destination);
+                            Response::SimulatedResend { destination: None }
                         }
+                        Some(Some(_)) => Response::SimulatedResend {
+                            destination: Some(d.destination),
+                        },
+                        None => Response::Resend {
+                            destination: d.destination,
+                        },
                     }
                 });
-                if let Some(d) = simulated {
-                    // A simulated delivery looks like a real one and is the same every time.
-                    let shape = d.len() == "x***@y***.com".len()
-                        && d.ends_with("***.com")
-                        && d.as_bytes()[1..5] == *b"***@";
-                    assert!(shape, "simulated destination {d:?} does not look real");
-                    let first = sut.simulated.get_or_insert_with(|| d.clone());
-                    assert_eq!(*first, d, "simulated destinations differ between calls");
+                if let Some(d) = fake {
+                    // A fake destination looks like a real one and is the same for every call
+                    // with the name.
+                    let b = d.as_bytes();
+                    let shape = d.is_ascii()
+                        && b.len() >= "x***@y***.co".len()
+                        && b[0].is_ascii_lowercase()
+                        && b[1..5] == *b"***@"
+                        && b[5].is_ascii_lowercase()
+                        && b[6..10] == *b"***."
+                        && b[10..].iter().all(u8::is_ascii_lowercase);
+                    assert!(shape, "fake destination {d:?} does not look real");
+                    let key = state.config.fold(&username);
+                    let first = sut.simulated.entry(key).or_insert_with(|| d.clone());
+                    assert_eq!(
+                        *first, d,
+                        "fake destinations of one name differ between calls"
+                    );
                 }
                 got
             }

@@ -13,6 +13,7 @@
 )]
 
 mod existence;
+mod hidden;
 mod interleave;
 mod invariants;
 mod machine;

@@ -62,7 +62,7 @@ impl Config {
     fn window(&self) -> u64 {
         HOUR
     }
-    fn fold(&self, s: &str) -> String {
+    pub(crate) fn fold(&self, s: &str) -> String {
         if self.case_insensitive {
             s.to_lowercase()
         } else {
@@ -290,8 +290,13 @@ pub(crate) enum Response {
         destination: String,
     },
     /// ResendConfirmationCode under ENABLED to a missing or disabled user: a delivery that did
-    /// not happen, with a destination that reveals nothing.
-    SimulatedResend,
+    /// not happen, with a destination that reveals nothing: the name masked where the name is an
+    /// address users sign in with (`Some`), else a fake that is the same for every call with
+    /// that name (`None`).
+    SimulatedResend {
+        /// The masked name, when the name is the delivery address.
+        destination: Option<String>,
+    },
     /// `{}`.
     Empty,
 }
@@ -414,6 +419,9 @@ pub(crate) struct ModelState {
     pub(crate) issued: usize,
     /// What the last transition did.
     pub(crate) last: Last,
+    /// Resend times of names that must look present (missing or disabled) under ENABLED, by
+    /// name as folded: each counts as a present user's resends do.
+    pub(crate) hidden_resends: std::collections::HashMap<String, Vec<u64>>,
 }
 
 /// Candidate usernames.
@@ -501,6 +509,7 @@ impl ModelState {
             users: Vec::new(),
             issued: 0,
             last: Last::none(),
+            hidden_resends: std::collections::HashMap::new(),
         }
     }
 
@@ -950,12 +959,23 @@ impl ModelState {
                 "User cannot be confirmed. Current status is CONFIRMED",
             );
         }
-        let Some(live) = self.users[i].code.clone() else {
+        // No live code: ExpiredCode under LEGACY whatever the code (D-7); under ENABLED only
+        // for the right code, any other being a counted mismatch, as for a missing name.
+        let live = self.users[i].code.clone();
+        let expired = live
+            .as_ref()
+            .is_none_or(|l| self.now.saturating_sub(l.issued_at) >= c.code_validity());
+        if expired {
+            let right = live.is_some_and(|l| code == SentCode::Issued(l.issue));
+            if !hidden || right {
+                return err("ExpiredCodeException", EXPIRED);
+            }
+            self.count_failure(i);
+            return err("CodeMismatchException", MISMATCH);
+        }
+        let Some(live) = live else {
             return err("ExpiredCodeException", EXPIRED);
         };
-        if self.now.saturating_sub(live.issued_at) >= c.code_validity() {
-            return err("ExpiredCodeException", EXPIRED);
-        }
         if code != SentCode::Issued(live.issue) {
             self.count_failure(i);
             return err("CodeMismatchException", MISMATCH);
@@ -1013,7 +1033,7 @@ impl ModelState {
         let c = self.config.clone();
         let (sent, _) = self.name_for(who, addr);
         let found = self.lookup(&sent);
-        self.last.sent = Some(sent);
+        self.last.sent = Some(sent.clone());
         if let Some(e) = self.secret_check(client, secret) {
             return e;
         }
@@ -1021,14 +1041,14 @@ impl ModelState {
         let hidden = client == Client::Enabled;
         let Some(i) = found else {
             return if hidden {
-                Expected::Ok(Response::SimulatedResend)
+                self.hidden_resend(&sent)
             } else {
                 err("UserNotFoundException", NOT_FOUND_PUBLIC)
             };
         };
         if !self.users[i].enabled {
             return if hidden {
-                Expected::Ok(Response::SimulatedResend)
+                self.hidden_resend(&sent)
             } else {
                 err("NotAuthorizedException", DISABLED)
             };
@@ -1070,6 +1090,36 @@ impl ModelState {
         Expected::Ok(Response::Resend {
             destination: self.target(i).1,
         })
+    }
+
+    /// ResendConfirmationCode under ENABLED for a name that must look present: limited as a
+    /// present user's resends are, with the name's own times; nothing else changes.
+    fn hidden_resend(&mut self, sent: &Sent) -> Expected {
+        let c = self.config.clone();
+        let name = match sent {
+            Sent::Text(t) => c.fold(t),
+            Sent::SubOf(i) => format!("the sub of user {i}"),
+        };
+        let now = self.now;
+        let from = now.saturating_sub(c.window());
+        let times = self.hidden_resends.entry(name.clone()).or_default();
+        let in_window = times.iter().filter(|t| **t > from).count();
+        let too_soon = times
+            .last()
+            .is_some_and(|last| now.saturating_sub(*last) < c.min_between_codes());
+        if in_window >= c.resends_per_window() || too_soon {
+            return err("LimitExceededException", LIMIT);
+        }
+        times.retain(|t| *t > from);
+        times.push(now);
+        if times.len() > c.resends_per_window() {
+            let extra = times.len() - c.resends_per_window();
+            times.drain(..extra);
+        }
+        // Names here are never phone numbers: codes go by email.
+        let is_email = matches!(name.split_once('@'), Some((_, d)) if d.contains('.'));
+        let destination = (is_email && c.kind != PoolKind::Plain).then(|| mask(&name));
+        Expected::Ok(Response::SimulatedResend { destination })
     }
 
     fn admin_confirm(&mut self, who: u8, addr: Addr, post: Reply) -> Expected {

@@ -297,8 +297,8 @@ pub(crate) struct Sut {
     pub(crate) subs: Vec<String>,
     /// The code of each issuance.
     pub(crate) codes: Vec<String>,
-    /// The destination of the first simulated delivery (they must all be alike).
-    pub(crate) simulated: Option<String>,
+    /// The fake destination of each name (folded) that got one: a name's are all alike.
+    pub(crate) simulated: std::collections::HashMap<String, String>,
     /// PostConfirmation invocations per `sub`, counted by `count_post_confirmations`.
     pub(crate) posts: BTreeMap<String, u32>,
     /// Invocations already counted.
@@ -338,7 +338,7 @@ impl Sut {
             outbox,
             subs: Vec::new(),
             codes: Vec::new(),
-            simulated: None,
+            simulated: std::collections::HashMap::new(),
             posts: BTreeMap::new(),
             calls_seen: 0,
         }
