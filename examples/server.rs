@@ -44,6 +44,14 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once; further ones wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 1024;
+/// Connections served at once for one peer address: a single client cannot take the slots
+/// every other client needs. Its further connections are closed as soon as they are accepted.
+const MAX_CONNECTIONS_PER_PEER: usize = MAX_CONNECTIONS / 8;
+/// A response write that makes no progress for this long (the client does not read) closes the
+/// connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The environment variable that may set the write timeout, in whole seconds (1 to 3600).
+const WRITE_TIMEOUT_ENV: &str = "COGNITO_SIGNUP_WRITE_TIMEOUT";
 /// How long shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// P-10: each Lambda try gets this long, connection included.
@@ -399,16 +407,30 @@ struct Outbox {
 }
 
 impl Outbox {
+    /// Opens the outbox for appending, creating it readable and writable by its owner only
+    /// (it holds live codes and addresses). An existing file open to its group or others is
+    /// narrowed to its owner; no permission is ever added.
     fn create(path: Option<&PathBuf>) -> Result<Self, BoxError> {
         let file = match path {
             None => None,
-            Some(p) => Some(Mutex::new(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(p)
-                    .map_err(|e| format!("--outbox {}: {e}", p.display()))?,
-            )),
+            Some(p) => {
+                let error = |e: std::io::Error| format!("--outbox {}: {e}", p.display());
+                let mut options = std::fs::OpenOptions::new();
+                options.create(true).append(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let file = options.open(p).map_err(error)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    let mode = file.metadata().map_err(error)?.permissions().mode();
+                    if mode & 0o077 != 0 {
+                        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
+                            .map_err(error)?;
+                    }
+                }
+                Some(Mutex::new(file))
+            }
         };
         Ok(Self { file })
     }
@@ -590,6 +612,23 @@ fn mismatch() -> Error {
     )
 }
 
+/// The headers every admin signature must cover: the host, the signing time and the operation.
+/// A signature that leaves one out could be replayed with another value (another operation).
+const REQUIRED_SIGNED_HEADERS: [(&str, &str); 3] = [
+    ("host", "Host"),
+    ("x-amz-date", "X-Amz-Date"),
+    ("x-amz-target", "X-Amz-Target"),
+];
+
+/// InvalidSignatureException for a signature that does not cover a header it must (the form of
+/// AWS's message for an unsigned `Host`).
+fn unsigned_header(display: &str) -> Error {
+    auth_error(
+        Exception::InvalidSignature,
+        format!("'{display}' must be a 'SignedHeader' in the AWS Authorization."),
+    )
+}
+
 struct Authorization<'a> {
     access_key: &'a str,
     signed_headers: Vec<&'a str>,
@@ -658,6 +697,15 @@ impl Verifier {
             ));
         }
         let auth = parse_authorization(header).ok_or_else(mismatch)?;
+        for (name, display) in REQUIRED_SIGNED_HEADERS {
+            if !auth
+                .signed_headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+            {
+                return Err(unsigned_header(display));
+            }
+        }
         let Some(secret) = self.keys.get(auth.access_key) else {
             return Err(auth_error(
                 Exception::UnrecognizedClient,
@@ -880,11 +928,25 @@ fn request_id() -> String {
 }
 
 fn to_http(response: WireResponse, request_id: &str, close: bool) -> Response<Full<Bytes>> {
+    // The library bounds its error responses; this is the server's own guarantee that no
+    // error answer is ever larger, whatever made it.
+    let response = if response.status != 200 && response.body.len() > wire::MAX_ERROR_BODY_BYTES {
+        WireResponse::error(&Error::new(
+            Exception::InternalError,
+            cognito_signup::error::messages::INTERNAL_ERROR,
+        ))
+    } else {
+        response
+    };
     let mut http = Response::new(Full::new(Bytes::from(response.body)));
     *http.status_mut() =
         StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = http.headers_mut();
     for (name, value) in response.headers {
+        // Every header the library writes is shorter; a longer one is left out.
+        if value.len() > wire::MAX_ERROR_HEADER_BYTES {
+            continue;
+        }
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_bytes(value.as_bytes()),
@@ -923,18 +985,191 @@ async fn serve(
     Ok(to_http(response, &id, close))
 }
 
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+// -------------------------------------------------------------------------------------------
+// Connections: a share of the slots per peer, and writes that must make progress
+
+/// The connections each peer address holds, so that one peer holds at most
+/// `MAX_CONNECTIONS_PER_PEER` of the server's slots.
+struct PeerSlots {
+    held: Mutex<HashMap<std::net::IpAddr, usize>>,
+    per_peer: usize,
+}
+
+/// One connection's place in [`PeerSlots`], given back when the connection ends.
+struct PeerSlot {
+    slots: Arc<PeerSlots>,
+    peer: std::net::IpAddr,
+}
+
+impl PeerSlots {
+    fn new(per_peer: usize) -> Arc<Self> {
+        Arc::new(Self {
+            held: Mutex::new(HashMap::new()),
+            per_peer,
+        })
+    }
+
+    /// A slot for a connection from `peer`, or `None` if the peer holds its share already.
+    /// An IPv4 address reached over IPv6 (`::ffff:a.b.c.d`) counts as the IPv4 address.
+    fn take(self: &Arc<Self>, peer: std::net::IpAddr) -> Option<PeerSlot> {
+        let peer = peer.to_canonical();
+        let mut held = self.held.lock().ok()?;
+        let count = held.entry(peer).or_insert(0);
+        if *count >= self.per_peer {
+            return None;
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
+        *count = count.saturating_add(1);
+        Some(PeerSlot {
+            slots: Arc::clone(self),
+            peer,
+        })
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.slots.held.lock() {
+            if let Some(count) = held.get_mut(&self.peer) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    held.remove(&self.peer);
+                }
+            }
+        }
+    }
+}
+
+/// A TCP connection whose writes fail with `TimedOut` once one has waited `timeout` without
+/// the client taking any of the response: a client that sends requests and never reads the
+/// answers loses its connection (and the memory its answers hold) instead of keeping them.
+struct WriteTimeout {
+    stream: TcpStream,
+    timeout: Duration,
+    /// When the write now waiting started to wait: set at the first `Pending`, cleared by any
+    /// progress.
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteTimeout {
+    fn new(stream: TcpStream, timeout: Duration) -> Self {
+        Self {
+            stream,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// `poll` as the inner write answered it, or `TimedOut` if it has been pending too long.
+    fn bounded<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        poll: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if poll.is_ready() {
+            self.stalled = None;
+            return poll;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client did not read the response",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for WriteTimeout {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for WriteTimeout {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let poll = std::pin::Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.bounded(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let poll = std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.bounded(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let poll = std::pin::Pin::new(&mut self.stream).poll_flush(cx);
+        self.bounded(cx, poll)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let poll = std::pin::Pin::new(&mut self.stream).poll_shutdown(cx);
+        self.bounded(cx, poll)
+    }
+}
+
+/// The write timeout: [`WRITE_TIMEOUT`], or whole seconds from `COGNITO_SIGNUP_WRITE_TIMEOUT`.
+fn write_timeout() -> Result<Duration, BoxError> {
+    match std::env::var(WRITE_TIMEOUT_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(WRITE_TIMEOUT),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(format!("{WRITE_TIMEOUT_ENV}: expected whole seconds from 1 to 3600").into())
+        }
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(secs @ 1..=3600) => Ok(Duration::from_secs(secs)),
+            _ => Err(
+                format!("{WRITE_TIMEOUT_ENV}={v:?}: expected whole seconds from 1 to 3600").into(),
+            ),
+        },
+    }
+}
+
+/// Resolves at SIGTERM or SIGINT. The handlers are installed when this is called, not when the
+/// future is first polled: a signal sent right after the ready line must not kill the process.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        let wait = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+            match s {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = wait(terminate) => {}
+            () = wait(interrupt) => {}
+        }
     }
 }
 
@@ -1010,6 +1245,7 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
         None => DEFAULT_CONFIG.to_owned(),
     };
     let loaded = load_config(&text, &args.store)?;
+    let write_timeout = write_timeout()?;
     let outbox = Outbox::create(args.outbox.as_ref())?;
     let lambda_endpoint = match &loaded.config.lambda_endpoint {
         None => None,
@@ -1040,22 +1276,23 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    let shutdown = shutdown_signal();
     print_banner(&args, &loaded, listener.local_addr()?);
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let peers = PeerSlots::new(MAX_CONNECTIONS_PER_PEER);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true);
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
             () = &mut shutdown => break,
             permit = Arc::clone(&permits).acquire_owned() => permit?,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -1067,15 +1304,22 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
                 }
             },
         };
+        // A peer over its share: closed at once, its slot back to the others.
+        let Some(slot) = peers.take(peer.ip()) else {
+            drop(stream);
+            drop(permit);
+            continue;
+        };
         let server = Arc::clone(&server);
         let conn = http.serve_connection(
-            TokioIo::new(stream),
+            TokioIo::new(WriteTimeout::new(stream, write_timeout)),
             hyper::service::service_fn(move |req| serve(Arc::clone(&server), req)),
         );
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             // A client that goes away or times out only ends its own connection.
             let _ = conn.await;
+            drop(slot);
             drop(permit);
         });
     }

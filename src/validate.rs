@@ -109,15 +109,42 @@ pub(crate) struct Constraint {
     pub(crate) max: Option<usize>,
 }
 
+/// How many violations a message lists; the count before them stays exact.
+pub(crate) const LISTED_VIOLATIONS: usize = 10;
+/// The most characters of an echoed value a message shows; a longer value is cut there and
+/// marked with `...`. Every echoed member is at most 128 characters long when valid, so a value
+/// refused for its pattern alone is always shown whole.
+pub(crate) const ECHOED_VALUE_CHARS: usize = 256;
+/// What follows the listed violations when more were found.
+pub(crate) const MORE_VIOLATIONS: &str = "; ...";
+
 /// Collects violations in member order and turns them into one InvalidParameterException.
+///
+/// Every violation is counted; only the first [`LISTED_VIOLATIONS`] are kept and formatted, so
+/// a request with hundreds of thousands of bad list members costs neither memory nor a huge
+/// message.
 #[derive(Default)]
-pub(crate) struct Violations(Vec<String>);
+pub(crate) struct Violations {
+    count: usize,
+    listed: Vec<String>,
+}
 
 impl Violations {
     fn value_part(echo: Echo, value: &str) -> String {
         match echo {
-            Echo::Yes => format!("Value '{value}' at"),
+            Echo::Yes => match value.char_indices().nth(ECHOED_VALUE_CHARS) {
+                Some((cut, _)) => format!("Value '{}...' at", &value[..cut]),
+                None => format!("Value '{value}' at"),
+            },
             Echo::No => "Value at".to_owned(),
+        }
+    }
+
+    /// Counts a violation, and formats it only if it is among the listed ones.
+    fn push(&mut self, violation: impl FnOnce() -> String) {
+        self.count = self.count.saturating_add(1);
+        if self.listed.len() < LISTED_VIOLATIONS {
+            self.listed.push(violation());
         }
     }
 
@@ -137,7 +164,7 @@ impl Violations {
     ) {
         let Some(value) = value else {
             if c.required {
-                self.0.push(format!(
+                self.push(|| format!(
                     "Value null at '{path}' failed to satisfy constraint: Member must not be null"
                 ));
             }
@@ -147,7 +174,7 @@ impl Violations {
         let v = || Self::value_part(c.echo, value);
         if let Some(p) = c.pattern {
             if !(p.check)(value) {
-                self.0.push(format!(
+                self.push(|| format!(
                     "{} '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {}",
                     v(),
                     p.text
@@ -162,7 +189,7 @@ impl Violations {
         };
         if let Some(min) = c.min {
             if len < min {
-                self.0.push(format!(
+                self.push(|| format!(
                     "{} '{path}' failed to satisfy constraint: Member must have length greater than or equal to {min}",
                     v()
                 ));
@@ -170,7 +197,7 @@ impl Violations {
         }
         if let Some(max) = c.max {
             if len > max {
-                self.0.push(format!(
+                self.push(|| format!(
                     "{} '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}",
                     v()
                 ));
@@ -180,15 +207,21 @@ impl Violations {
 
     /// The InvalidParameterException, if anything was violated.
     pub(crate) fn finish(self) -> Result<(), Error> {
-        match self.0.len() {
+        let listed = self.listed.join("; ");
+        let more = if self.count > self.listed.len() {
+            MORE_VIOLATIONS
+        } else {
+            ""
+        };
+        match self.count {
             0 => Ok(()),
             1 => Err(Error::new(
                 Exception::InvalidParameter,
-                format!("1 validation error detected: {}", self.0.join("; ")),
+                format!("1 validation error detected: {listed}"),
             )),
             n => Err(Error::new(
                 Exception::InvalidParameter,
-                format!("{n} validation errors detected: {}", self.0.join("; ")),
+                format!("{n} validation errors detected: {listed}{more}"),
             )),
         }
     }
@@ -451,6 +484,63 @@ mod tests {
         assert!(v.finish().is_ok());
         let long: String = "😀".repeat(65);
         assert!(msg(|v| v.string(C_USERNAME, Some(&long))).ends_with("less than or equal to 128"));
+    }
+
+    #[test]
+    fn many_violations_keep_the_exact_count_and_list_the_first_ten() {
+        let list: Vec<crate::types::AttributeType> = (0..349_458)
+            .map(|_| crate::types::AttributeType {
+                name: None,
+                value: None,
+            })
+            .collect();
+        let m = msg(|v| attributes(v, "userAttributes", Some(&list)));
+        let first: Vec<String> = (1..=10)
+            .map(|n| format!("Value null at 'userAttributes.{n}.member.name' failed to satisfy constraint: Member must not be null"))
+            .collect();
+        assert_eq!(
+            m,
+            format!(
+                "349458 validation errors detected: {}; ...",
+                first.join("; ")
+            )
+        );
+    }
+
+    #[test]
+    fn exactly_ten_violations_are_listed_without_a_mark() {
+        let list: Vec<crate::types::AttributeType> = (0..10)
+            .map(|_| crate::types::AttributeType {
+                name: None,
+                value: None,
+            })
+            .collect();
+        let m = msg(|v| attributes(v, "userAttributes", Some(&list)));
+        assert!(m.starts_with("10 validation errors detected: "), "{m}");
+        assert!(
+            m.ends_with("'userAttributes.10.member.name' failed to satisfy constraint: Member must not be null"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_long_echoed_value_is_cut_at_256_characters() {
+        let long = "é".repeat(1024 * 1024);
+        let shown = "é".repeat(256);
+        assert_eq!(
+            msg(|v| v.string(C_CLIENT_ID, Some(&long))),
+            format!(
+                "2 validation errors detected: Value '{shown}...' at 'clientId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+]+; Value '{shown}...' at 'clientId' failed to satisfy constraint: Member must have length less than or equal to 128"
+            )
+        );
+        // 256 characters exactly are shown whole.
+        let edge = "é".repeat(256);
+        assert_eq!(
+            msg(|v| v.string(C_CLIENT_ID, Some(&edge))),
+            format!(
+                "2 validation errors detected: Value '{edge}' at 'clientId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+]+; Value '{edge}' at 'clientId' failed to satisfy constraint: Member must have length less than or equal to 128"
+            )
+        );
     }
 
     #[test]

@@ -64,6 +64,19 @@ pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The largest request body accepted (1 MiB, P-9).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest error response body [`WireResponse::error`] makes (64 KiB), whatever the
+/// message: a request cannot make the server hold or send more than this for its error.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+/// The most bytes of an error message the body carries: a longer message is cut at a character
+/// boundary and ends in `...`. Even with every byte escaped as `\u00XX` (6 bytes) the body stays
+/// under [`MAX_ERROR_BODY_BYTES`].
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
+/// The most bytes of the `x-amzn-ErrorMessage` header: a longer message is cut at a character
+/// boundary and ends in `...`; the body has the message in full (up to
+/// [`MAX_ERROR_MESSAGE_BYTES`]).
+pub const MAX_ERROR_HEADER_BYTES: usize = 512;
+/// The mark that ends a cut message.
+const CUT_MARK: &str = "...";
 
 /// An HTTP response to send: status, headers (in order) and body.
 #[derive(Clone, PartialEq, Eq)]
@@ -101,6 +114,10 @@ impl WireResponse {
     /// The error response of an exception: status from the exception table, body
     /// `{"__type":"<Name>","message":"<message>"}`, headers `x-amzn-ErrorType: <Name>:` and
     /// `x-amzn-ErrorMessage: <message>`.
+    ///
+    /// The response is bounded whatever the message: the body's message is cut to
+    /// [`MAX_ERROR_MESSAGE_BYTES`] (the body is then under [`MAX_ERROR_BODY_BYTES`]) and the
+    /// header's to [`MAX_ERROR_HEADER_BYTES`], each at a character boundary and ending in `...`.
     #[must_use]
     pub fn error(error: &Error) -> Self {
         #[derive(Serialize)]
@@ -110,9 +127,10 @@ impl WireResponse {
             message: &'a str,
         }
         let name = error.name();
+        let message = cut(error.message(), MAX_ERROR_MESSAGE_BYTES);
         let body = serde_json::to_vec(&Body {
             kind: name,
-            message: error.message(),
+            message: &message,
         })
         // A struct of two strings always serializes; the fallback is never used.
         .unwrap_or_else(|_| format!(r#"{{"__type":"{name}"}}"#).into_bytes());
@@ -121,7 +139,10 @@ impl WireResponse {
             headers: vec![
                 ("Content-Type", CONTENT_TYPE.to_owned()),
                 ("x-amzn-ErrorType", format!("{name}:")),
-                ("x-amzn-ErrorMessage", header_safe(error.message())),
+                (
+                    "x-amzn-ErrorMessage",
+                    header_safe(&cut(&message, MAX_ERROR_HEADER_BYTES)),
+                ),
             ],
             body,
         }
@@ -144,6 +165,22 @@ impl WireResponse {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The message if it has at most `limit` bytes, else its longest prefix ending at a character
+/// boundary that leaves room for `...`, then `...`.
+fn cut(message: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    if message.len() <= limit {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut end = limit.saturating_sub(CUT_MARK.len());
+    while !message.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    let mut out = String::with_capacity(end.saturating_add(CUT_MARK.len()));
+    out.push_str(message.get(..end).unwrap_or_default());
+    out.push_str(CUT_MARK);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A message as a header value: control characters (CR and LF above all) become spaces.

@@ -905,3 +905,83 @@ fn a_repeated_member_is_serialization_exception_naming_it() {
         "Member 'UserAttributes[0].Value' appears more than once.",
     );
 }
+
+#[test]
+fn a_maximal_body_of_empty_attributes_gets_a_bounded_answer_with_the_exact_count() {
+    let (driver, _) = fixture();
+    let mut body = br#"{"UserAttributes":[{}"#.to_vec();
+    let mut entries = 1usize;
+    // `]}` closes it; whitespace pads to exactly 1 MiB.
+    while body.len() + 3 + 2 <= MAX_BODY_BYTES {
+        body.extend_from_slice(b",{}");
+        entries += 1;
+    }
+    body.extend_from_slice(b"]}");
+    body.resize(MAX_BODY_BYTES, b' ');
+    let r = handle(&driver, &target("SignUp"), &body);
+    assert_eq!(r.status, 400);
+    assert!(r.body.len() <= MAX_ERROR_BODY_BYTES, "{}", r.body.len());
+    let null = |path: &str| {
+        format!("Value null at '{path}' failed to satisfy constraint: Member must not be null")
+    };
+    let mut listed = vec![null("clientId"), null("username")];
+    listed.extend((1..=8).map(|n| null(&format!("userAttributes.{n}.member.name"))));
+    // clientId and username are missing too: two more than the entries.
+    let message = format!(
+        "{} validation errors detected: {}; ...",
+        entries + 2,
+        listed.join("; ")
+    );
+    assert_eq!(entries, 349_518);
+    assert_eq!(body_json(&r)["message"], json!(message));
+    let header = r.header("x-amzn-ErrorMessage").unwrap();
+    assert!(header.len() <= MAX_ERROR_HEADER_BYTES, "{}", header.len());
+    assert!(header.starts_with("349520 validation errors detected: Value null at 'clientId'"));
+    assert!(header.ends_with("..."));
+    assert_eq!(
+        header.strip_suffix("...").map(|h| message.starts_with(h)),
+        Some(true)
+    );
+}
+
+#[test]
+fn long_messages_are_cut_at_a_character_boundary() {
+    // A function's error message is the function's to choose: 1 MiB of it.
+    let text = format!("PreSignUp failed with error {}.", "é".repeat(512 * 1024));
+    let r = WireResponse::error(&Error::new(Exception::UserLambdaValidation, text.clone()));
+    assert!(r.body.len() <= MAX_ERROR_BODY_BYTES, "{}", r.body.len());
+    let message = body_json(&r)["message"].as_str().unwrap().to_owned();
+    // "PreSignUp failed with error " is 28 bytes; "é" 2: 4080 of them fit before the mark.
+    assert_eq!(
+        message,
+        format!("PreSignUp failed with error {}...", "é".repeat(4080))
+    );
+    assert_eq!(message.len(), MAX_ERROR_MESSAGE_BYTES - 1);
+    assert_eq!(
+        r.header("x-amzn-ErrorMessage"),
+        Some(format!("PreSignUp failed with error {}...", "é".repeat(240)).as_str())
+    );
+
+    // Control characters, each escaped to six bytes in JSON, still leave the body bounded.
+    let r = WireResponse::error(&Error::new(
+        Exception::UserLambdaValidation,
+        "\u{1}".repeat(1024 * 1024),
+    ));
+    assert!(r.body.len() <= MAX_ERROR_BODY_BYTES, "{}", r.body.len());
+    assert_eq!(
+        body_json(&r)["message"],
+        json!(format!(
+            "{}...",
+            "\u{1}".repeat(MAX_ERROR_MESSAGE_BYTES - 3)
+        ))
+    );
+    assert_eq!(
+        r.header("x-amzn-ErrorMessage").map(str::len),
+        Some(MAX_ERROR_HEADER_BYTES)
+    );
+
+    // A message at the limit is untouched.
+    let exact = "a".repeat(MAX_ERROR_MESSAGE_BYTES);
+    let r = WireResponse::error(&Error::new(Exception::UserLambdaValidation, exact.clone()));
+    assert_eq!(body_json(&r)["message"], json!(exact));
+}

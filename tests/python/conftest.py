@@ -134,7 +134,7 @@ class LambdaFunctions:
 class Server:
     """The example server as a child process."""
 
-    def __init__(self, tmp, config=None, extra_args=()):
+    def __init__(self, tmp, config=None, extra_args=(), env=None):
         assert SERVER_BIN.exists(), f"{SERVER_BIN} is missing: run .ci/real-clients.sh"
         self.port = free_port()
         self.outbox = Path(tmp) / "outbox.jsonl"
@@ -146,7 +146,11 @@ class Server:
         args += list(extra_args)
         self.stderr = open(Path(tmp) / "server.err", "w+")
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=self.stderr, text=True
+            args,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            env=None if env is None else {**os.environ, **env},
         )
         self.banner = []
         deadline = time.monotonic() + 20

@@ -68,6 +68,25 @@ def test_sqlite_store_keeps_users_and_codes_across_a_restart(tmp_path):
         assert second.stop() == 0
 
 
+def test_the_sqlite_files_and_the_outbox_are_readable_by_the_owner_only(tmp_path):
+    # Under the usual umask a new file is readable by everyone; these hold password hashes,
+    # addresses and live codes.
+    old_umask = os.umask(0o022)
+    try:
+        db = tmp_path / "users.db"
+        server = Server(tmp_path, config("us-east-1_Private"), ["--store", f"sqlite:{db}"])
+    finally:
+        os.umask(old_umask)
+    try:
+        sign_up(server.client(signed=False), "fern")
+        files = [db, tmp_path / "users.db-wal", tmp_path / "users.db-shm", server.outbox]
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+            f.name: 0o600 for f in files
+        }
+    finally:
+        assert server.stop() == 0
+
+
 def test_an_unknown_store_is_refused(tmp_path):
     with pytest.raises(AssertionError):
         Server(tmp_path, None, ["--store", "mysql://nope"])

@@ -473,8 +473,12 @@ def test_many_concurrent_connections(server, cognito):
         )
         return status, body["__type"], headers["x-amzn-requestid"]
 
-    # Hold 100 idle connections open while 400 requests run on 50 threads.
-    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(100)]
+    # Hold 100 idle connections open while 400 requests run on 50 threads. The idle ones come
+    # from another loopback address: one peer holds at most 128 connections at once.
+    idle = [
+        socket.create_connection(("127.0.0.1", server.port), timeout=10, source_address=("127.0.0.2", 0))
+        for _ in range(100)
+    ]
     try:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=50) as pool:
@@ -728,3 +732,259 @@ def test_a_signal_finishes_in_flight_requests_and_exits_zero(tmp_path, functions
     assert s.stop() == 0
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile clients: bounded answers, signatures that cover the operation, fair connections
+
+MAX_BODY = 1024 * 1024
+
+
+def test_a_maximal_body_of_empty_attributes_gets_a_bounded_answer_with_the_exact_count(server):
+    import http.client
+
+    head = (
+        b'{"ClientId":"plainclient","Username":"bounded","Password":"Corr3ct-Horse",'
+        b'"UserAttributes":[{}'
+    )
+    entries = (MAX_BODY - len(head) - 2) // 3 + 1
+    body = head + b",{}" * (entries - 1) + b"]}"
+    body += b" " * (MAX_BODY - len(body))
+    assert len(body) == MAX_BODY
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            "/",
+            body=body,
+            headers={
+                "Content-Type": "application/x-amz-json-1.1",
+                "X-Amz-Target": "AWSCognitoIdentityProviderService.SignUp",
+            },
+        )
+        response = conn.getresponse()
+        reply = response.read()
+        header = response.getheader("x-amzn-ErrorMessage")
+        status = response.status
+    finally:
+        conn.close()
+    assert status == 400
+    assert len(reply) <= 64 * 1024, len(reply)
+    listed = "; ".join(
+        f"Value null at 'userAttributes.{n}.member.name' failed to satisfy constraint: "
+        "Member must not be null"
+        for n in range(1, 11)
+    )
+    message = f"{entries} validation errors detected: {listed}; ..."
+    assert json.loads(reply) == {"__type": "InvalidParameterException", "message": message}
+    # The header carries the start of the message, cut and marked.
+    assert len(header.encode()) <= 512, len(header)
+    assert header.endswith("...") and message.startswith(header[:-3]), header
+    assert header.startswith(f"{entries} validation errors detected: ")
+
+
+def signed_without(server, target, body, left_out):
+    """A request signed by botocore's SigV4 signer over every header it signs but `left_out`."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    class Partial(SigV4Auth):
+        def headers_to_sign(self, request):
+            headers = super().headers_to_sign(request)
+            del headers[left_out]
+            return headers
+
+    req = AWSRequest(
+        method="POST",
+        url=server.endpoint + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
+        },
+    )
+    Partial(Credentials(ACCESS_KEY, SECRET_KEY), "cognito-idp", REGION).add_auth(req)
+    headers = dict(req.headers.items())
+    signed = headers["Authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert left_out not in signed, signed
+    return headers, req.body
+
+
+def test_a_signature_that_does_not_cover_the_operation_cannot_be_reused_for_another(
+    server, cognito, username
+):
+    sign_up(cognito, "plainclient", username)
+    body = {"UserPoolId": "us-east-1_Plain", "Username": username}
+    headers, data = signed_without(server, "AdminGetUser", body, "x-amz-target")
+    message = "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."
+    # Signed for AdminGetUser, sent as AdminDisableUser: refused, the user untouched.
+    headers["X-Amz-Target"] = "AWSCognitoIdentityProviderService.AdminDisableUser"
+    status, _, reply = raw(server, None, data, headers)
+    assert (status, reply) == (400, {"__type": "InvalidSignatureException", "message": message})
+    # Sent as signed, it is refused too: the signature itself is incomplete.
+    headers["X-Amz-Target"] = "AWSCognitoIdentityProviderService.AdminGetUser"
+    status, _, reply = raw(server, None, data, headers)
+    assert (status, reply) == (400, {"__type": "InvalidSignatureException", "message": message})
+    user = cognito.admin_get_user(UserPoolId="us-east-1_Plain", Username=username)
+    assert (user["UserStatus"], user["Enabled"]) == ("UNCONFIRMED", True)
+
+
+@pytest.mark.parametrize(
+    "left_out, display", [("host", "Host"), ("x-amz-date", "X-Amz-Date")]
+)
+def test_a_signature_must_cover_the_host_and_the_date(server, cognito, username, left_out, display):
+    sign_up(cognito, "plainclient", username)
+    body = {"UserPoolId": "us-east-1_Plain", "Username": username}
+    headers, data = signed_without(server, "AdminDisableUser", body, left_out)
+    status, _, reply = raw(server, None, data, headers)
+    assert (status, reply) == (
+        400,
+        {
+            "__type": "InvalidSignatureException",
+            "message": f"'{display}' must be a 'SignedHeader' in the AWS Authorization.",
+        },
+    )
+    assert cognito.admin_get_user(UserPoolId="us-east-1_Plain", Username=username)["Enabled"]
+
+
+def test_the_outbox_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    # Created by the server under the usual umask, and an existing one narrowed.
+    old_umask = os.umask(0o022)
+    try:
+        (tmp_path / "new").mkdir()
+        fresh = Server(tmp_path / "new")
+        (tmp_path / "old").mkdir()
+        existing = tmp_path / "old" / "outbox.jsonl"
+        existing.write_text('{"earlier": "line"}\n')
+        existing.chmod(0o644)
+        narrowed = Server(tmp_path / "old")
+    finally:
+        os.umask(old_umask)
+    try:
+        assert stat.S_IMODE(fresh.outbox.stat().st_mode) == 0o600
+        assert stat.S_IMODE(narrowed.outbox.stat().st_mode) == 0o600
+        assert narrowed.outbox.read_text() == '{"earlier": "line"}\n'
+    finally:
+        assert fresh.stop() == 0
+        assert narrowed.stop() == 0
+
+
+def answered_from(address, port, timeout):
+    """The status line of a request sent from a local `address`: b"" if the server closed the
+    connection instead, None if nothing came within `timeout` seconds."""
+    with socket.socket() as s:
+        s.settimeout(timeout)
+        s.bind((address, 0))
+        s.connect(("127.0.0.1", port))
+        try:
+            s.sendall(
+                b"POST / HTTP/1.1\r\nHost: x\r\n"
+                b"X-Amz-Target: AWSCognitoIdentityProviderService.SignUp\r\n"
+                b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n\r\n{}"
+            )
+            return s.recv(65536).split(b"\r\n")[0]
+        except (BrokenPipeError, ConnectionResetError):
+            return b""
+        except socket.timeout:
+            return None
+
+
+def test_one_peer_holding_many_connections_does_not_keep_others_out(tmp_path):
+    import resource
+    import select
+
+    # Room for 1,100 sockets here and in the server (which inherits the limit).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2500:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(2500, hard), hard))
+    server = Server(tmp_path)
+    held = []
+    try:
+        # More connections than the server's 1024 slots, all from 127.0.0.1, all idle.
+        for _ in range(1100):
+            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        # Another peer is answered at once.
+        assert answered_from("127.0.0.2", server.port, 3) == b"HTTP/1.1 400 Bad Request"
+        # The first peer keeps 128 connections (an eighth of the slots); the others were
+        # closed as soon as they were accepted.
+        by_fd = {s.fileno(): s for s in held}
+
+        def readable(timeout):
+            poller = select.poll()
+            for fd in by_fd:
+                poller.register(fd, select.POLLIN)
+            return [by_fd[fd] for fd, _ in poller.poll(timeout * 1000)]
+
+        deadline = time.monotonic() + 5
+        closed = 0
+        while time.monotonic() < deadline and closed < 1100 - 128:
+            for s in readable(0.2):
+                try:
+                    assert s.recv(1) == b""
+                except ConnectionResetError:
+                    pass
+                del by_fd[s.fileno()]
+                closed += 1
+        assert closed == 1100 - 128
+        # The ones kept are still open, and another connection of the same peer is closed.
+        assert readable(0.5) == []
+        started = time.monotonic()
+        assert answered_from("127.0.0.1", server.port, 3) == b""
+        assert time.monotonic() - started < 2
+    finally:
+        for s in held:
+            s.close()
+        assert server.stop() == 0
+
+
+def test_a_client_that_never_reads_its_answers_loses_its_connection(tmp_path):
+    server = Server(tmp_path, env={"COGNITO_SIGNUP_WRITE_TIMEOUT": "1"})
+    request = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSCognitoIdentityProviderService.Nope\r\n"
+        b"Content-Length: 2\r\n\r\n{}"
+    )
+    try:
+        s = socket.socket()
+        # Small buffers on this side, so that the server's answers back up quickly.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+        s.connect(("127.0.0.1", server.port))
+        s.settimeout(0.5)
+        sent = 0
+        deadline = time.monotonic() + 20
+        try:
+            # Pipelined requests, no reads, until the server stops taking them.
+            while time.monotonic() < deadline:
+                s.sendall(request * 100)
+                sent += 100
+            pytest.fail("the server never stopped reading")
+        except socket.timeout:
+            pass
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        time.sleep(1.5)  # past the write timeout
+        s.settimeout(3)
+        answers = b""
+        closed = False
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    closed = True
+                    break
+                answers += data
+        except ConnectionResetError:
+            closed = True
+        except socket.timeout:
+            pass
+        s.close()
+        answered = answers.count(b"HTTP/1.1 400 ")
+        assert closed, f"still open after {answered} of {sent} answers"
+        assert 0 < answered < sent
+        # Everyone else is still served.
+        assert answered_from("127.0.0.1", server.port, 3) == b"HTTP/1.1 400 Bad Request"
+    finally:
+        assert server.stop() == 0

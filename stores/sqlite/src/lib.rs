@@ -225,6 +225,9 @@ pub enum StoreError {
     /// The database could not be put in write-ahead-log mode (e.g. an in-memory database).
     #[error("the database cannot use write-ahead logging (journal mode is {0})")]
     NoWal(String),
+    /// The database file could not be created (owner-only, before SQLite opens it).
+    #[error("cannot create the database file: {0}")]
+    Create(std::io::Error),
     /// A stored row is not what this crate writes.
     #[error("corrupt row of user {sub} in pool {pool_id}: {what}")]
     Corrupt {
@@ -241,6 +244,37 @@ pub enum StoreError {
     /// `PRAGMA integrity_check` found the file damaged; its first finding.
     #[error("the database file is damaged: {0}")]
     Damaged(String),
+}
+
+/// Creates a missing database file as an empty file readable and writable by its owner only
+/// (mode 0600), so the users' records never sit in a file others can read. SQLite gives the
+/// `-wal` and `-shm` files it creates beside the database the database file's mode, so they are
+/// owner-only too. An existing file keeps its mode: an operator may share a database with a
+/// group on purpose, and the store never widens or narrows what was chosen.
+///
+/// `:memory:` and the empty path (SQLite's temporary database) name no file.
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Elsewhere SQLite creates the file with the platform's defaults.
+#[cfg(not(unix))]
+fn create_private(_: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Opens connections with the store's settings, for the pool.
@@ -315,6 +349,7 @@ impl SqliteStore {
     /// # Errors
     /// As [`open`](Self::open).
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
+        create_private(path.as_ref()).map_err(StoreError::Create)?;
         let manager = Manager {
             path: path.as_ref().to_path_buf(),
             options,

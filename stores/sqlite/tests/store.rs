@@ -341,3 +341,53 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         .unwrap();
     assert_eq!(applied, 2);
 }
+
+/// The permission bits of a file.
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_and_its_wal_and_shm_are_readable_by_the_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // The directory is open to everyone, so only the files' own modes keep others out.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    // A write makes SQLite create the write-ahead log and its index.
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    let wal = dir.path().join("users.db-wal");
+    let shm = dir.path().join("users.db-shm");
+    assert_eq!((mode(&path), mode(&wal), mode(&shm)), (0o600, 0o600, 0o600));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_database_keeps_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    drop(SqliteStore::open(&path).unwrap());
+    // Shared with a group on purpose: neither widened nor narrowed.
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store
+            .commit(suite::POOL, &suite::insert(suite::user("sub-a", "alice")))
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(mode(&path), 0o640);
+    assert_eq!(mode(&dir.path().join("users.db-wal")), 0o640);
+}
