@@ -36,7 +36,7 @@ pub use host::{
     RecordingDelivery, RecordingLambda, RequestGuard, SeededRandomness, StaticDirectory,
     SystemClock,
 };
-pub use password::PasswordHashing;
+pub use password::{HashPermit, PasswordHasher, PasswordHashing};
 pub use store::{MemoryStore, UserStore};
 pub use time::Timestamp;
 pub use types::*;
