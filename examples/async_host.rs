@@ -14,13 +14,13 @@
 
 use cognito_signup::host::{GuardVerdict, LambdaInvocation, LambdaReply, Message};
 use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, SignUp, Step};
-use cognito_signup::types::SignUpResponse;
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
+use cognito_signup::types::SignUpResponse;
 use cognito_signup::{
     AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,
     MemoryRateLimiter, MemoryStore, PasswordHasher, PasswordHashing, RateLimiter, Seed,
-    SignUpRequest,
-    StaticDirectory, SystemClock, UserPool, UserRecord, UserStore, VerifiableAttribute,
+    SignUpRequest, StaticDirectory, SystemClock, UserPool, UserRecord, UserStore,
+    VerifiableAttribute,
 };
 use std::collections::HashMap;
 use std::rc::Rc;

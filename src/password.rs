@@ -525,3 +525,282 @@ impl Drop for HashPermit {
         self.hasher.release(self.slot);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn fast() -> PasswordHashing {
+        PasswordHashing::insecure_fast_for_tests()
+    }
+
+    fn hasher(slots: usize, queue: usize, max_wait: Duration) -> Arc<PasswordHasher> {
+        Arc::new(
+            PasswordHasher::new(fast())
+                .with_slots(slots)
+                .with_queue(queue)
+                .with_max_wait(max_wait),
+        )
+    }
+
+    fn throttled_pair(e: &Error) -> (&str, &str) {
+        (e.name(), e.message())
+    }
+
+    #[test]
+    fn hasher_gives_the_phc_string_of_argon2s_own_path() {
+        let cases = [
+            fast(),
+            PasswordHashing {
+                memory_kib: 64,
+                iterations: 3,
+                parallelism: 2,
+            },
+            PasswordHashing {
+                memory_kib: 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+        ];
+        for params in cases {
+            let h = Arc::new(PasswordHasher::new(params).with_slots(1));
+            for (password, salt) in [
+                ("Corr3ct-Horse", [0u8; 16]),
+                ("Corr3ct-Horse", [1u8; 16]),
+                ("pässwörd ✓", [0xAB; 16]),
+                ("", [9; 16]),
+            ] {
+                let expected = params.hash(password, salt).unwrap();
+                assert_eq!(h.hash(password, salt).unwrap(), expected);
+                let permit = h.try_acquire().unwrap();
+                assert_eq!(permit.hash(password, salt).unwrap(), expected);
+            }
+        }
+        // The shape, spelled out once.
+        let phc = PasswordHasher::new(fast())
+            .hash("Corr3ct-Horse", [0u8; 16])
+            .unwrap();
+        let parts: Vec<&str> = phc.as_phc().split('$').collect();
+        assert_eq!(
+            parts[..5],
+            [
+                "",
+                "argon2id",
+                "v=19",
+                "m=8,t=1,p=1",
+                "AAAAAAAAAAAAAAAAAAAAAA"
+            ]
+        );
+        assert_eq!(parts[5].len(), 43);
+        assert!(!parts[5].contains('='));
+    }
+
+    #[test]
+    fn the_default_parameters_give_the_same_phc_string_too() {
+        let params = PasswordHashing::default();
+        let h = PasswordHasher::new(params).with_slots(1);
+        let phc = h.hash("Corr3ct-Horse", [5; 16]).unwrap();
+        assert!(phc.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(phc, params.hash("Corr3ct-Horse", [5; 16]).unwrap());
+    }
+
+    #[test]
+    fn a_slot_allocates_its_buffer_once_and_reuses_it() {
+        let params = PasswordHashing {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let h = Arc::new(PasswordHasher::new(params).with_slots(1));
+        let buffer = |h: &PasswordHasher| {
+            let b = lock(&h.buffers[0]);
+            (b.as_ptr(), b.capacity(), b.len())
+        };
+        assert_eq!(buffer(&h).1, 0, "no memory before the first hash");
+        let first = h.hash("password-0", [0; 16]).unwrap();
+        let after_first = buffer(&h);
+        assert_eq!(after_first.2, 256);
+        assert_eq!(after_first.1, 256);
+        let mut seen = vec![first];
+        for i in 1..50u8 {
+            let phc = if i % 2 == 0 {
+                h.hash(&format!("password-{i}"), [i; 16]).unwrap()
+            } else {
+                h.try_acquire()
+                    .unwrap()
+                    .hash(&format!("password-{i}"), [i; 16])
+                    .unwrap()
+            };
+            assert_eq!(buffer(&h), after_first, "hash {i} reallocated");
+            assert!(!seen.contains(&phc));
+            seen.push(phc);
+        }
+    }
+
+    #[test]
+    fn a_full_pool_without_queue_refuses_at_once() {
+        let h = hasher(1, 0, HOUR);
+        let held = h.try_acquire().unwrap();
+        for e in [
+            h.try_acquire().unwrap_err(),
+            h.acquire().unwrap_err(),
+            h.hash("Corr3ct-Horse", [0; 16]).unwrap_err(),
+        ] {
+            assert_eq!(
+                throttled_pair(&e),
+                ("TooManyRequestsException", "Rate exceeded")
+            );
+        }
+        assert_eq!(h.waiting(), 0);
+        drop(held);
+        assert!(h.hash("Corr3ct-Horse", [0; 16]).is_ok());
+    }
+
+    #[test]
+    fn a_full_pool_and_full_queue_refuse_at_once_and_the_waiter_gets_the_slot() {
+        let h = hasher(1, 1, HOUR);
+        let held = h.try_acquire().unwrap();
+        let waiter = {
+            let h = Arc::clone(&h);
+            std::thread::spawn(move || h.hash("Corr3ct-Horse", [1; 16]))
+        };
+        while h.waiting() < 1 {
+            std::thread::yield_now();
+        }
+        // The queue is full: refused at once, although the waiter may wait an hour.
+        let e = h.hash("Corr3ct-Horse", [2; 16]).unwrap_err();
+        assert_eq!(
+            throttled_pair(&e),
+            ("TooManyRequestsException", "Rate exceeded")
+        );
+        // A slot is not free for a newcomer while someone waits for one.
+        assert!(h.try_acquire().is_err());
+        drop(held);
+        assert_eq!(
+            waiter.join().unwrap().unwrap(),
+            fast().hash("Corr3ct-Horse", [1; 16]).unwrap()
+        );
+        assert_eq!((h.busy(), h.waiting()), (0, 0));
+    }
+
+    #[test]
+    fn a_waiter_that_waits_longer_than_max_wait_is_refused_and_leaves_the_queue() {
+        let h = hasher(1, 1, Duration::from_millis(20));
+        let held = h.try_acquire().unwrap();
+        let e = h.hash("Corr3ct-Horse", [0; 16]).unwrap_err();
+        assert_eq!(
+            throttled_pair(&e),
+            ("TooManyRequestsException", "Rate exceeded")
+        );
+        assert_eq!(h.waiting(), 0);
+        drop(held);
+        assert!(h.try_acquire().is_ok());
+    }
+
+    #[test]
+    fn permits_are_freed_on_drop_on_panic_and_on_early_return() {
+        let h = hasher(2, 0, HOUR);
+        {
+            let _a = h.try_acquire().unwrap();
+            let _b = h.try_acquire().unwrap();
+            assert_eq!(h.busy(), 2);
+            assert!(h.try_acquire().is_err());
+        }
+        assert_eq!(h.busy(), 0);
+
+        let panicked = std::panic::catch_unwind(|| {
+            let _permit = h.try_acquire().unwrap();
+            let _permit2 = h.try_acquire().unwrap();
+            panic!("while hashing");
+        });
+        assert!(panicked.is_err());
+        assert_eq!(h.busy(), 0);
+
+        let early = |h: &Arc<PasswordHasher>| -> Result<PasswordHash, Error> {
+            let permit = h.try_acquire()?;
+            let _other = h.try_acquire()?;
+            // Both slots are taken: this fails and returns early, dropping both permits.
+            let _third = h.try_acquire()?;
+            permit.hash("never", [0; 16])
+        };
+        assert!(early(&h).is_err());
+        assert_eq!(h.busy(), 0);
+        let _a = h.try_acquire().unwrap();
+        let _b = h.try_acquire().unwrap();
+    }
+
+    #[test]
+    fn concurrent_hashes_never_exceed_the_slots() {
+        const THREADS: usize = 12;
+        let h = hasher(3, THREADS, HOUR);
+        let barrier = Arc::new(Barrier::new(THREADS));
+        let now = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..THREADS)
+            .map(|i| {
+                let (h, barrier, now, most) = (
+                    Arc::clone(&h),
+                    Arc::clone(&barrier),
+                    Arc::clone(&now),
+                    Arc::clone(&most),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut phcs = Vec::new();
+                    for round in 0..5u8 {
+                        let permit = h.acquire()?;
+                        let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(inside, Ordering::SeqCst);
+                        assert!(h.busy() <= h.slots());
+                        let phc = permit.hash(&format!("pw-{i}-{round}"), [round; 16]);
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        drop(permit);
+                        phcs.push(phc?);
+                    }
+                    Ok::<_, Error>(phcs)
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap().len(), 5);
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&most), "{most} hashes at once");
+        assert_eq!((h.busy(), h.waiting()), (0, 0));
+    }
+
+    #[test]
+    fn parameters_out_of_range_are_internal_errors_and_free_the_slot() {
+        let h = PasswordHasher::new(PasswordHashing {
+            memory_kib: 1,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .with_slots(1)
+        .with_queue(0);
+        let e = h.hash("Corr3ct-Horse", [0; 16]).unwrap_err();
+        assert_eq!(e.name(), "InternalErrorException");
+        assert_eq!(h.busy(), 0);
+    }
+
+    #[test]
+    fn debug_shows_parameters_and_counts() {
+        let h = hasher(3, 5, HOUR);
+        let permit = h.try_acquire().unwrap();
+        let shown = format!("{h:?} {permit:?}");
+        assert!(shown.contains("memory_kib: 8"), "{shown}");
+        assert!(shown.contains("slots: 3, queue: 5"), "{shown}");
+        assert!(shown.contains("busy: 1, waiting: 0"), "{shown}");
+        assert!(shown.contains("HashPermit { slot: "), "{shown}");
+        assert_eq!(
+            PasswordHasher::new(fast()).with_slots(0).slots(),
+            1,
+            "0 slots is taken as 1"
+        );
+    }
+}

@@ -251,7 +251,12 @@ impl WireRequest {
         self.build(now, seed, |op| op.with_hasher(hasher))
     }
 
-    fn build(self, now: Timestamp, seed: Seed, hashing: impl FnOnce(SignUp) -> SignUp) -> WireOperation {
+    fn build(
+        self,
+        now: Timestamp,
+        seed: Seed,
+        hashing: impl FnOnce(SignUp) -> SignUp,
+    ) -> WireOperation {
         let inner = match self {
             WireRequest::SignUp(r) => Inner::SignUp(Box::new(hashing(SignUp::new(r, now, seed)))),
             WireRequest::ConfirmSignUp(r) => Inner::ConfirmSignUp(ConfirmSignUp::new(r, now)),
