@@ -41,11 +41,7 @@ fn status_kib(key: &str) -> u64 {
 fn main() {
     let mut args = std::env::args().skip(1);
     let signups: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
-    let threads: usize = args
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1)
-        .max(1);
+    let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1).max(1);
 
     let mut pool = UserPool::new(POOL);
     pool.sign_up_policy.user_creation_rate = 1_000_000;
