@@ -1,7 +1,8 @@
 //! The other paths, each beside the accepted ConfirmSignUp and the floor in the same run:
 //! ConfirmSignUp rejected (wrong code, unknown user under ENABLED, throttled, validation error),
 //! ResendConfirmationCode, SignUp without a password, and SignUp with a password (argon2id at
-//! its default cost, measured on its own).
+//! its default cost, measured on its own), and the password hasher alone (one slot, the default
+//! cost, its buffer reused).
 //!
 //! `cargo bench --bench operations`; `python3 benches/report.py` prints the ratios.
 
@@ -16,8 +17,8 @@
 mod common;
 
 use cognito_signup::{
-    ConfirmSignUpRequest, MemoryStore, PasswordHashing, ResendConfirmationCodeRequest,
-    SignUpRequest,
+    ConfirmSignUpRequest, MemoryStore, PasswordHasher, PasswordHashing,
+    ResendConfirmationCodeRequest, SignUpRequest,
 };
 use common::{DenyAll, Floor, HIDDEN, PLAIN};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -232,6 +233,14 @@ fn other_operations(c: &mut Criterion) {
                 },
                 |r| assert!(hashing.sign_up(r).is_ok()),
             )
+        });
+    });
+    let hasher = PasswordHasher::new(PasswordHashing::default()).with_slots(1);
+    let mut salt = 0u8;
+    g.bench_function("password_hasher_argon2id_default", |b| {
+        b.iter(|| {
+            salt = salt.wrapping_add(1);
+            assert!(hasher.hash("Corr3ct-Horse-Battery", [salt; 16]).is_ok());
         });
     });
     g.finish();

@@ -5,6 +5,11 @@
 //! the whole integration: every decision stays in the library's operations; the host only answers
 //! what each operation asks for.
 //!
+//! One step is CPU-heavy: SignUp's resume after a Find may hash the password (argon2id, tens of
+//! milliseconds with the default parameters). It runs on tokio's blocking pool, so that this
+//! thread keeps serving the other operations, and hashes through one shared `PasswordHasher`,
+//! which bounds how many hashes run (and wait) at once and keeps their memory.
+//!
 //! Run with `cargo run --example async_host`.
 
 use cognito_signup::host::{
@@ -13,14 +18,16 @@ use cognito_signup::host::{
 };
 use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, SignUp, Step};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
+use cognito_signup::types::SignUpResponse;
 use cognito_signup::{
     AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,
-    MemoryRateLimiter, MemoryStore, PasswordHashing, RateLimiter, Seed, SignUpRequest,
-    StaticDirectory, SystemClock, UserPool, UserRecord, UserStore, VerifiableAttribute,
+    MemoryRateLimiter, MemoryStore, PasswordHasher, PasswordHashing, RateLimiter, Seed,
+    SignUpRequest, StaticDirectory, SystemClock, UserPool, UserRecord, UserStore,
+    VerifiableAttribute,
 };
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// An asynchronous store: every call is a (simulated) network round trip to a database.
@@ -58,6 +65,8 @@ struct Host {
     limiter: MemoryRateLimiter,
     hidden: MemoryHiddenResendLimiter,
     outbox: Mutex<HashMap<String, String>>,
+    /// Shared by every SignUp.
+    hasher: Arc<PasswordHasher>,
 }
 
 impl Host {
@@ -106,6 +115,34 @@ impl Host {
             }
         }
     }
+
+    /// `run` for SignUp: a resume that answers a Find may hash the password, so it runs on the
+    /// blocking pool (the operation goes there and comes back). The other resumes take
+    /// microseconds and stay here.
+    async fn sign_up(&self, op: SignUp) -> Result<SignUpResponse, Error> {
+        let mut op = op.with_hasher(Arc::clone(&self.hasher));
+        let mut step = op.start();
+        loop {
+            let need = match step {
+                Step::Done(result) => return result,
+                Step::Need(need) => need,
+            };
+            let heavy = matches!(need, Need::Find { .. });
+            let answer = self.answer(need).await;
+            step = if heavy {
+                let (back, next) = tokio::task::spawn_blocking(move || {
+                    let next = op.resume(answer);
+                    (op, next)
+                })
+                .await
+                .map_err(|e| Error::internal(e.to_string().into()))?;
+                op = back;
+                next
+            } else {
+                op.resume(answer)
+            };
+        }
+    }
 }
 
 fn seed(n: u8) -> Seed {
@@ -134,6 +171,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         limiter: MemoryRateLimiter::new(),
         hidden: MemoryHiddenResendLimiter::new(),
         outbox: Mutex::new(HashMap::new()),
+        // A real host keeps `PasswordHashing::default()` and the default queue (as long as the
+        // slots). The burst below hashes 40 passwords at once: they all may wait for a slot.
+        hasher: Arc::new(
+            PasswordHasher::new(PasswordHashing::insecure_fast_for_tests()).with_queue(64),
+        ),
     });
     let clock = SystemClock;
     let started = std::time::Instant::now();
@@ -150,9 +192,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let request =
                     SignUpRequest::new("asyncclient", format!("user{i}"), "Corr3ct-Horse")
                         .attribute("email", format!("user{i}@example.com"));
-                let op = SignUp::new(request, now, seed(i))
-                    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
-                host.run(op).await
+                host.sign_up(SignUp::new(request, now, seed(i))).await
             },
             &local,
         );

@@ -848,9 +848,11 @@ impl Server {
                 }
                 other => self.driver.answer(other),
             };
-            // Resuming SignUp may hash a password (argon2id, tens of milliseconds): keep it off
-            // the other connections' way. Every other step takes microseconds, less than
-            // handing the worker to another thread and back (`block_in_place`) would cost.
+            // Resuming SignUp may hash a password (argon2id, tens of milliseconds) or wait for a
+            // slot of the shared hasher: keep it off the other connections' way. The hasher
+            // bounds how many SignUps hash and wait at once; the rest are refused at once with
+            // TooManyRequestsException. Every other step takes microseconds, less than handing
+            // the worker to another thread and back (`block_in_place`) would cost.
             step = if hashes_passwords {
                 tokio::task::block_in_place(|| op.resume(answer))
             } else {
@@ -911,8 +913,11 @@ impl Server {
             Ok(seed) => seed,
             Err(e) => return Ok(WireResponse::error(&e)),
         };
-        let op =
-            request.into_operation_with(self.driver.now(), seed, self.driver.password_hashing());
+        let op = request.into_operation_with_hasher(
+            self.driver.now(),
+            seed,
+            Arc::clone(self.driver.hasher()),
+        );
         Ok(wire::encode_result(self.run(op).await))
     }
 }
@@ -1261,7 +1266,12 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
         .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
         .collect();
     let server = Arc::new(Server {
-        driver: Driver::new(store, Arc::new(loaded.directory.clone())),
+        // One password hasher for every connection: one slot per core, each with its argon2id
+        // buffer kept for the server's life; a SignUp finding every slot busy and the short
+        // queue full answers TooManyRequestsException at once.
+        driver: Driver::new(store, Arc::new(loaded.directory.clone())).with_hasher(Arc::new(
+            cognito_signup::PasswordHasher::new(cognito_signup::PasswordHashing::default()),
+        )),
         blocking_store: args.store != StoreSpec::Memory,
         lambda: Lambda {
             endpoint: lambda_endpoint,

@@ -15,7 +15,7 @@ use crate::ops::{
     AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
     Need, Operation, ResendConfirmationCode, SignUp, Step,
 };
-use crate::password::PasswordHashing;
+use crate::password::{PasswordHasher, PasswordHashing};
 use crate::store::UserStore;
 use crate::time::Timestamp;
 use crate::types::{
@@ -29,7 +29,12 @@ use std::sync::Arc;
 /// Runs operations against a store and the host's other traits.
 ///
 /// Defaults: [`SystemClock`], [`OsRandomness`], [`NoLambda`], [`NoDelivery`], no request guard,
-/// a [`MemoryRateLimiter`], a [`MemoryHiddenResendLimiter`], and [`PasswordHashing::default`].
+/// a [`MemoryRateLimiter`], a [`MemoryHiddenResendLimiter`], and a [`PasswordHasher`] of its own with [`PasswordHashing::default`]
+/// (one slot per core), shared by all its SignUps.
+///
+/// SignUp's password hash is CPU-heavy (tens of milliseconds): [`sign_up`](Self::sign_up) blocks
+/// the calling thread for it, and the hasher bounds how many threads hash at once (see
+/// [`PasswordHasher`]).
 pub struct Driver<S> {
     store: S,
     directory: Arc<dyn Directory>,
@@ -40,13 +45,13 @@ pub struct Driver<S> {
     guard: Option<Arc<dyn RequestGuard>>,
     limiter: Arc<dyn RateLimiter>,
     hidden: Arc<dyn HiddenResendLimiter>,
-    hashing: PasswordHashing,
+    hasher: Arc<PasswordHasher>,
 }
 
 impl<S> fmt::Debug for Driver<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Driver")
-            .field("hashing", &self.hashing)
+            .field("hasher", &self.hasher)
             .finish_non_exhaustive()
     }
 }
@@ -64,7 +69,7 @@ impl<S: UserStore> Driver<S> {
             guard: None,
             limiter: Arc::new(MemoryRateLimiter::new()),
             hidden: Arc::new(MemoryHiddenResendLimiter::new()),
-            hashing: PasswordHashing::default(),
+            hasher: Arc::new(PasswordHasher::new(PasswordHashing::default())),
         }
     }
 
@@ -117,10 +122,18 @@ impl<S: UserStore> Driver<S> {
         self
     }
 
-    /// Sets the argon2id parameters of password hashing.
+    /// Sets the argon2id parameters of password hashing: a new hasher of the driver's own with
+    /// those parameters and the default slots and queue.
     #[must_use]
     pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Self {
-        self.hashing = hashing;
+        self.hasher = Arc::new(PasswordHasher::new(hashing));
+        self
+    }
+
+    /// Sets the password hasher, e.g. one shared with other drivers or with async code.
+    #[must_use]
+    pub fn with_hasher(mut self, hasher: Arc<PasswordHasher>) -> Self {
+        self.hasher = hasher;
         self
     }
 
@@ -144,7 +157,12 @@ impl<S: UserStore> Driver<S> {
 
     /// The argon2id parameters SignUp hashes passwords with.
     pub fn password_hashing(&self) -> PasswordHashing {
-        self.hashing
+        self.hasher.hashing()
+    }
+
+    /// The password hasher SignUp hashes passwords with.
+    pub fn hasher(&self) -> &Arc<PasswordHasher> {
+        &self.hasher
     }
 
     /// Answers one need by calling the matching trait.
@@ -198,7 +216,7 @@ impl<S: UserStore> Driver<S> {
     /// The Cognito exception (see `docs/behaviour.md`).
     pub fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResponse, Error> {
         let seed = self.randomness.seed().map_err(Error::internal)?;
-        let op = SignUp::new(request, self.clock.now(), seed).with_password_hashing(self.hashing);
+        let op = SignUp::new(request, self.clock.now(), seed).with_hasher(Arc::clone(&self.hasher));
         self.run(op)
     }
 

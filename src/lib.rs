@@ -36,7 +36,7 @@ pub use host::{
     PoolContext, Randomness, RateLimiter, RecordingDelivery, RecordingLambda, RequestGuard,
     SeededRandomness, StaticDirectory, SystemClock,
 };
-pub use password::PasswordHashing;
+pub use password::{HashPermit, PasswordHasher, PasswordHashing};
 pub use store::{MemoryStore, UserStore};
 pub use time::Timestamp;
 pub use types::*;

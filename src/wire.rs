@@ -47,7 +47,7 @@ use crate::ops::{
     AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
     Operation, ResendConfirmationCode, SignUp, Step,
 };
-use crate::password::PasswordHashing;
+use crate::password::{PasswordHasher, PasswordHashing};
 use crate::store::UserStore;
 use crate::time::Timestamp;
 use crate::types::{
@@ -57,6 +57,7 @@ use crate::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
+use std::sync::Arc;
 
 /// The `X-Amz-Target` prefix of the Cognito user pools service.
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
@@ -256,13 +257,14 @@ impl WireRequest {
     }
 
     /// The core's operation for this request, at `now`; `seed` is used by SignUp and
-    /// ResendConfirmationCode. Passwords are hashed with the default parameters.
+    /// ResendConfirmationCode. Passwords are hashed by [`PasswordHasher::shared_default`].
     #[must_use]
     pub fn into_operation(self, now: Timestamp, seed: Seed) -> WireOperation {
         self.into_operation_with(now, seed, PasswordHashing::default())
     }
 
-    /// As [`into_operation`](Self::into_operation), with the argon2id parameters of SignUp.
+    /// As [`into_operation`](Self::into_operation), with the argon2id parameters of SignUp
+    /// (see [`SignUp::with_password_hashing`]).
     #[must_use]
     pub fn into_operation_with(
         self,
@@ -270,10 +272,30 @@ impl WireRequest {
         seed: Seed,
         hashing: PasswordHashing,
     ) -> WireOperation {
+        self.build(now, seed, |op| op.with_password_hashing(hashing))
+    }
+
+    /// As [`into_operation`](Self::into_operation), with the password hasher of SignUp: share
+    /// one between all requests (see [`SignUp::with_hasher`]). SignUp's resume after its first
+    /// Find is CPU-heavy; see [`PasswordHasher`].
+    #[must_use]
+    pub fn into_operation_with_hasher(
+        self,
+        now: Timestamp,
+        seed: Seed,
+        hasher: Arc<PasswordHasher>,
+    ) -> WireOperation {
+        self.build(now, seed, |op| op.with_hasher(hasher))
+    }
+
+    fn build(
+        self,
+        now: Timestamp,
+        seed: Seed,
+        hashing: impl FnOnce(SignUp) -> SignUp,
+    ) -> WireOperation {
         let inner = match self {
-            WireRequest::SignUp(r) => Inner::SignUp(Box::new(
-                SignUp::new(r, now, seed).with_password_hashing(hashing),
-            )),
+            WireRequest::SignUp(r) => Inner::SignUp(Box::new(hashing(SignUp::new(r, now, seed)))),
             WireRequest::ConfirmSignUp(r) => Inner::ConfirmSignUp(ConfirmSignUp::new(r, now)),
             WireRequest::ResendConfirmationCode(r) => {
                 Inner::ResendConfirmationCode(ResendConfirmationCode::new(r, now, seed))
@@ -534,7 +556,7 @@ pub fn handle<S: UserStore>(driver: &Driver<S>, target: &str, body: &[u8]) -> Wi
         Ok(seed) => seed,
         Err(error) => return WireResponse::error(&error),
     };
-    let op = request.into_operation_with(driver.now(), seed, driver.password_hashing());
+    let op = request.into_operation_with_hasher(driver.now(), seed, Arc::clone(driver.hasher()));
     encode_result(driver.run(op))
 }
 

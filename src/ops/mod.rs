@@ -63,6 +63,12 @@ pub enum Need {
     Throttle(ThrottleRequest),
     /// The user held by the first present key ([`UserStore::find`](crate::UserStore::find)):
     /// answer [`Answer::Found`].
+    ///
+    /// For [`SignUp`], the resume that answers its first Find is **CPU-heavy**: it hashes the
+    /// password (argon2id, tens of milliseconds of one core with the default parameters) through
+    /// the operation's [`PasswordHasher`](crate::PasswordHasher), which bounds how many hashes
+    /// run at once. An async host runs that resume on a blocking pool (`spawn_blocking`, or
+    /// `block_in_place`); every other resume takes microseconds.
     Find {
         /// The pool.
         pool_id: String,

@@ -18,7 +18,7 @@ use crate::code::{Code, Entropy, Seed};
 use crate::config::{Operation as Op, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
 use crate::host::{Bucket, ClientContext, Message, Trigger};
-use crate::password::{PasswordHashing, check_policy};
+use crate::password::{PasswordHasher, PasswordHashing, check_policy};
 use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{
@@ -28,6 +28,7 @@ use crate::triggers::{
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
 use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
+use std::sync::Arc;
 
 /// Standard attributes of a user pool schema.
 const STANDARD_ATTRIBUTES: &[&str] = &[
@@ -81,11 +82,21 @@ enum State {
 }
 
 /// The SignUp operation.
+///
+/// **One step is CPU-heavy**: the [`resume`](Operation::resume) that answers the first
+/// [`Need::Find`] (whether the username is taken) checks the password policy and hashes the
+/// password with argon2id, which takes tens of milliseconds of one core with the default
+/// parameters. Every other step takes microseconds. An async host runs that resume on a blocking
+/// pool (`tokio::task::spawn_blocking`, or `block_in_place` on a multi-threaded runtime), not on
+/// its executor. The hash goes through a shared [`PasswordHasher`]
+/// ([`with_hasher`](Self::with_hasher)), which bounds how many hashes run at once and the memory
+/// they use; when it is saturated, SignUp answers TooManyRequestsException "Rate exceeded" before
+/// anything is committed.
 pub struct SignUp {
     req: SignUpRequest,
     now: Timestamp,
     entropy: Entropy,
-    hashing: PasswordHashing,
+    hasher: Arc<PasswordHasher>,
     draft: Option<Draft>,
     commits: u32,
     state: State,
@@ -96,6 +107,7 @@ impl std::fmt::Debug for SignUp {
         f.debug_struct("SignUp")
             .field("req", &self.req)
             .field("now", &self.now)
+            .field("hasher", &self.hasher)
             .finish_non_exhaustive()
     }
 }
@@ -234,7 +246,8 @@ fn check_username(
 
 impl SignUp {
     /// A SignUp at time `now`; the `sub`, the password salt and the code derive from `seed`.
-    /// Passwords are hashed with [`PasswordHashing::default`] unless
+    /// Passwords are hashed by the process-wide [`PasswordHasher::shared_default`] unless
+    /// [`with_hasher`](Self::with_hasher) or
     /// [`with_password_hashing`](Self::with_password_hashing) says otherwise.
     #[must_use]
     pub fn new(request: SignUpRequest, now: Timestamp, seed: Seed) -> Self {
@@ -242,17 +255,32 @@ impl SignUp {
             req: request,
             now,
             entropy: Entropy::new(seed),
-            hashing: PasswordHashing::default(),
+            hasher: PasswordHasher::shared_default(),
             draft: None,
             commits: 0,
             state: State::Done,
         }
     }
 
-    /// Sets the argon2id parameters.
+    /// Hashes the password with this hasher: share one between all the SignUps of a process, so
+    /// that it bounds their hashing's concurrency and memory.
+    #[must_use]
+    pub fn with_hasher(mut self, hasher: Arc<PasswordHasher>) -> Self {
+        self.hasher = hasher;
+        self
+    }
+
+    /// Sets the argon2id parameters. [`PasswordHashing::default`] keeps the process-wide
+    /// [`PasswordHasher::shared_default`]; other parameters get a hasher of this SignUp's own,
+    /// which bounds nothing across SignUps: prefer [`with_hasher`](Self::with_hasher) with a
+    /// shared hasher of those parameters.
     #[must_use]
     pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Self {
-        self.hashing = hashing;
+        self.hasher = if hashing == PasswordHashing::default() {
+            PasswordHasher::shared_default()
+        } else {
+            Arc::new(PasswordHasher::new(hashing).with_slots(1))
+        };
         self
     }
 
@@ -398,6 +426,10 @@ impl SignUp {
         }
     }
 
+    /// The CPU-heavy step: checks the policy and hashes the password through the shared
+    /// [`PasswordHasher`], which may refuse with TooManyRequestsException (nothing is committed
+    /// yet). Runs once, in the resume after the first Find; a later hashing step of its own will
+    /// take its place.
     fn hash_password(&mut self, pool: &UserPool) -> Result<(), Error> {
         let password = self.req.password.as_deref().filter(|p| !p.is_empty());
         let hash: Option<PasswordHash> = match password {
@@ -410,7 +442,7 @@ impl SignUp {
             Some(p) => {
                 check_policy(&pool.policies.password_policy, p)?;
                 let salt = self.entropy.bytes::<16>();
-                Some(self.hashing.hash(p, salt)?)
+                Some(self.hasher.hash(p, salt)?)
             }
         };
         if let Some(d) = self.draft.as_mut() {

@@ -3,6 +3,7 @@
 use crate::harness::*;
 use cognito_signup::host::{InvokeFailure, LambdaReply};
 use cognito_signup::*;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 #[test]
@@ -697,4 +698,40 @@ fn conflicting_sign_up_of_the_same_username_is_username_exists() {
         pair("UsernameExistsException", "User already exists")
     );
     assert_eq!(h.records().len(), 1);
+}
+
+#[test]
+fn sign_up_under_a_saturated_hasher_is_too_many_requests_and_creates_no_user() {
+    // One slot, no queue: while the slot is held, every SignUp with a password is refused at
+    // once, before anything is committed.
+    let hasher = Arc::new(
+        PasswordHasher::new(PasswordHashing::insecure_fast_for_tests())
+            .with_slots(1)
+            .with_queue(0)
+            .with_max_wait(std::time::Duration::from_secs(3600)),
+    );
+    let mut h = host().build();
+    h.driver = h.driver.with_hasher(Arc::clone(&hasher));
+    let held = hasher.try_acquire().unwrap();
+    assert_eq!(
+        err(h
+            .driver
+            .sign_up(h.sign_up_req("alice", Some("alice@example.com")))),
+        pair("TooManyRequestsException", "Rate exceeded")
+    );
+    assert!(h.records().is_empty());
+    assert!(h.delivery.messages().is_empty());
+    assert_eq!(
+        err(h
+            .driver
+            .admin_get_user(AdminUserRequest::new(POOL, "alice"))),
+        pair("UserNotFoundException", "User does not exist.")
+    );
+    // The slot freed, the same request succeeds: it was the hasher that refused.
+    drop(held);
+    h.driver
+        .sign_up(h.sign_up_req("alice", Some("alice@example.com")))
+        .unwrap();
+    assert_eq!(h.status("alice"), "UNCONFIRMED");
+    assert_eq!(hasher.busy(), 0);
 }
