@@ -103,6 +103,7 @@ COGNITO_SIGNUP_SPEC_STORE=postgres cargo test --all-features --test spec machine
 venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"
 if [ -x "$venv/bin/python" ] && [ -x target/release/examples/server ]; then
     export COGNITO_SIGNUP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+    export COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL="postgres://tlsonly@localhost:$PORT/postgres?sslmode=verify-full&sslrootcert=$CERTS/ca.pem"
     export COGNITO_SERVER_BIN="$PWD/target/release/examples/server"
     unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
