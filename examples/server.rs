@@ -25,6 +25,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -465,7 +466,128 @@ impl Outbox {
 // Lambda through the Invoke API (P-10)
 
 struct Lambda {
-    endpoint: Option<hyper::Uri>,
+    endpoint: Option<LambdaEndpoint>,
+}
+
+/// The environment variable naming a PEM file of roots trusted, beside Mozilla's, for an
+/// `https` LambdaEndpoint.
+const LAMBDA_CA_FILE_VAR: &str = "COGNITO_SIGNUP_LAMBDA_CA_FILE";
+
+/// A LambdaEndpoint checked at start: where to connect, and how.
+struct LambdaEndpoint {
+    /// The host as the URL writes it, for the `Host` header.
+    host: String,
+    /// The host without an IPv6 address's brackets, to connect to.
+    bare: String,
+    port: u16,
+    /// The path the Invoke API's path goes under (no trailing `/`).
+    base: String,
+    /// `https`: the TLS client and the name the certificate must be for.
+    tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+}
+
+impl LambdaEndpoint {
+    /// Reads `LambdaEndpoint`: `http://` in plain text (port 80 by default), `https://` over TLS
+    /// with the certificate verified (port 443 by default). Anything else is refused, never
+    /// downgraded. The message never repeats the value (it could hold credentials).
+    fn parse(text: &str, extra_roots: Option<&std::path::Path>) -> Result<Self, String> {
+        let refuse = |why: &str| format!("config: LambdaEndpoint {why}");
+        let authority = text
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default());
+        if authority == Some("") {
+            return Err(refuse("has no host"));
+        }
+        let uri: hyper::Uri = text
+            .parse()
+            .map_err(|e| refuse(&format!("is not a URL: {e}")))?;
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            Some(other) => {
+                return Err(refuse(&format!(
+                    "has the scheme {other:?}, which the server cannot use: write http:// or https://"
+                )));
+            }
+            None => return Err(refuse("has no scheme: write http:// or https://")),
+        };
+        let host = match uri.host() {
+            Some(h) if !h.is_empty() => h.to_owned(),
+            _ => return Err(refuse("has no host")),
+        };
+        // The port as written: `Uri::port` is `None` for one out of range, not an error.
+        let hostport = uri
+            .authority()
+            .map(|a| a.as_str().rsplit('@').next().unwrap_or_default())
+            .unwrap_or_default();
+        let after_host = hostport.rsplit_once(']').map_or(hostport, |(_, rest)| rest);
+        let port = match after_host.split_once(':').map(|(_, p)| p) {
+            None | Some("") if https => 443,
+            None | Some("") => 80,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| refuse("has a port that is not 1 to 65535"))?,
+        };
+        let base = uri.path().trim_end_matches('/').to_owned();
+        // An IPv6 address is written in brackets in a URL, not in a socket address or a
+        // certificate.
+        let bare = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let tls = if https {
+            let name = ServerName::try_from(bare.clone())
+                .map_err(|e| refuse(&format!("has a host TLS cannot verify: {e}")))?;
+            let config = lambda_tls_config(extra_roots)?;
+            Some((tokio_rustls::TlsConnector::from(Arc::new(config)), name))
+        } else {
+            None
+        };
+        Ok(Self {
+            host,
+            bare,
+            port,
+            base,
+            tls,
+        })
+    }
+}
+
+/// The TLS client of an `https` LambdaEndpoint: Mozilla's roots, and those of the PEM file
+/// `extra_roots` names; certificates are always verified.
+fn lambda_tls_config(
+    extra_roots: Option<&std::path::Path>,
+) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = extra_roots {
+        let bad = |why: String| format!("{LAMBDA_CA_FILE_VAR} {}: {why}", path.display());
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let mut added = 0_usize;
+        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| bad(e.to_string()))?;
+            roots.add(cert).map_err(|e| bad(e.to_string()))?;
+            added = added.saturating_add(1);
+        }
+        if added == 0 {
+            return Err(bad("no PEM certificate in the file".to_owned()));
+        }
+    }
+    // ring builds with a C compiler alone; rustls deprecates it only for lacking post-quantum
+    // key exchange.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -513,27 +635,18 @@ impl Lambda {
         LambdaReply::InvokeFailed(last)
     }
 
-    async fn try_once(&self, endpoint: &hyper::Uri, inv: &LambdaInvocation) -> TryOutcome {
-        // An endpoint that cannot be reached is, to Cognito, a function that never answers.
-        let unreachable = || TryOutcome::Retry(InvokeFailure::Timeout);
-        let Some(host) = endpoint.host() else {
-            return unreachable();
-        };
-        let port = endpoint.port_u16().unwrap_or(80);
-        let base = endpoint.path().trim_end_matches('/');
+    async fn try_once(&self, endpoint: &LambdaEndpoint, inv: &LambdaInvocation) -> TryOutcome {
+        let LambdaEndpoint {
+            host,
+            bare,
+            port,
+            base,
+            ..
+        } = endpoint;
         let path = format!(
             "{base}/2015-03-31/functions/{}/invocations",
             encode_function(&inv.function)
         );
-        let Ok(stream) = TcpStream::connect((host, port)).await else {
-            return unreachable();
-        };
-        let Ok((mut sender, conn)) =
-            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(stream)).await
-        else {
-            return unreachable();
-        };
-        let driver = tokio::spawn(conn);
         let request = Request::post(path)
             .header(hyper::header::HOST, format!("{host}:{port}"))
             .header(hyper::header::CONTENT_TYPE, "application/json")
@@ -544,13 +657,44 @@ impl Lambda {
                 "InvalidRequestContentException".to_owned(),
             )));
         };
-        let outcome = match sender.send_request(request).await {
-            Err(_) => unreachable(),
-            Ok(response) => read_lambda_response(response).await,
+        let Ok(stream) = TcpStream::connect((bare.as_str(), *port)).await else {
+            return UNREACHABLE;
         };
-        driver.abort();
-        outcome
+        match &endpoint.tls {
+            None => exchange(stream, request).await,
+            Some((connector, name)) => match connector.connect(name.clone(), stream).await {
+                Ok(stream) => exchange(stream, request).await,
+                Err(e) => {
+                    // The operator's to fix (a certificate, a CA): said on stderr, without the
+                    // request. To the caller it is an endpoint that cannot be reached.
+                    eprintln!("lambda: TLS with {host}:{port} failed: {e}");
+                    UNREACHABLE
+                }
+            },
+        }
     }
+}
+
+/// An endpoint that cannot be reached is, to Cognito, a function that never answers.
+const UNREACHABLE: TryOutcome = TryOutcome::Retry(InvokeFailure::Timeout);
+
+/// One HTTP/1.1 request on a connection, plain or TLS.
+async fn exchange<IO>(io: IO, request: Request<Full<Bytes>>) -> TryOutcome
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let Ok((mut sender, conn)) =
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(io)).await
+    else {
+        return UNREACHABLE;
+    };
+    let driver = tokio::spawn(conn);
+    let outcome = match sender.send_request(request).await {
+        Err(_) => UNREACHABLE,
+        Ok(response) => read_lambda_response(response).await,
+    };
+    driver.abort();
+    outcome
 }
 
 async fn read_lambda_response(response: Response<Incoming>) -> TryOutcome {
@@ -1252,12 +1396,12 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
     let loaded = load_config(&text, &args.store)?;
     let write_timeout = write_timeout()?;
     let outbox = Outbox::create(args.outbox.as_ref())?;
+    let extra_roots = std::env::var_os(LAMBDA_CA_FILE_VAR)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     let lambda_endpoint = match &loaded.config.lambda_endpoint {
         None => None,
-        Some(e) => Some(
-            e.parse::<hyper::Uri>()
-                .map_err(|err| format!("config: LambdaEndpoint {e}: {err}"))?,
-        ),
+        Some(e) => Some(LambdaEndpoint::parse(e, extra_roots.as_deref())?),
     };
     let keys = loaded
         .config

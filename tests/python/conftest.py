@@ -59,8 +59,11 @@ def free_port():
 class LambdaFunctions:
     """A local stand-in for the Lambda Invoke API: one behaviour per function name."""
 
-    def __init__(self):
+    def __init__(self, ssl_context=None):
+        """With `ssl_context`, the server speaks TLS only (a plain-text request fails)."""
         self.calls = []
+        # The TLS version of each connection a call came on (None for plain text).
+        self.tls_versions = []
         self.lock = threading.Lock()
         outer = self
 
@@ -78,8 +81,10 @@ class LambdaFunctions:
                 if name is not None and name.startswith("arn:"):
                     fields = name.split(":")
                     name = fields[6] if len(fields) > 6 else None
+                version = getattr(self.connection, "version", lambda: None)()
                 with outer.lock:
                     outer.calls.append((self.path, name, event))
+                    outer.tls_versions.append(version)
                 with outer.lock:
                     tries = sum(1 for c in outer.calls if c[1] == name and c[2] == event)
                 if name == "post-confirmation-slow":
@@ -118,7 +123,12 @@ class LambdaFunctions:
                     pass  # the server gave up on this try (the hanging function)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.port = self.httpd.server_address[1]
+        self.endpoint = f"{scheme}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

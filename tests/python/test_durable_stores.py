@@ -18,6 +18,8 @@ from conftest import ACCESS_KEY, REGION, SECRET_KEY, Server, pool
 
 PASSWORD = "Corr3ct-Horse"
 PG_URL = os.environ.get("COGNITO_SIGNUP_TEST_POSTGRES_URL")
+# A URL with sslmode=verify-full and sslrootcert for a role the database lets in over TLS only.
+PG_TLS_URL = os.environ.get("COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL")
 
 
 def config(pool_id, **extra):
@@ -99,6 +101,43 @@ def postgres_url():
     if os.environ.get("COGNITO_SIGNUP_REQUIRE_POSTGRES") == "1":
         pytest.fail("COGNITO_SIGNUP_TEST_POSTGRES_URL is not set")
     pytest.skip("set COGNITO_SIGNUP_TEST_POSTGRES_URL to run the PostgreSQL tests")
+
+
+def postgres_tls_url():
+    if PG_TLS_URL:
+        return PG_TLS_URL
+    if os.environ.get("COGNITO_SIGNUP_REQUIRE_POSTGRES") == "1":
+        pytest.fail("COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL is not set")
+    pytest.skip("set COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL to run the PostgreSQL TLS tests")
+
+
+def test_a_server_on_postgres_over_tls_signs_up_and_confirms(tmp_path):
+    url = postgres_tls_url()
+    assert "sslmode=verify-full" in url
+    pool_id = "us-east-1_Tls" + uuid.uuid4().hex[:8]
+    key = base64.b64encode(os.urandom(32)).decode()
+    server = Server(tmp_path, config(pool_id, CodeKeys=[key]), ["--store", url])
+    try:
+        client = server.client(signed=False)
+        sign_up(client, "tess")
+        client.confirm_sign_up(
+            ClientId="durableclient", Username="tess", ConfirmationCode=server.last_code("tess")
+        )
+        user = server.client().admin_get_user(UserPoolId=pool_id, Username="tess")
+        assert user["UserStatus"] == "CONFIRMED"
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize("mode", ["prefer", "allow"])
+def test_a_postgres_sslmode_that_may_fall_back_to_plain_text_stops_the_server(tmp_path, mode):
+    url = postgres_tls_url().replace("sslmode=verify-full", f"sslmode={mode}")
+    key = base64.b64encode(os.urandom(32)).decode()
+    with pytest.raises(AssertionError):
+        Server(tmp_path, config("us-east-1_Prefer", CodeKeys=[key]), ["--store", url])
+    err = (tmp_path / "server.err").read_text()
+    assert f"sslmode={mode} may fall back to plain text, which this store never does" in err, err
+    assert url not in err
 
 
 def test_postgres_needs_shared_code_keys(tmp_path):

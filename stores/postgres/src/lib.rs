@@ -4,9 +4,9 @@
 //! What it does: keeps each pool's user records and index in two tables and applies every
 //! [`Commit`] as one transaction whose preconditions the database checks with the writes
 //! themselves, so that any number of processes on any number of machines can commit
-//! concurrently without losing an update. What it does not: it keeps no cache, it never logs,
-//! and it speaks plain TCP or Unix sockets only (no TLS: run it over loopback, a private network
-//! or a TLS-terminating proxy).
+//! concurrently without losing an update. What it does not: it keeps no cache and it never logs.
+//! It speaks TLS (rustls) when the connection string asks for it, and never falls back to plain
+//! text once asked: see [TLS](#tls).
 //!
 //! ```no_run
 //! use cognito_signup::{AppClient, CodeKeys, Driver, StaticDirectory, UserPool};
@@ -20,6 +20,50 @@
 //! directory.add_pool(UserPool::new("us-east-1_Example"), CodeKeys::new(&[[7u8; 32]])?);
 //! directory.add_client("us-east-1_Example", AppClient::new("exampleclient"))?;
 //! let cognito = Driver::new(store, Arc::new(directory));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # TLS
+//!
+//! The connection string's `sslmode` and `sslrootcert` (URL query parameters or `key=value`
+//! pairs, with libpq's names) choose the channel; the store reads them itself, since the
+//! `postgres` crate knows neither `verify-ca`, `verify-full` nor `sslrootcert`.
+//!
+//! | `sslmode` | channel | the server's certificate |
+//! | --- | --- | --- |
+//! | none, `disable` | plain text | - |
+//! | `require` | TLS or no connection | not checked; with `sslrootcert`, as `verify-ca` |
+//! | `verify-ca` | TLS or no connection | its chain leads to a trusted root |
+//! | `verify-full` | TLS or no connection | as `verify-ca`, and it is for the host connected to |
+//! | `prefer`, `allow` | refused: [`StoreError::Config`] | - |
+//!
+//! * Trusted roots: the certificates of the PEM file `sslrootcert` names; without it (or with
+//!   `sslrootcert=system`), Mozilla's roots as bundled by `webpki-roots`. A file that cannot be
+//!   read or holds no certificate is [`StoreError::Tls`], before any connection is made.
+//! * `require` keeps libpq's meaning (encrypt; check the chain only when `sslrootcert` is
+//!   given): it is what a URL written for libpq asks, and a store that checked more would
+//!   refuse servers libpq accepts. Even then the server must prove it holds the key of the
+//!   certificate it shows, but nothing says whose certificate that is, so `require` keeps off
+//!   eavesdroppers, not someone in the middle. Use `verify-full` across networks you do not
+//!   control.
+//! * `prefer` and `allow` are refused rather than honoured: both may end in plain text (libpq's
+//!   `prefer` falls back when the server has no TLS, and `allow` starts without it), and a
+//!   password hash or a code's tag must not cross the network in the clear because a server was
+//!   misconfigured. Say `disable` for plain text.
+//! * No `sslmode` is plain text, as before TLS was supported (libpq's default `prefer` would try
+//!   TLS first; this store does nothing it is not asked to). `sslrootcert` without a mode that
+//!   uses TLS is refused as a likely mistake.
+//! * The name `verify-full` checks is the connection string's `host` (a name or an address,
+//!   which the certificate must list), also when `hostaddr` says where to connect. PostgreSQL
+//!   has no TLS over a Unix socket, so a mode that uses TLS fails to connect there.
+//! * Key exchange and ciphers: rustls with the `ring` provider, TLS 1.2 and 1.3.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = cognito_signup_postgres::PostgresStore::connect(
+//!     "postgres://cognito@db.internal:5432/users?sslmode=verify-full&sslrootcert=/etc/cognito/db-ca.pem",
+//! )?;
 //! # Ok(())
 //! # }
 //! ```
@@ -87,6 +131,9 @@ use cognito_signup::{HostError, UserRecord};
 use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Statement};
 use std::fmt;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+mod tls;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -201,9 +248,14 @@ impl PostgresOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The connection string does not parse.
+    /// The connection string does not parse, or asks for something this store does not do
+    /// (such as an `sslmode` that may fall back to plain text).
     #[error("invalid PostgreSQL connection string: {0}")]
     Config(String),
+    /// The TLS the connection string asks for cannot be set up (the `sslrootcert` file cannot
+    /// be read or holds no certificate).
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(String),
     /// The schema name is not a plain identifier.
     #[error("invalid schema name (letters, digits and _, not starting with a digit, at most 63)")]
     InvalidSchemaName,
@@ -253,7 +305,17 @@ impl From<postgres::Error> for StoreError {
                 code: db.code().code().to_owned(),
                 message: db.message().to_owned(),
             },
-            None => StoreError::Connection(e.to_string()),
+            None => {
+                // The causes too (a refused connection, a certificate's fault): they name no
+                // secret, and without them a failed TLS handshake does not say why.
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    text.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                StoreError::Connection(text)
+            }
         }
     }
 }
@@ -287,12 +349,17 @@ struct Connection {
 /// Opens connections with the store's settings, for the pool.
 struct Manager {
     config: postgres::Config,
+    /// TLS for every connection, or `None` for plain text (`sslmode=disable` or none).
+    tls: Option<MakeRustlsConnect>,
     options: PostgresOptions,
 }
 
 impl Manager {
     fn client(&self) -> Result<Client, StoreError> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone())?,
+            None => self.config.connect(NoTls)?,
+        };
         let mut setup = format!(
             "SET lock_timeout = {}",
             self.options.lock_timeout.as_millis().max(1)
@@ -377,11 +444,13 @@ type Step = Result<bool, StoreError>;
 
 impl PostgresStore {
     /// Connects with the default options (`url` is a `postgres://` URL or a `key=value`
-    /// connection string), creating or migrating the tables.
+    /// connection string), creating or migrating the tables. Its `sslmode` and `sslrootcert`
+    /// choose TLS, as the [crate docs](crate#tls) say.
     ///
     /// # Errors
-    /// [`StoreError`] when the string does not parse, the server cannot be reached, or the
-    /// schema is newer than this crate.
+    /// [`StoreError`] when the string does not parse or asks for an `sslmode` that may fall
+    /// back to plain text, the `sslrootcert` file cannot be read, the server cannot be reached
+    /// or its certificate is refused, or the schema is newer than this crate.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, PostgresOptions::default())
     }
@@ -391,8 +460,16 @@ impl PostgresStore {
     /// # Errors
     /// As [`connect`](Self::connect), and [`StoreError::InvalidSchemaName`].
     pub fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
-        let mut config =
-            postgres::Config::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+        let split = tls::split(url)?;
+        let tls = tls::client_config(&split)?.map(MakeRustlsConnect::new);
+        let mut config = postgres::Config::from_str(&split.rest)
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        // TLS or nothing when asked for; never TLS the store has not been asked for.
+        config.ssl_mode(if tls.is_some() {
+            postgres::config::SslMode::Require
+        } else {
+            postgres::config::SslMode::Disable
+        });
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
@@ -404,7 +481,11 @@ impl PostgresStore {
                 return Err(StoreError::InvalidSchemaName);
             }
         }
-        let manager = Manager { config, options };
+        let manager = Manager {
+            config,
+            tls,
+            options,
+        };
         let mut client = manager.client()?;
         migrate(&mut client, manager.options.schema.as_deref())?;
         drop(client);
