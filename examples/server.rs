@@ -43,6 +43,12 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:9229";
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client has this long to send a request's body.
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Request bodies held in memory at once, across every connection, in KiB. A request reserves
+/// its declared length (the largest body allowed when it declares none) before its body is
+/// read, and keeps it until it is answered; one that cannot reserve within the body read
+/// timeout is answered TooManyRequestsException. Without it, 1,024 connections each sending the
+/// largest body would hold 1 GiB, and more once the bodies are decoded.
+const BODY_BUDGET_KIB: usize = 64 * 1024;
 /// Connections served at once; further ones wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 1024;
 /// Connections served at once for one peer address: a single client cannot take the slots
@@ -969,6 +975,8 @@ struct Server {
     lambda: Lambda,
     outbox: Outbox,
     verifier: Verifier,
+    /// [`BODY_BUDGET_KIB`] as permits of one KiB.
+    body_budget: Semaphore,
 }
 
 impl Server {
@@ -1015,6 +1023,27 @@ impl Server {
         if declared.is_some_and(|n| n > wire::MAX_BODY_BYTES as u64) {
             return Ok(WireResponse::too_large());
         }
+        // Held until the request is answered, so the decoded request is covered too.
+        let reserve = declared
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(wire::MAX_BODY_BYTES)
+            .div_ceil(1024)
+            .max(1);
+        let _reserved = match tokio::time::timeout(
+            BODY_READ_TIMEOUT,
+            self.body_budget
+                .acquire_many(u32::try_from(reserve).unwrap_or(u32::MAX)),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                return Ok(WireResponse::error(&Error::new(
+                    Exception::TooManyRequests,
+                    cognito_signup::error::messages::RATE_EXCEEDED,
+                )));
+            }
+        };
         let body = match tokio::time::timeout(
             BODY_READ_TIMEOUT,
             Limited::new(body, wire::MAX_BODY_BYTES).collect(),
@@ -1425,6 +1454,7 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
             region: loaded.config.region.clone(),
             keys,
         },
+        body_budget: Semaphore::new(BODY_BUDGET_KIB),
     });
 
     let listener = TcpListener::bind(args.listen)

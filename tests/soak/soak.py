@@ -6,7 +6,7 @@ Starts the server, then, while a sampler reads the server's resident memory ever
 1. signs up N users (default 3,000) over several keep-alive connections, reads every code from
    the outbox and confirms every user over the same number of connections;
 2. floods SignUp from 64 connections at once for a bounded time;
-3. floods maximal invalid bodies (just under 1 MiB of empty `UserAttributes` entries) from 16
+3. floods maximal invalid bodies (just under 1 MiB of empty `UserAttributes` entries) from 64
    connections, and checks that every answer is small and counts the violations exactly;
 4. holds a thousand idle connections from one client address (127.0.0.1) while another client
    (127.0.0.2) signs up and confirms a user.
@@ -392,8 +392,8 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--flood-connections", type=int, default=64)
     parser.add_argument("--flood-seconds", type=float, default=15)
-    parser.add_argument("--invalid-connections", type=int, default=16)
-    parser.add_argument("--invalid-per-connection", type=int, default=8)
+    parser.add_argument("--invalid-connections", type=int, default=64)
+    parser.add_argument("--invalid-per-connection", type=int, default=4)
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--limit-mib", type=float, default=256)
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run")
