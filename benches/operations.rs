@@ -95,8 +95,9 @@ fn confirm_paths(c: &mut Criterion) {
             )
         });
     });
-    // Under ENABLED a missing user costs what a present user's wrong code costs (P-4), and every
-    // lookup carries the decoy's key: the accepted path of that client is its fair comparison.
+    // Under ENABLED a missing user costs what a present user's wrong code costs ([hide-same-work]),
+    // and every lookup carries the decoy's key: the accepted path of that client is its fair
+    // comparison.
     let (mut next, mut last) = (0, 0);
     g.bench_function("accepted_enabled", |b| {
         b.iter_custom(|iters| {

@@ -4,7 +4,7 @@
 //! 1. ConfirmSignUp with a wrong code that differs from the live code in its first digit vs in
 //!    its last digit (the tag comparison must not stop early).
 //! 2. ConfirmSignUp under `PreventUserExistenceErrors=ENABLED` for a present user vs a missing
-//!    one (P-4: the same cryptographic work).
+//!    one ([hide-same-work]: the same cryptographic work).
 //!
 //! Each is timed twice: the core's decision on the looked-up user (`resume(Answer::Found(..))`
 //! of the sans-IO operation, which holds the code check), and the whole operation through the

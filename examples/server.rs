@@ -6,7 +6,7 @@
 //! cargo run --release --example server -- --config CONFIG.json --listen 127.0.0.1:PORT --outbox OUTBOX.jsonl
 //! ```
 //!
-//! It keeps to `server-contract.md`; its own decisions (code keys, timeouts, limits, SigV4) are in
+//! Its interface and its own decisions (code keys, timeouts, limits, SigV4) are in
 //! `docs/server.md`. HTTP, SigV4 and Lambda calls live here; every decision about a request is
 //! the library's: [`wire::decode`] makes the core's operation, this file answers its needs
 //! (the in-memory store and directory through [`Driver::answer`], Lambda with an HTTP call, the
@@ -67,9 +67,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT_ENV: &str = "COGNITO_SIGNUP_WRITE_TIMEOUT";
 /// How long shutdown waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// P-10: each Lambda try gets this long, connection included.
+/// [trigger-invocation]: each Lambda try gets this long, connection included.
 const LAMBDA_TRY_TIMEOUT: Duration = Duration::from_secs(5);
-/// P-10: at most this many tries.
+/// [trigger-invocation]: at most this many tries.
 const LAMBDA_TRIES: u32 = 3;
 /// The largest Lambda response read (Lambda's own synchronous payload limit).
 const LAMBDA_MAX_RESPONSE: usize = 6 * 1024 * 1024;
@@ -191,7 +191,7 @@ struct AdminCredential {
     secret_access_key: String,
 }
 
-/// The server's own configuration: the members of the contract that are not a pool's.
+/// The server's own configuration: the members of [server-config] that are not a pool's.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ServerConfig {
@@ -399,8 +399,8 @@ fn load_config(text: &str, store: &StoreSpec) -> Result<Loaded, BoxError> {
 }
 
 // -------------------------------------------------------------------------------------------
-// The outbox: every delivered message as one JSON line (the contract's test fixture, so the code
-// is written unmasked).
+// The outbox ([server-outbox]): every delivered message as one JSON line (how tests read codes,
+// so the code is written unmasked).
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -475,7 +475,7 @@ impl Outbox {
 }
 
 // -------------------------------------------------------------------------------------------
-// Lambda through the Invoke API (P-10)
+// Lambda through the Invoke API ([server-lambda], [trigger-invocation])
 
 struct Lambda {
     endpoint: Option<LambdaEndpoint>,

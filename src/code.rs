@@ -4,8 +4,8 @@
 //!   ChaCha20 stream seeded by the host's randomness.
 //! * A code is never stored. The store keeps a [`CodeTag`]: HMAC-SHA256 keyed with a pool secret
 //!   over the pool id, the user's immutable username and the code, length-prefixed so that no two
-//!   inputs share an encoding (P-3). [`CodeKeys`] holds several keys for rotation: the newest tags
-//!   new codes, all are tried when verifying.
+//!   inputs share an encoding ([code-storage]). [`CodeKeys`] holds several keys for rotation:
+//!   the newest tags new codes, all are tried when verifying.
 //! * Tags and SecretHashes are compared in constant time, as fixed-length byte arrays.
 //! * A successful check yields a `CodeVerified` proof that only this module can create; the
 //!   commit that confirms a user requires it.
@@ -118,8 +118,8 @@ pub fn generate_code(seed: Seed) -> Code {
     Entropy::new(seed).code()
 }
 
-/// The stored form of a code: an HMAC-SHA256 tag (P-3). `PartialEq` is constant-time and `Debug`
-/// redacts it.
+/// The stored form of a code: an HMAC-SHA256 tag ([code-storage]). `PartialEq` is constant-time and
+/// `Debug` redacts it.
 #[derive(Clone, Copy, Serialize, Deserialize)]
 pub struct CodeTag(#[serde(with = "tag_b64")] [u8; 32]);
 
@@ -174,7 +174,7 @@ impl fmt::Debug for CodeTag {
     }
 }
 
-/// A pool's code-tagging keys, newest first (P-3 key rotation).
+/// A pool's code-tagging keys, newest first (key rotation, [code-storage]).
 ///
 /// The newest key tags new codes; verification tries every key, in constant time per key.
 #[derive(Clone)]
@@ -268,8 +268,8 @@ impl CodeKeys {
         }
     }
 
-    /// The same work as [`verify`](Self::verify) for a user who does not exist (P-4), so that the
-    /// answer's timing does not tell whether the user exists.
+    /// The same work as [`verify`](Self::verify) for a user who does not exist ([hide-same-work]),
+    /// so that the answer's timing does not tell whether the user exists.
     pub(crate) fn verify_decoy(&self, pool_id: &str, username: &str, submitted: &str) {
         let verified = self.verify(pool_id, username, submitted, &DECOY_TAG);
         std::hint::black_box(verified.is_some());
@@ -285,8 +285,8 @@ pub(crate) struct CodeVerified {
 }
 
 /// Verifies a `SecretHash`: `Base64(HMAC-SHA256(client secret, username ‖ client id))` over the
-/// username exactly as sent (D-5). The submitted value is decoded to 32 bytes and compared in
-/// constant time; anything that does not decode to 32 bytes is a mismatch.
+/// username exactly as sent ([secret-hash]). The submitted value is decoded to 32 bytes and
+/// compared in constant time; anything that does not decode to 32 bytes is a mismatch.
 #[must_use]
 pub fn verify_secret_hash(
     client_secret: &str,

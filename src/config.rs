@@ -3,8 +3,8 @@
 //! [`UserPool`] and [`AppClient`] deserialize from what `aws cognito-idp describe-user-pool` and
 //! `describe-user-pool-client` print (the bare object or the `{"UserPool": …}` /
 //! `{"UserPoolClient": …}` wrapper), so a real pool's settings can be pasted. Members this crate
-//! does not model are ignored. [`SignUpPolicy`] is the project's own extension (P-1, P-6): attempt
-//! limits, code validity and request rates, with Cognito's values as the default.
+//! does not model are ignored. [`SignUpPolicy`] is the project's own extension ([limits-policy]):
+//! attempt limits, code validity and request rates, with Cognito's values as the default.
 
 use crate::code::SecretHashKey;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -247,7 +247,7 @@ pub struct AdminCreateUserConfig {
 #[non_exhaustive]
 pub struct UsernameConfiguration {
     /// `CaseSensitive`: when false, usernames, `preferred_username` and `email` aliases are matched
-    /// case-insensitively (full Unicode lower case, D-10).
+    /// case-insensitively (full Unicode lower case, [username-case]).
     pub case_sensitive: bool,
 }
 
@@ -286,7 +286,7 @@ pub struct VerificationMessageTemplate {
     pub email_subject: Option<String>,
 }
 
-/// The attempt-limit and rate presets of P-1.
+/// The attempt-limit and rate presets of [limits-policy].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum PolicyPreset {
@@ -299,7 +299,8 @@ pub enum PolicyPreset {
     Hardened,
 }
 
-/// The project's sign-up policy (P-1, P-6): every knob on its own, Cognito's values by default.
+/// The project's sign-up policy ([limits-policy], [rate-limits]): every knob on its own, Cognito's
+/// values by default.
 ///
 /// In JSON (member `SignUpPolicy` of a pool) every member is optional: `Preset` chooses the
 /// starting point, the other members override it.
@@ -488,8 +489,8 @@ pub struct UserPool {
     /// `SignUpPolicy`: the project's extension (attempt limits, rates).
     #[serde(default)]
     pub sign_up_policy: SignUpPolicy,
-    /// `DisabledOperations`: the project's extension (P-8); operations named here answer
-    /// OperationNotEnabledException.
+    /// `DisabledOperations`: the project's extension ([operation-not-enabled]); operations named
+    /// here answer OperationNotEnabledException.
     #[serde(default)]
     pub disabled_operations: BTreeSet<Operation>,
 }

@@ -101,14 +101,14 @@ impl<S: UserStore> Driver<S> {
         self
     }
 
-    /// Sets the request guard (P-7).
+    /// Sets the request guard ([request-guard]).
     #[must_use]
     pub fn with_guard(mut self, guard: Arc<dyn RequestGuard>) -> Self {
         self.guard = Some(guard);
         self
     }
 
-    /// Sets the rate limiter (P-6).
+    /// Sets the rate limiter ([rate-limits]).
     #[must_use]
     pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = limiter;

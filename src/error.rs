@@ -38,7 +38,7 @@ macro_rules! exceptions {
             }
 
             /// The HTTP status real Cognito answers with (400 for every client error, see
-            /// D-2 in `docs/behaviour.md`).
+            /// `docs/behaviour.md` [wire-status]).
             #[must_use]
             pub const fn status(self) -> u16 {
                 match self { $( Exception::$variant => $status, )+ }
@@ -96,7 +96,7 @@ exceptions! {
     Serialization = "SerializationException", 400;
     /// Wire layer: the `X-Amz-Target` names no operation of this service.
     UnknownOperation = "UnknownOperationException", 400;
-    /// Wire layer: the body is larger than the 1 MiB a request may carry (P-9).
+    /// Wire layer: the body is larger than the 1 MiB a request may carry ([wire-protocol-errors]).
     RequestEntityTooLarge = "RequestEntityTooLargeException", 413;
     /// Host (SigV4): an admin request carries no signature.
     MissingAuthenticationToken = "MissingAuthenticationTokenException", 400;
@@ -221,7 +221,7 @@ pub mod messages {
     pub const USER_DOES_NOT_EXIST: &str = "User does not exist.";
     /// NotAuthorizedException for a disabled user.
     pub const USER_DISABLED: &str = "User is disabled.";
-    /// InvalidParameterException for a resend to a confirmed user (D-9).
+    /// InvalidParameterException for a resend to a confirmed user ([resend-confirmed]).
     pub const ALREADY_CONFIRMED: &str = "User is already confirmed.";
     /// TooManyRequestsException.
     pub const RATE_EXCEEDED: &str = "Rate exceeded";

@@ -148,8 +148,8 @@ const EMAILS: [&str; 4] = [
     "cy@example.org",
 ];
 
-/// Operation sequences drawn from the bytes, over one in-memory store; the invariants of P-3
-/// and P-5 are asserted after every operation.
+/// Operation sequences drawn from the bytes, over one in-memory store; the invariants of
+/// [code-storage] and [atomic-commit] are asserted after every operation.
 pub fn ops(data: &[u8]) {
     let mut b = Bytes(data);
     let pool = pool(&mut b);
@@ -491,7 +491,8 @@ fn parts(data: &[u8], n: usize) -> Vec<&[u8]> {
 
 /// Code tags and SecretHash verification against naive references: a code verifies exactly
 /// when it is the code tagged, for the same pool and user; a tag is the length-prefixed HMAC of
-/// P-3; a SecretHash verifies exactly when it is the Base64 of HMAC(secret, username || client).
+/// [code-storage]; a SecretHash verifies exactly when it is the Base64 of
+/// HMAC(secret, username || client).
 pub fn code_verify(data: &[u8]) {
     let p = parts(data, 6);
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -522,7 +523,7 @@ pub fn code_verify(data: &[u8]) {
             code.as_str().as_bytes(),
         ],
     );
-    assert_eq!(tag.to_bytes(), want, "a code tag is not the HMAC of P-3");
+    assert_eq!(tag.to_bytes(), want, "a code tag is not the prefixed HMAC");
     assert_eq!(
         keys.verify(&pool_id, &username, &submitted, &tag).is_some(),
         submitted == code.as_str(),

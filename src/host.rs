@@ -130,7 +130,7 @@ impl Randomness for SeededRandomness {
 pub struct PoolContext {
     /// The settings.
     pub pool: UserPool,
-    /// The keys that tag codes (P-3).
+    /// The keys that tag codes ([code-storage]).
     pub code_keys: CodeKeys,
 }
 
@@ -294,7 +294,7 @@ impl Directory for StaticDirectory {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request guard (P-7)
+// Request guard ([request-guard])
 
 /// What the request guard sees of a public operation.
 #[derive(Clone, Debug)]
@@ -318,7 +318,7 @@ pub enum GuardVerdict {
     Block,
 }
 
-/// An optional check of public operations, the role AWS WAF plays (P-7).
+/// An optional check of public operations, the role AWS WAF plays ([request-guard]).
 pub trait RequestGuard: Send + Sync {
     /// Decides whether the request goes on.
     fn check(&self, request: &GuardRequest) -> GuardVerdict;
@@ -335,15 +335,15 @@ impl RequestGuard for AllowAll {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rate limiting (P-6)
+// Rate limiting ([rate-limits])
 
-/// The per-pool request buckets of P-6.
+/// The per-pool request buckets of [rate-limits].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Bucket {
     /// SignUp, ConfirmSignUp and AdminConfirmSignUp (Cognito's `UserCreation` category).
     UserCreation,
-    /// ResendConfirmationCode (its own bucket, D-14).
+    /// ResendConfirmationCode (its own bucket, [rate-limits]).
     ResendConfirmationCode,
 }
 
@@ -368,7 +368,7 @@ pub trait RateLimiter: Send + Sync {
     fn try_acquire(&self, request: &ThrottleRequest) -> bool;
 }
 
-/// A token bucket's state: the arithmetic of P-6, kept by whoever stores buckets.
+/// A token bucket's state: the arithmetic of [rate-limits], kept by whoever stores buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenBucket {
     /// Tokens available, in thousandths of a token.
@@ -701,8 +701,8 @@ impl Trigger {
     }
 }
 
-/// One invocation of a trigger: the function and the event as JSON (§11). `Debug` leaves the
-/// payload out: it holds the user's attributes.
+/// One invocation of a trigger: the function and the event as JSON ([trigger-event]). `Debug`
+/// leaves the payload out: it holds the user's attributes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LambdaInvocation {
     /// The trigger.
@@ -730,7 +730,7 @@ impl fmt::Debug for LambdaInvocation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InvokeFailure {
-    /// Every try timed out (P-10: 5 s per try, 3 tries).
+    /// Every try timed out ([trigger-invocation]: 5 s per try, 3 tries).
     Timeout,
     /// The function may not be invoked, or does not exist.
     AccessDenied,
@@ -776,7 +776,7 @@ impl fmt::Debug for LambdaReply {
 /// Invokes Lambda triggers, synchronously.
 ///
 /// # Contract
-/// Implementations apply P-10 themselves: 5 s per try, at most 3 tries, then
+/// Implementations apply [trigger-invocation] themselves: 5 s per try, at most 3 tries, then
 /// [`InvokeFailure::Timeout`]. A function error is reported as [`LambdaReply::FunctionError`], not
 /// retried.
 pub trait LambdaInvoker: Send + Sync {

@@ -1,4 +1,4 @@
-//! Masking of `CodeDeliveryDetails.Destination` (D-12).
+//! Masking of `CodeDeliveryDetails.Destination` ([delivery-mask]).
 
 /// Masks an email address: first character of the local part, `***@`, first character of the
 /// domain, `***`, then `.` and the last domain label: `vera@oracle.com` → `v***@o***.com`.

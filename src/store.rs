@@ -21,13 +21,13 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 /// version-4 UUIDs).
 ///
 /// Under `PreventUserExistenceErrors=ENABLED` a ConfirmSignUp for a user who does not exist must
-/// cost what a wrong code costs a present user (P-4), store work included. So every such lookup
-/// ends with [`IndexKey::decoy`]: when no user matches, the store answers the decoy, and the
-/// core checks the code against it and commits the counted failure to it, exactly as it would
-/// for a present user, then answers CodeMismatchException. The first such request in a pool
-/// creates the decoy. It is a record like any other to a store (stores need no special case),
-/// but no username, alias or `sub` key reaches it, so no other operation ever sees it; listings
-/// of a store's raw records include it ([`UserRecord::is_decoy`] tells it apart).
+/// cost what a wrong code costs a present user ([hide-same-work]), store work included. So every
+/// such lookup ends with [`IndexKey::decoy`]: when no user matches, the store answers the decoy,
+/// and the core checks the code against it and commits the counted failure to it, exactly as it
+/// would for a present user, then answers CodeMismatchException. The first such request in a pool
+/// creates the decoy. It is a record like any other to a store (stores need no special case), but
+/// no username, alias or `sub` key reaches it, so no other operation ever sees it; listings of a
+/// store's raw records include it ([`UserRecord::is_decoy`] tells it apart).
 pub const DECOY_SUB: &str = "00000000-0000-0000-0000-000000000000";
 
 const DECOY_KEY: &str = "d:";
@@ -526,8 +526,8 @@ impl Shard {
 impl PoolShard {
     /// Reads, without copying, the memory a lookup of a present user reads (an index entry, a
     /// slot, its text, its times and its rarely used members), at positions chosen by `hash`:
-    /// the cache misses of a present user's lookup, for a missing one's (P-4). Each read's
-    /// position depends on what the read before it found, so that the misses come one after
+    /// the cache misses of a present user's lookup, for a missing one's ([hide-same-work]). Each
+    /// read's position depends on what the read before it found, so that the misses come one after
     /// another, as a present user's do (entry, then its slot, then the slot's text), rather than
     /// all at once.
     fn touch(&self, hash: u64) -> u8 {
@@ -870,7 +870,8 @@ impl UserStore for MemoryStore {
             let mut guards: ReadGuards<'_> = Held::new();
             self.read(mask, &mut guards)?;
             // The first key the index holds, in the order given. Every key is probed, so that
-            // the lookup costs the same whichever key matches, or whether any does (P-4).
+            // the lookup costs the same whichever key matches, or whether any does
+            // ([hide-same-work]).
             let mut target = None;
             let mut first_held = None;
             for (i, (k, &h)) in keys.iter().zip(hashes).enumerate() {
@@ -888,10 +889,10 @@ impl UserStore for MemoryStore {
                 return Ok(None);
             };
             if first_held.is_some_and(|i| keys[i].as_str() == DECOY_KEY) {
-                // Only the decoy matched: the name is missing (P-4). Every missing name of a
-                // pool reads the one decoy, which so stays in cache, while a present user's
-                // record is usually read from memory: read what a present user's lookup reads
-                // (`PoolShard::touch`).
+                // Only the decoy matched: the name is missing ([hide-same-work]). Every missing
+                // name of a pool reads the one decoy, which so stays in cache, while a present
+                // user's record is usually read from memory: read what a present user's lookup
+                // reads (`PoolShard::touch`).
                 if let (Some(&h), Some(g)) = (
                     hashes.first(),
                     hashes.first().and_then(|&h| guards.get(shard_of(h))),

@@ -1,4 +1,4 @@
-//! Lambda trigger events (§11) and the decoding of what a trigger returns.
+//! Lambda trigger events ([trigger-event]) and the decoding of what a trigger returns.
 //!
 //! Events serialize with the member names and order of real captures:
 //! `version, region, userPoolId, userName, callerContext, triggerSource, request, response`.
@@ -12,7 +12,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// `callerContext.awsSdkVersion` when the SDK is unknown (D-11).
+/// `callerContext.awsSdkVersion` when the SDK is unknown ([trigger-caller-context]).
 pub const AWS_SDK_UNKNOWN: &str = "aws-sdk-unknown-unknown";
 
 /// Attributes as an ordered JSON object of strings. `Debug` prints names only.
@@ -74,7 +74,7 @@ impl<'de> Deserialize<'de> for AttributeMap {
 pub struct CallerContext {
     /// `awsSdkVersion`
     pub aws_sdk_version: String,
-    /// `clientId`; absent for admin operations (D-11).
+    /// `clientId`; absent for admin operations ([trigger-caller-context]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
 }
@@ -107,9 +107,9 @@ pub struct TriggerEvent<Req, Resp> {
 pub struct PreSignUpRequest {
     /// `userAttributes`: the attributes of the request (no `sub` yet).
     pub user_attributes: AttributeMap,
-    /// `validationData`: `null` when the request had none (D-11).
+    /// `validationData`: `null` when the request had none ([trigger-caller-context]).
     pub validation_data: Option<AttributeMap>,
-    /// `clientMetadata`: present only when the request had it (D-11).
+    /// `clientMetadata`: present only when the request had it ([trigger-caller-context]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<ClientMetadata>,
 }
@@ -132,7 +132,7 @@ pub struct PreSignUpResponse {
 pub struct PostConfirmationRequest {
     /// `userAttributes`: `sub`, the `cognito:*` members, then the user's attributes.
     pub user_attributes: AttributeMap,
-    /// `clientMetadata`: present only when the request had it (D-11).
+    /// `clientMetadata`: present only when the request had it ([trigger-caller-context]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<ClientMetadata>,
 }
@@ -186,8 +186,8 @@ pub const MAX_EMAIL_MESSAGE: usize = 20_000;
 /// Longest SMS message a CustomMessage function may return, code included.
 pub const MAX_SMS_MESSAGE: usize = 140;
 
-/// Maps a reply that is not a returned body to the trigger's Cognito exception (P-10); a
-/// returned body is passed through.
+/// Maps a reply that is not a returned body to the trigger's Cognito exception
+/// ([trigger-invocation]); a returned body is passed through.
 ///
 /// # Errors
 /// UserLambdaValidationException for a function error, UnexpectedLambdaException for an

@@ -156,7 +156,7 @@ impl SignUpRequest {
     }
 }
 
-/// `CodeDeliveryDetailsType`. `Destination` is masked (D-12).
+/// `CodeDeliveryDetailsType`. `Destination` is masked ([delivery-mask]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CodeDeliveryDetails {
@@ -209,7 +209,8 @@ pub struct ConfirmSignUpRequest {
     /// `ClientMetadata` (passed to PostConfirmation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_metadata: Option<ClientMetadata>,
-    /// `Session`: validated for shape (20 to 2048 characters) and otherwise ignored (P-2).
+    /// `Session`: validated for shape (20 to 2048 characters) and otherwise ignored
+    /// ([session-ignored]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
 }
@@ -234,7 +235,7 @@ impl ConfirmSignUpRequest {
     }
 }
 
-/// `ConfirmSignUpResponse`: empty (`{}`); no `Session` is issued (P-2).
+/// `ConfirmSignUpResponse`: empty (`{}`); no `Session` is issued ([session-ignored]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfirmSignUpResponse {}
 

@@ -75,7 +75,7 @@ impl fmt::Debug for PasswordHash {
 /// The one live confirmation code of a user: its tag, never the code.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingCode {
-    /// HMAC-SHA256 tag over pool id, username and code (P-3).
+    /// HMAC-SHA256 tag over pool id, username and code ([code-storage]).
     pub tag: CodeTag,
     /// When the code was issued.
     pub issued_at: Timestamp,
@@ -148,9 +148,9 @@ pub struct UserRecord {
     pub last_modified: Timestamp,
     /// The live code, if any.
     pub code: Option<PendingCode>,
-    /// Times of failed code checks still inside the attempt window (P-1).
+    /// Times of failed code checks still inside the attempt window ([limits-confirm]).
     pub failed_confirmations: Vec<Timestamp>,
-    /// Times of ResendConfirmationCode calls still inside the attempt window (P-1).
+    /// Times of ResendConfirmationCode calls still inside the attempt window ([limits-resend]).
     pub resends: Vec<Timestamp>,
 }
 
@@ -183,7 +183,8 @@ impl UserRecord {
     /// user.
     #[must_use]
     pub fn is_decoy(&self) -> bool {
-        // In constant time: telling the decoy apart costs the same for every record (P-4).
+        // In constant time: telling the decoy apart costs the same for every record
+        // ([hide-same-work]).
         let decoy = crate::store::DECOY_SUB.as_bytes();
         bool::from(subtle::ConstantTimeEq::ct_eq(self.sub.as_bytes(), decoy))
     }

@@ -1,5 +1,5 @@
-//! Shape validation with Cognito's (Coral's) messages (§1.3.2, D-3), and the format rules of
-//! usernames, email addresses and phone numbers.
+//! Shape validation with Cognito's (Coral's) messages ([validate-message], [validate-echo]),
+//! and the format rules of usernames, email addresses and phone numbers.
 //!
 //! Lengths are counted in UTF-16 code units, as the service (written in Java) counts them.
 //! Patterns are full-match. Values are echoed for `clientId` and `userPoolId` only; every other
@@ -91,7 +91,7 @@ pub(crate) const ATTRIBUTE_NAME_PATTERN: Pattern = Pattern {
     check: |s| unicode_name(&ATTRIBUTE_NAME, s, b"\t\n\r "),
 };
 
-/// Whether a member's value may be echoed in a message (D-3).
+/// Whether a member's value may be echoed in a message ([validate-echo]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Echo {
     Yes,

@@ -1,5 +1,6 @@
 //! The AWS JSON 1.1 wire layer (feature `wire`): `X-Amz-Target` dispatch, body decoding,
-//! success bodies, and error bodies and headers, exactly as Cognito sends them (§1, D-1, D-2, P-9).
+//! success bodies, and error bodies and headers, exactly as Cognito sends them ([wire-protocol],
+//! [wire-success], [wire-errors], [wire-status], [wire-protocol-errors]).
 //!
 //! It does no I/O and holds no decision logic of its own: it turns bytes into one of the core's
 //! [operations](crate::ops) and an operation's result back into bytes. A host that speaks HTTP
@@ -63,7 +64,7 @@ use std::sync::Arc;
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 /// The content type of every request and response.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-/// The largest request body accepted (1 MiB, P-9).
+/// The largest request body accepted (1 MiB, [wire-protocol-errors]).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The largest error response body [`WireResponse::error`] makes (64 KiB), whatever the
 /// message: a request cannot make the server hold or send more than this for its error.
@@ -534,7 +535,7 @@ impl Operation for WireOperation {
 }
 
 /// The response for an operation's result: 200 with the serialized output (`{}` for empty
-/// outputs, D-1), or the exception's error response.
+/// outputs, [wire-success]), or the exception's error response.
 #[must_use]
 pub fn encode_result(result: Result<WireSuccess, Error>) -> WireResponse {
     match result {

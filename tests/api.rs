@@ -1,6 +1,6 @@
-//! The public API's behaviour, operation by operation: every exception path, every decision of
-//! DECISIONS.md, the trigger events of §11 and the state afterwards (read with AdminGetUser).
-//! One test binary; modules by `#[path]`.
+//! The public API's behaviour, operation by operation: every exception path, every rule of
+//! `docs/behaviour.md`, the trigger events ([trigger-event]) and the state afterwards (read with
+//! AdminGetUser). One test binary; modules by `#[path]`.
 
 // Test code: a failed expectation is a panic.
 #![allow(

@@ -2,8 +2,8 @@
 //!
 //! Admin operations name a pool, not a client: no SecretHash, no request guard, no
 //! PreventUserExistenceErrors. A missing user is UserNotFoundException "User does not exist.".
-//! AdminConfirmSignUp shares the UserCreation bucket (P-6); the reads and Enabled switches are
-//! not throttled.
+//! AdminConfirmSignUp shares the UserCreation bucket ([rate-limits]); the reads and Enabled
+//! switches are not throttled.
 
 use super::gate::{AdminGate, Gated};
 use super::support::{
@@ -213,7 +213,7 @@ impl Operation for AdminConfirmSignUp {
                 if found.value.status != UserStatus::Unconfirmed {
                     return Decision::Done(Err(cannot_confirm(found.value.status)));
                 }
-                // No attribute is verified; any pending code is dead (§16).
+                // No attribute is verified; any pending code is dead ([admin-confirm]).
                 let mut rec = found.value;
                 rec.status = UserStatus::Confirmed;
                 rec.code = None;
@@ -381,7 +381,7 @@ macro_rules! enabled_switch {
 }
 
 enabled_switch!(
-    /// The AdminDisableUser operation: a disabled user cannot be confirmed (D-8).
+    /// The AdminDisableUser operation: a disabled user cannot be confirmed ([disabled-user]).
     AdminDisableUser,
     Op::AdminDisableUser,
     false

@@ -1,9 +1,10 @@
 //! ConfirmSignUp.
 //!
-//! Order of checks (P-11): shape; client; enabled; guard; throttle; SecretHash; user lookup
-//! (username, active alias or sign-in attribute, `sub`); disabled user (D-8); attempt limits
-//! (P-1); status; code (D-7); alias conflict (D-17); one atomic commit (P-5); PostConfirmation
-//! (D-13); response.
+//! Order of checks ([confirm-order]): shape; client; enabled; guard; throttle; SecretHash; user
+//! lookup (username, active alias or sign-in attribute, `sub`); disabled user ([disabled-user]);
+//! attempt limits ([limits-confirm]); status; code ([code-newest-only]); alias conflict
+//! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
+//! ([trigger-post-confirmation]); response.
 
 use super::gate::{Gated, PublicGate};
 use super::support::{
@@ -128,7 +129,8 @@ impl ConfirmSignUp {
     fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
         let mut keys = lookup_keys(&cx.pool.pool, self.username());
         if cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled {
-            // P-4: when no user matches, the store answers the decoy (see `DECOY_SUB`).
+            // [hide-same-work]: when no user matches, the store answers the decoy (see
+            // `DECOY_SUB`).
             keys.push(IndexKey::decoy());
         }
         let need = Need::Find {
@@ -223,10 +225,11 @@ impl ConfirmSignUp {
             return self.fail(user_not_found());
         };
         let user = &found.value;
-        // A user the answer must not tell apart from a missing one (P-4, D-8, D-18): the decoy
-        // that stands for a missing user (only ENABLED lookups reach it), or a disabled user
-        // under ENABLED. Such a user takes the very path of a present user's wrong code, with
-        // every other answer held back, so that the work, and with it the time, is the same.
+        // A user the answer must not tell apart from a missing one ([hide-same-work],
+        // [hide-confirm-disabled], [hide-confirm-missing]): the decoy that stands for a missing
+        // user (only ENABLED lookups reach it), or a disabled user under ENABLED. Such a user
+        // takes the very path of a present user's wrong code, with every other answer held back,
+        // so that the work, and with it the time, is the same.
         // The conditions below are combined without short cuts for the same reason.
         let decoy = user.is_decoy();
         let disabled = !user.enabled;
@@ -259,9 +262,9 @@ impl ConfirmSignUp {
             return self.fail(cannot_confirm(user.status));
         }
         // Under LEGACY a code past its validity (or no code) is ExpiredCode whatever was sent
-        // (D-7). Under ENABLED the code is checked even then: ExpiredCode only for the right
-        // code, a counted CodeMismatch for any other, as a missing name gets; a hidden user's
-        // code is checked too (or, with no code, a tag bound to no code is).
+        // ([code-newest-only]). Under ENABLED the code is checked even then: ExpiredCode only for
+        // the right code, a counted CodeMismatch for any other, as a missing name gets; a hidden
+        // user's code is checked too (or, with no code, a tag bound to no code is).
         let expired = user
             .code
             .as_ref()
@@ -317,7 +320,7 @@ impl ConfirmSignUp {
             .as_ref()
             .is_some_and(|h| h.value.sub != user.value.sub);
         if taken && !self.req.force_alias_creation.unwrap_or(false) {
-            // D-17: nothing changes, the code stays live, no attempt is counted.
+            // [alias-conflict]: nothing changes, the code stays live, no attempt is counted.
             return self.fail(Error::new(
                 Exception::AliasExists,
                 format!("An account with the {} already exists.", attribute.name()),
@@ -465,7 +468,8 @@ impl Operation for ConfirmSignUp {
                 self.on_confirmed(cx, user)
             }
             (State::PostConfirmation, Answer::Lambda(reply)) => {
-                // D-13: the user is committed; a trigger failure is reported, not rolled back.
+                // [trigger-post-confirmation]: the user is committed; a trigger failure is
+                // reported, not rolled back.
                 let result = returned_body(crate::host::Trigger::PostConfirmation, reply)
                     .and_then(|body| decode_post_confirmation(&body))
                     .map(|()| ConfirmSignUpResponse {});

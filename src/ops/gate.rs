@@ -1,5 +1,5 @@
-//! The checks every operation makes before it looks at a user (P-11): client or pool lookup,
-//! operation enabled, request guard, throttle, SecretHash.
+//! The checks every operation makes before it looks at a user ([order-gate]): client or pool
+//! lookup, operation enabled, request guard, throttle, SecretHash.
 
 use super::support::unexpected;
 use super::{Answer, Need};
@@ -134,7 +134,7 @@ fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Need {
     })
 }
 
-/// The SecretHash rules of §5, D-5 and D-16.
+/// The SecretHash rules of [secret-hash].
 fn check_secret_hash(
     cx: &ClientContext,
     client_id: &str,

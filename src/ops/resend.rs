@@ -1,13 +1,13 @@
 //! ResendConfirmationCode.
 //!
-//! Order (§15, with the gate of P-11): shape; client; enabled; guard; throttle (own bucket,
-//! D-14); SecretHash; user lookup (unknown or disabled user: UserNotFound / NotAuthorized under
-//! LEGACY, under ENABLED a simulated delivery, limited as a present user's resends are by the
-//! pool's table of hidden resends); per-user limits (P-1); status (D-9); delivery
-//! target; new code, killing the previous one; CustomMessage_ResendCode; commit; delivery.
+//! Order ([resend-order]): shape; client; enabled; guard; throttle (own bucket,
+//! [rate-limits]); SecretHash; user lookup (unknown or disabled user: UserNotFound / NotAuthorized
+//! under LEGACY, under ENABLED a simulated delivery, limited as a present user's resends are by the
+//! pool's table of hidden resends); per-user limits ([limits-resend]); status ([resend-confirmed]);
+//! delivery target; new code, killing the previous one; CustomMessage_ResendCode; commit; delivery.
 //!
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
-//! the old code are kept or replaced, never cleared in the user's favour (P-1).
+//! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
 use super::gate::{Gated, PublicGate};
 use super::support::{

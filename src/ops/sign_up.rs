@@ -1,7 +1,7 @@
 //! SignUp.
 //!
-//! Order (§14, with the gate of P-11): shape; client; enabled; guard; throttle; SecretHash;
-//! AllowAdminCreateUserOnly; username format; attribute schema; uniqueness; password; PreSignUp;
+//! Order ([sign-up-order]): shape; client; enabled; guard; throttle; SecretHash;
+//! AllowAdminCreateUserOnly; attribute schema; username format; uniqueness; password; PreSignUp;
 //! aliases moved by auto-verification; CustomMessage_SignUp; one atomic commit; delivery;
 //! PostConfirmation when auto-confirmed; response.
 //!
@@ -173,7 +173,7 @@ fn checked_attributes(r: &SignUpRequest) -> Result<Vec<(String, String)>, Error>
     Ok(out)
 }
 
-/// The username rules of §9.1. Returns the attribute that is the sign-in name in a
+/// The username rules of [username-format]. Returns the attribute that is the sign-in name in a
 /// username-attribute pool.
 fn check_username(
     pool: &UserPool,
@@ -660,7 +660,7 @@ impl SignUp {
             }],
             index: claims_of_new_user(pool, user),
         };
-        // Aliases verified by PreSignUp move from their previous holders (§11.3).
+        // Aliases verified by PreSignUp move from their previous holders ([sign-up-pre-sign-up]).
         let mut previous: Vec<Versioned<UserRecord>> = Vec::new();
         for (attr, holder) in holders {
             let Some(value) = user.verifiable(attr) else {

@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use super::Answer;
 
-/// Folds a username (or a `preferred_username`/`email` value) per the pool's case rule (D-10).
+/// Folds a username (or a `preferred_username`/`email` value) per the pool's case rule
+/// ([username-case]).
 pub(crate) fn fold<'a>(pool: &UserPool, value: &'a str) -> Cow<'a, str> {
     if pool.case_insensitive() && value.chars().any(char::is_uppercase) {
         Cow::Owned(value.to_lowercase())
@@ -48,7 +49,7 @@ pub(crate) fn alias_key(pool: &UserPool, attr: AliasAttribute, value: &str) -> I
 
 /// The keys under which `Username` of a request may find a user, in order: the username, the
 /// active aliases (alias pools) or sign-in attributes (username-attribute pools), the `sub`
-/// (§9.2).
+/// ([username-lookup]).
 pub(crate) fn lookup_keys(pool: &UserPool, name: &str) -> Vec<IndexKey> {
     let mut keys = Vec::with_capacity(4);
     keys.push(IndexKey::username(&fold(pool, name)));
@@ -190,14 +191,15 @@ pub(crate) fn delivery_failed(source: crate::error::HostError) -> Error {
     .with_source(source)
 }
 
-/// The attribute a code goes to: phone wins when both are auto-verified and present (§10).
+/// The attribute a code goes to: phone wins when both are auto-verified and present
+/// ([verified-attribute]).
 pub(crate) fn code_target(pool: &UserPool, user: &UserRecord) -> Option<VerifiableAttribute> {
     [VerifiableAttribute::PhoneNumber, VerifiableAttribute::Email]
         .into_iter()
         .find(|a| pool.auto_verified_attributes.contains(a) && user.verifiable(*a).is_some())
 }
 
-/// Masked delivery details (D-12).
+/// Masked delivery details ([delivery-mask]).
 pub(crate) fn delivery_details(
     attr: VerifiableAttribute,
     destination: &str,
@@ -213,7 +215,7 @@ pub(crate) fn delivery_details(
 }
 
 /// The `userAttributes` of trigger events: `sub`, the `cognito:*` alias members, the status,
-/// then the user's attributes (§11.2.2).
+/// then the user's attributes ([trigger-event]).
 pub(crate) fn event_attributes(pool: &UserPool, user: &UserRecord) -> AttributeMap {
     let mut m = Vec::with_capacity(user.other_attributes.len().saturating_add(6));
     m.push(("sub".to_owned(), user.sub.clone()));
@@ -240,7 +242,7 @@ pub(crate) fn event_attributes(pool: &UserPool, user: &UserRecord) -> AttributeM
     AttributeMap(m)
 }
 
-/// A trigger event about `user` (§11.1's common members).
+/// A trigger event about `user` ([trigger-event]'s common members).
 pub(crate) fn event<Req, Resp>(
     pool: &UserPool,
     user_name: &str,

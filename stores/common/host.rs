@@ -10,8 +10,8 @@ use std::time::Duration;
 
 pub const POOL: &str = "us-east-1_Durable";
 pub const CLIENT: &str = "durableclient";
-/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden (P-4), and a
-/// ConfirmSignUp for one counts a failure on the pool's decoy record (`DECOY_SUB`).
+/// A client with PreventUserExistenceErrors=ENABLED: missing users are hidden ([hide-same-work]),
+/// and a ConfirmSignUp for one counts a failure on the pool's decoy record (`DECOY_SUB`).
 pub const HIDDEN_CLIENT: &str = "hiddenclient";
 pub const PASSWORD: &str = "Corr3ct-Horse";
 pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
@@ -320,9 +320,9 @@ pub fn admin_confirm_and_disable<S: Inspect>(store: Arc<S>) {
     check_invariants(&*store).unwrap();
 }
 
-/// Under ENABLED (P-4) a wrong code costs the store one compare-and-swap write whoever it names:
-/// a missing user's goes to the pool's decoy record (created by the first one, with the key
-/// `d:`), a present or disabled user's to that user's record.
+/// Under ENABLED ([hide-same-work]) a wrong code costs the store one compare-and-swap write whoever
+/// it names: a missing user's goes to the pool's decoy record (created by the first one, with the
+/// key `d:`), a present or disabled user's to that user's record.
 pub fn hidden_failures_are_written_to_the_decoy_or_the_user<S: Inspect>(store: Arc<S>) {
     let h = host(store.clone());
     let code = h.sign_up("alice", "alice@example.com");

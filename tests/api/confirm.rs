@@ -1,4 +1,5 @@
-//! ConfirmSignUp: every exception on the seed page, in the order of P-11, with the state after.
+//! ConfirmSignUp: every exception it can answer, in the order of [confirm-order], with the state
+//! after.
 
 use crate::harness::*;
 use cognito_signup::host::{InvokeFailure, LambdaReply};
@@ -206,7 +207,7 @@ fn secret_hash_missing_wrong_and_right() {
             "Unable to verify secret hash for client testclient"
         )
     );
-    // D-5: the hash covers the Username exactly as sent.
+    // [secret-hash]: the hash covers the Username exactly as sent.
     req.secret_hash = Some(code::secret_hash("clientsecretvalue123", "ALICE", CLIENT));
     assert_eq!(
         err(h.driver.confirm_sign_up(req.clone())).1,
@@ -285,8 +286,8 @@ fn disabled_user_is_not_authorized_under_legacy_and_code_mismatch_under_enabled(
         };
         assert_eq!(err(h.confirm("alice", &code)), expected);
         assert_eq!(h.status("alice"), "UNCONFIRMED");
-        // Under ENABLED the attempt costs and counts what a wrong code does (P-4), even with
-        // the right code: the answer said the code was wrong.
+        // Under ENABLED the attempt costs and counts what a wrong code does
+        // ([hide-confirm-disabled]), even with the right code: the answer said the code was wrong.
         let counted = usize::from(enabled);
         assert_eq!(h.record("alice").failed_confirmations.len(), counted);
         h.driver
@@ -587,7 +588,7 @@ fn case_insensitive_pool_matches_username_and_email_alias_in_any_case() {
     let u = h.get("ALICE@EXAMPLE.COM");
     assert_eq!(u.username, "Alice", "stored as entered");
     assert_eq!(u.attribute("email"), Some("Alice@Example.com"));
-    // D-10: full Unicode lower case.
+    // [username-case]: full Unicode lower case.
     let code = h.sign_up("ÉLODIE", "elodie@example.com");
     h.confirm("élodie", &code).unwrap();
 }
@@ -643,7 +644,7 @@ fn alias_conflict_without_force_is_alias_exists_and_changes_nothing() {
         "no attempt counted, code still live"
     );
     assert_eq!(h.get("shared@example.com").username, "alice");
-    // D-17: the retry with ForceAliasCreation=true succeeds with the same code.
+    // [alias-conflict]: the retry with ForceAliasCreation=true succeeds with the same code.
     h.force("bob", &b).unwrap();
     let bob = h.get("bob");
     assert_eq!(bob.user_status, "CONFIRMED");
@@ -827,7 +828,7 @@ fn post_confirmation_failures_are_reported_after_the_commit() {
         let code = h.sign_up("alice", "alice@example.com");
         h.lambda.answer(move |_| reply.clone());
         assert_eq!(err(h.confirm("alice", &code)), pair(name, message));
-        // D-13: the user stays CONFIRMED; a retry sees the status.
+        // [trigger-post-confirmation]: the user stays CONFIRMED; a retry sees the status.
         let u = h.get("alice");
         assert_eq!(u.user_status, "CONFIRMED");
         assert_eq!(u.attribute("email_verified"), Some("true"));

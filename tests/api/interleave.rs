@@ -1,5 +1,5 @@
 //! Several operations' steps interleaved against one store through the sans-IO core: the
-//! invariants of P-5 hold whatever the order.
+//! invariants of [atomic-commit] hold whatever the order.
 
 use crate::harness::*;
 use cognito_signup::host::{ClientContext, PoolContext};

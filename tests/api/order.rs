@@ -1,6 +1,6 @@
-//! P-11: shape; client; request guard; throttle; SecretHash; user lookup; disabled user; attempt
-//! limits; status; code; alias conflict; commit; PostConfirmation. Each test makes two adjacent
-//! checks fail at once and asserts that the earlier one answers.
+//! [confirm-order]: shape; client; request guard; throttle; SecretHash; user lookup; disabled user;
+//! attempt limits; status; code; alias conflict; commit; PostConfirmation. Each test makes two
+//! adjacent checks fail at once and asserts that the earlier one answers.
 
 use crate::harness::*;
 use cognito_signup::*;

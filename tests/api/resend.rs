@@ -1,4 +1,4 @@
-//! ResendConfirmationCode: new codes, limits, existence errors, D-9.
+//! ResendConfirmationCode: new codes, limits, existence errors, [resend-confirmed].
 
 use crate::harness::*;
 use cognito_signup::*;

@@ -1,6 +1,6 @@
-//! P-4 beyond the cryptographic work: under `PreventUserExistenceErrors=ENABLED`, the host-visible
-//! I/O of a ConfirmSignUp (the needs it asks the host, in order) does not depend on whether the
-//! user exists, so a store write that only present users cause cannot time them apart.
+//! [hide-same-work] beyond the cryptographic work: under `PreventUserExistenceErrors=ENABLED`, the
+//! host-visible I/O of a ConfirmSignUp (the needs it asks the host, in order) does not depend on
+//! whether the user exists, so a store write that only present users cause cannot time them apart.
 
 use crate::interleave::Stepper;
 use crate::model::{Client, Config, PoolKind};

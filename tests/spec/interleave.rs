@@ -1,5 +1,5 @@
 //! Interleavings: several operations of the sans-IO core stepped against one shared store in an
-//! order proptest chooses. The invariants of P-5 must hold for every order.
+//! order proptest chooses. The invariants of [atomic-commit] must hold for every order.
 
 use crate::invariants;
 use crate::model::{Client, Config, PoolKind};

@@ -1,4 +1,5 @@
-//! Invariants that hold on the store after any operation, whatever the model says (P-3, P-5).
+//! Invariants that hold on the store after any operation, whatever the model says ([code-storage],
+//! [atomic-commit]).
 
 use cognito_signup::store::{IndexKey, Versioned};
 use cognito_signup::{AliasAttribute, UserPool, UserRecord, UserStatus};

@@ -1,6 +1,6 @@
 //! The reference model: the sign-up confirmation family as plain data, written from
-//! DECISIONS.md (P-1, P-3, P-4, P-5, P-10, P-11) and cognito-behaviour.md (§3, §6, §8, §9, §11,
-//! §15, §16), without calling into the crate's operations.
+//! `docs/behaviour.md` (order of checks, codes, attempt limits, existence hiding, names, triggers,
+//! resend and admin confirmation), without calling into the crate's operations.
 //!
 //! The model knows users by the order they were created and codes by the order they were issued;
 //! the system under test maps those to real `sub`s and real codes.
@@ -39,7 +39,7 @@ pub(crate) struct Config {
     pub(crate) secret: bool,
     /// A CustomMessage trigger is configured.
     pub(crate) custom_message: bool,
-    /// `phone_number` is auto-verified too (and wins over `email`, §10).
+    /// `phone_number` is auto-verified too (and wins over `email`, [verified-attribute]).
     pub(crate) phone: bool,
 }
 
@@ -444,7 +444,7 @@ pub(crate) fn upper_first(s: &str) -> String {
     }
 }
 
-/// D-12: `+`, a star per hidden digit, the last four digits.
+/// [delivery-mask]: `+`, a star per hidden digit, the last four digits.
 pub(crate) fn mask_phone(number: &str) -> String {
     let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
     let hidden = digits.len().saturating_sub(4);
@@ -455,7 +455,7 @@ pub(crate) fn mask_phone(number: &str) -> String {
 /// Candidate phone numbers.
 pub(crate) const PHONES: [&str; 2] = ["+15550100", "+447700900123"];
 
-/// D-12: first character of the local part and of the domain, then the top-level domain.
+/// [delivery-mask]: first character of the local part and of the domain, then the top-level domain.
 pub(crate) fn mask(email: &str) -> String {
     let (local, domain) = email.split_once('@').unwrap_or((email, ""));
     let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
@@ -475,7 +475,7 @@ const NOT_FOUND_ADMIN: &str = "User does not exist.";
 const DISABLED: &str = "User is disabled.";
 const DELIVERY: &str = "Unable to deliver the confirmation code.";
 
-/// What a trigger's reply becomes (P-10): `None` when the trigger succeeded.
+/// What a trigger's reply becomes ([trigger-invocation]): `None` when the trigger succeeded.
 fn trigger_error(trigger: &str, reply: Reply) -> Option<Expected> {
     match reply {
         Reply::Flags { confirm: false, .. } if trigger == "CustomMessage" => Some(err(
@@ -525,8 +525,8 @@ impl ModelState {
         self.in_window(&u.failures)
     }
 
-    /// A counted failure of user `i` (P-1): a time in the window, one more failed check of the
-    /// live code, committed.
+    /// A counted failure of user `i` ([limits-confirm]): a time in the window, one more failed
+    /// check of the live code, committed.
     fn count_failure(&mut self, i: usize) {
         let now = self.now;
         let window_from = now.saturating_sub(self.config.window());
@@ -567,7 +567,7 @@ impl ModelState {
         })
     }
 
-    /// §9.2: the username, then the active alias or sign-in attribute, then the `sub`.
+    /// [username-lookup]: the username, then the active alias or sign-in attribute, then the `sub`.
     pub(crate) fn lookup(&self, sent: &Sent) -> Option<usize> {
         let c = &self.config;
         let name = match sent {
@@ -611,7 +611,7 @@ impl ModelState {
         (Sent::Text(text), Some(idx))
     }
 
-    /// The SecretHash check of §5 and D-16.
+    /// The SecretHash check of [secret-hash].
     fn secret_check(&self, client: Client, secret: Secret) -> Option<Expected> {
         let id = client.id();
         match (self.config.secret, secret) {
@@ -633,7 +633,7 @@ impl ModelState {
         }
     }
 
-    /// §10: the phone number when it is auto-verified and present, else the email.
+    /// [verified-attribute]: the phone number when it is auto-verified and present, else the email.
     fn target(&self, user: usize) -> (bool, String) {
         let u = &self.users[user];
         match (&u.phone, self.config.phone) {
@@ -827,7 +827,7 @@ impl ModelState {
                 return e;
             }
         }
-        // An auto-verified alias moves from its previous holder (§11.3).
+        // An auto-verified alias moves from its previous holder ([sign-up-pre-sign-up]).
         if verified && c.kind == PoolKind::EmailAlias {
             if let Some(h) = self.email_holder(&email) {
                 self.users[h].email_verified = false;
@@ -851,7 +851,8 @@ impl ModelState {
         self.last.found = Some(me);
         self.last.committed = true;
         if !confirmed {
-            // `email` is auto-verified and present: a code goes to it, or to the phone (§10).
+            // `email` is auto-verified and present: a code goes to it, or to the phone
+            // ([verified-attribute]).
             self.last.issued = Some(self.issue(me));
             if delivery_fails {
                 return err("CodeDeliveryFailureException", DELIVERY);
@@ -959,8 +960,9 @@ impl ModelState {
                 "User cannot be confirmed. Current status is CONFIRMED",
             );
         }
-        // No live code: ExpiredCode under LEGACY whatever the code (D-7); under ENABLED only
-        // for the right code, any other being a counted mismatch, as for a missing name.
+        // No live code: ExpiredCode under LEGACY whatever the code ([code-newest-only]); under
+        // ENABLED only for the right code, any other being a counted mismatch, as for a missing
+        // name.
         let live = self.users[i].code.clone();
         let expired = live
             .as_ref()
@@ -980,7 +982,8 @@ impl ModelState {
             self.count_failure(i);
             return err("CodeMismatchException", MISMATCH);
         }
-        // §10: the attribute the code went to is verified; only email is an alias here.
+        // [verified-attribute]: the attribute the code went to is verified; only email is an alias
+        // here.
         if live.sms {
             let u = &mut self.users[i];
             u.confirmed = true;
@@ -1136,7 +1139,7 @@ impl ModelState {
                 "User cannot be confirmed. Current status is CONFIRMED",
             );
         }
-        // §16: no attribute is verified; the pending code dies.
+        // [admin-confirm]: no attribute is verified; the pending code dies.
         let u = &mut self.users[i];
         u.confirmed = true;
         u.code = None;

@@ -87,14 +87,14 @@
 //!   insert one row; moves and removals are `UPDATE`/`DELETE … WHERE key = $2 AND sub = $3`
 //!   that must touch one.
 //!
-//! The pool's decoy record (P-4 in `docs/behaviour.md`; see [`cognito_signup::store::DECOY_SUB`])
-//! is an ordinary row of `cognito_users` (`sub` is the nil UUID) with one row in `cognito_index`,
-//! the key `d:`. The core creates it with the first ConfirmSignUp for a missing user under
-//! `PreventUserExistenceErrors=ENABLED` and counts later ones as failures on it, with the usual
-//! compare-and-swap: the store treats it like any other record. A commit without writes is valid
-//! and answers [`CommitOutcome::Committed`] without a statement. (Migration 1 created a
-//! `cognito_decoys` table for the empty commits the core once sent for hidden users; migration 2
-//! drops it.)
+//! The pool's decoy record (`docs/behaviour.md` [hide-same-work]; see
+//! [`cognito_signup::store::DECOY_SUB`]) is an ordinary row of `cognito_users` (`sub` is the nil
+//! UUID) with one row in `cognito_index`, the key `d:`. The core creates it with the first
+//! ConfirmSignUp for a missing user under `PreventUserExistenceErrors=ENABLED` and counts later
+//! ones as failures on it, with the usual compare-and-swap: the store treats it like any other
+//! record. A commit without writes is valid and answers [`CommitOutcome::Committed`] without a
+//! statement. (Migration 1 created a `cognito_decoys` table for the empty commits the core once
+//! sent for hidden users; migration 2 drops it.)
 //!
 //! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
 //! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
@@ -160,7 +160,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         PRIMARY KEY (pool_id, key)
     );
     -- Absorbs the write of a commit without writes, which the core sends for a user it must not
-    -- reveal (P-4), so that it costs the database what a counted failure costs: one durable write.
+    -- reveal [hide-same-work], so it costs the database what a counted failure costs: one write.
     -- Spread over a few slots per pool so that such commits do not all wait for one row.
     CREATE TABLE cognito_decoys (
         pool_id text COLLATE "C" NOT NULL,

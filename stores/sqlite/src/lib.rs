@@ -56,14 +56,14 @@
 //!   inserts that must insert one row, moves and removals are `UPDATE`/`DELETE … WHERE key = ?
 //!   AND sub = ?` that must touch one.
 //!
-//! The pool's decoy record (P-4 in `docs/behaviour.md`; see [`cognito_signup::store::DECOY_SUB`])
-//! is an ordinary row of `cognito_users` (`sub` is the nil UUID) with one row in `cognito_index`,
-//! the key `d:`. The core creates it with the first ConfirmSignUp for a missing user under
-//! `PreventUserExistenceErrors=ENABLED` and counts later ones as failures on it, with the usual
-//! compare-and-swap: the store treats it like any other record. A commit without writes is valid
-//! and answers [`CommitOutcome::Committed`] without touching the database. (Migration 1 created a
-//! `cognito_decoys` table for the empty commits the core once sent for hidden users; migration 2
-//! drops it.)
+//! The pool's decoy record (`docs/behaviour.md` [hide-same-work]; see
+//! [`cognito_signup::store::DECOY_SUB`]) is an ordinary row of `cognito_users` (`sub` is the nil
+//! UUID) with one row in `cognito_index`, the key `d:`. The core creates it with the first
+//! ConfirmSignUp for a missing user under `PreventUserExistenceErrors=ENABLED` and counts later
+//! ones as failures on it, with the usual compare-and-swap: the store treats it like any other
+//! record. A commit without writes is valid and answers [`CommitOutcome::Committed`] without
+//! touching the database. (Migration 1 created a `cognito_decoys` table for the empty commits the
+//! core once sent for hidden users; migration 2 drops it.)
 //!
 //! There is no other index: every statement reads or writes by a primary key. There is no foreign
 //! key from the index to the users either: the trait lets an index entry name any `sub`, and the
@@ -121,7 +121,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         PRIMARY KEY (pool_id, key)
     ) WITHOUT ROWID;
     -- Absorbs the write of a commit without writes, which the core sends for a user it must not
-    -- reveal (P-4), so that it costs the database what a counted failure costs: one durable write.
+    -- reveal [hide-same-work], so it costs the database what a counted failure costs: one write.
     -- Spread over a few slots per pool so that such commits do not all wait for one row.
     CREATE TABLE cognito_decoys (
         pool_id TEXT NOT NULL,
