@@ -130,7 +130,7 @@ pub enum PreventUserExistenceErrors {
 /// An operation of this crate, as named in `X-Amz-Target`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Operation {
+pub enum OperationName {
     /// `SignUp`
     SignUp,
     /// `ConfirmSignUp`
@@ -147,36 +147,39 @@ pub enum Operation {
     AdminEnableUser,
 }
 
-impl Operation {
+impl OperationName {
     /// Every operation.
-    pub const ALL: &'static [Operation] = &[
-        Operation::SignUp,
-        Operation::ConfirmSignUp,
-        Operation::ResendConfirmationCode,
-        Operation::AdminConfirmSignUp,
-        Operation::AdminGetUser,
-        Operation::AdminDisableUser,
-        Operation::AdminEnableUser,
+    pub const ALL: &'static [OperationName] = &[
+        OperationName::SignUp,
+        OperationName::ConfirmSignUp,
+        OperationName::ResendConfirmationCode,
+        OperationName::AdminConfirmSignUp,
+        OperationName::AdminGetUser,
+        OperationName::AdminDisableUser,
+        OperationName::AdminEnableUser,
     ];
 
     /// The operation name, e.g. `"ConfirmSignUp"`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
-            Operation::SignUp => "SignUp",
-            Operation::ConfirmSignUp => "ConfirmSignUp",
-            Operation::ResendConfirmationCode => "ResendConfirmationCode",
-            Operation::AdminConfirmSignUp => "AdminConfirmSignUp",
-            Operation::AdminGetUser => "AdminGetUser",
-            Operation::AdminDisableUser => "AdminDisableUser",
-            Operation::AdminEnableUser => "AdminEnableUser",
+            OperationName::SignUp => "SignUp",
+            OperationName::ConfirmSignUp => "ConfirmSignUp",
+            OperationName::ResendConfirmationCode => "ResendConfirmationCode",
+            OperationName::AdminConfirmSignUp => "AdminConfirmSignUp",
+            OperationName::AdminGetUser => "AdminGetUser",
+            OperationName::AdminDisableUser => "AdminDisableUser",
+            OperationName::AdminEnableUser => "AdminEnableUser",
         }
     }
 
     /// Looks an operation up by name.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
+        OperationName::ALL
+            .iter()
+            .copied()
+            .find(|op| op.name() == name)
     }
 }
 
@@ -491,7 +494,7 @@ pub struct UserPool {
     /// `DisabledOperations`: the project's extension (P-8); operations named here answer
     /// OperationNotEnabledException.
     #[serde(default)]
-    pub disabled_operations: BTreeSet<Operation>,
+    pub disabled_operations: BTreeSet<OperationName>,
 }
 
 /// The default verification message of Cognito, for both email and SMS.

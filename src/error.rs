@@ -237,6 +237,8 @@ pub mod messages {
     pub const USER_ALREADY_EXISTS: &str = "User already exists";
     /// InternalErrorException.
     pub const INTERNAL_ERROR: &str = "Internal error encountered.";
+    /// InternalErrorException for a SignUp whose generated `sub` another user holds.
+    pub const SUB_TAKEN: &str = "The generated sub is already taken: an operation's seed was reused, or the host's randomness repeats.";
     /// SerializationException for a body that is not JSON.
     pub const BODY_NOT_JSON: &str = "The request body is not valid JSON.";
     /// SerializationException for a body that is JSON but not an object.

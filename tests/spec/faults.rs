@@ -15,7 +15,7 @@ use cognito_signup::ops::{
 use cognito_signup::store::{IndexKey, UserStore, Versioned};
 use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest, PasswordHashing,
-    ResendConfirmationCodeRequest, Seed, SignUpRequest, UserRecord,
+    ResendConfirmationCodeRequest, SignUpRequest, UserRecord,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -81,7 +81,7 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
             SignUp::new(
                 SignUpRequest::new(id, "carol", PASSWORD).attribute("email", "cy@example.org"),
                 now,
-                Seed([5; 32]),
+                w.sut.driver.seed().unwrap(),
             )
             .with_password_hashing(PasswordHashing::insecure_fast_for_tests()),
         ),
@@ -104,7 +104,7 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
         Op::Resend => Box::new(ResendConfirmationCode::new(
             ResendConfirmationCodeRequest::new(id, "bob"),
             now,
-            Seed([6; 32]),
+            w.sut.driver.seed().unwrap(),
         )),
         Op::AdminConfirm => Box::new(AdminConfirmSignUp::new(
             AdminConfirmSignUpRequest::new(sut::POOL, "bob"),
