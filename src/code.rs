@@ -68,6 +68,19 @@ impl fmt::Debug for Code {
 /// # let _ = seed;
 /// # Ok::<(), cognito_signup::Error>(())
 /// ```
+///
+/// A seed cannot be written by hand, nor used twice:
+///
+/// ```compile_fail
+/// let seed = cognito_signup::Seed([3; 32]);
+/// ```
+///
+/// ```compile_fail
+/// # use cognito_signup::{OsRandomness, Seed};
+/// let seed = Seed::generate(&OsRandomness)?;
+/// let again = seed.clone();
+/// # Ok::<(), cognito_signup::Error>(())
+/// ```
 #[derive(PartialEq, Eq)]
 pub struct Seed([u8; 32]);
 

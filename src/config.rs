@@ -681,6 +681,30 @@ impl AppClient {
         }
     }
 
+    /// Sets `ClientSecret`: every public operation for this client then needs a `SecretHash`.
+    ///
+    /// ```
+    /// # use cognito_signup::AppClient;
+    /// let client = AppClient::new("exampleclient").with_secret("clientsecretvalue123");
+    /// # assert!(client.client_secret.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.client_secret = Some(client_secret.into());
+        self.secret_key = SecretHashKey::default();
+        self
+    }
+
+    /// Sets `PreventUserExistenceErrors`.
+    #[must_use]
+    pub fn with_prevent_user_existence_errors(
+        mut self,
+        setting: PreventUserExistenceErrors,
+    ) -> Self {
+        self.prevent_user_existence_errors = setting;
+        self
+    }
+
     /// Verifies a `SecretHash` sent for this client under `client_id` (see
     /// [`verify_secret_hash`](crate::code::verify_secret_hash)); `false` when the client has no
     /// secret. The secret's HMAC key schedule is set up once and reused.
