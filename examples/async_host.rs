@@ -21,8 +21,8 @@ use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use cognito_signup::types::SignUpResponse;
 use cognito_signup::{
     AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,
-    MemoryRateLimiter, MemoryStore, PasswordHasher, PasswordHashing, RateLimiter, Seed,
-    SignUpRequest, StaticDirectory, SystemClock, UserPool, UserRecord, UserStore,
+    MemoryRateLimiter, MemoryStore, OsRandomness, PasswordHasher, PasswordHashing, RateLimiter,
+    Seed, SignUpRequest, StaticDirectory, SystemClock, UserPool, UserRecord, UserStore,
     VerifiableAttribute,
 };
 use std::collections::HashMap;
@@ -145,11 +145,6 @@ impl Host {
     }
 }
 
-fn seed(n: u8) -> Seed {
-    // A real host draws these from the OS (`cognito_signup::OsRandomness`).
-    Seed([n; 32])
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut pool = UserPool::new("us-east-1_Async");
@@ -187,12 +182,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..users {
         let host = Rc::clone(&host);
         let now = clock.now();
+        // A fresh seed for each operation, from the operating system.
+        let seed = Seed::generate(&OsRandomness)?;
         tasks.spawn_local_on(
             async move {
                 let request =
                     SignUpRequest::new("asyncclient", format!("user{i}"), "Corr3ct-Horse")
                         .attribute("email", format!("user{i}@example.com"));
-                host.sign_up(SignUp::new(request, now, seed(i))).await
+                host.sign_up(SignUp::new(request, now, seed)).await
             },
             &local,
         );

@@ -989,7 +989,7 @@ impl Server {
     /// The async twin of `Driver::run`: the same `start`/`resume` loop, with Lambda and delivery
     /// answered here and every other need by the driver (in memory, so without waiting).
     async fn run(&self, mut op: wire::WireOperation) -> Result<WireSuccess, Error> {
-        let hashes_passwords = op.operation() == cognito_signup::Operation::SignUp;
+        let hashes_passwords = op.operation() == cognito_signup::OperationName::SignUp;
         let mut step = op.start();
         loop {
             let need = match step {
@@ -1158,8 +1158,8 @@ async fn serve(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.strip_prefix(wire::TARGET_PREFIX))
-        .and_then(cognito_signup::Operation::from_name)
-        .map_or("-", cognito_signup::Operation::name);
+        .and_then(cognito_signup::OperationName::from_name)
+        .map_or("-", cognito_signup::OperationName::name);
     let response = server.respond(request).await?;
     let close = response.status == 413;
     eprintln!(

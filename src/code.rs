@@ -10,6 +10,8 @@
 //! * A successful check yields a `CodeVerified` proof that only this module can create; the
 //!   commit that confirms a user requires it.
 
+use crate::error::Error;
+use crate::host::Randomness;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use rand_chacha::ChaCha20Rng;
@@ -51,8 +53,48 @@ impl fmt::Debug for Code {
 }
 
 /// 32 bytes of randomness handed to one operation; everything random in it derives from these.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Seed(pub [u8; 32]);
+///
+/// A seed is made only by [`Seed::generate`] from a [`Randomness`] (or by
+/// [`Driver::seed`](crate::Driver::seed)), and an operation takes it by value: it is neither
+/// `Clone` nor `Copy`, so one seed cannot serve two operations. Two SignUps with the same seed
+/// would draw the same `sub`; the second answers InternalErrorException "The generated sub is
+/// already taken: an operation's seed was reused, or the host's randomness repeats." For
+/// reproducible tests, draw seeds from a [`SeededRandomness`](crate::SeededRandomness), whose
+/// successive seeds differ.
+///
+/// ```
+/// use cognito_signup::{OsRandomness, Seed};
+/// let seed = Seed::generate(&OsRandomness)?;
+/// # let _ = seed;
+/// # Ok::<(), cognito_signup::Error>(())
+/// ```
+///
+/// A seed cannot be written by hand, nor used twice:
+///
+/// ```compile_fail
+/// let seed = cognito_signup::Seed([3; 32]);
+/// ```
+///
+/// ```compile_fail
+/// # use cognito_signup::{OsRandomness, Seed};
+/// let seed = Seed::generate(&OsRandomness)?;
+/// let again = seed.clone();
+/// # Ok::<(), cognito_signup::Error>(())
+/// ```
+#[derive(PartialEq, Eq)]
+pub struct Seed([u8; 32]);
+
+impl Seed {
+    /// Draws a fresh seed from `randomness`.
+    ///
+    /// # Errors
+    /// InternalErrorException, with the host's failure as its source, when `randomness` fails.
+    pub fn generate(randomness: &dyn Randomness) -> Result<Self, Error> {
+        let mut bytes = [0u8; 32];
+        randomness.fill(&mut bytes).map_err(Error::internal)?;
+        Ok(Self(bytes))
+    }
+}
 
 impl fmt::Debug for Seed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

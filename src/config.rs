@@ -130,7 +130,7 @@ pub enum PreventUserExistenceErrors {
 /// An operation of this crate, as named in `X-Amz-Target`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
-pub enum Operation {
+pub enum OperationName {
     /// `SignUp`
     SignUp,
     /// `ConfirmSignUp`
@@ -147,36 +147,39 @@ pub enum Operation {
     AdminEnableUser,
 }
 
-impl Operation {
+impl OperationName {
     /// Every operation.
-    pub const ALL: &'static [Operation] = &[
-        Operation::SignUp,
-        Operation::ConfirmSignUp,
-        Operation::ResendConfirmationCode,
-        Operation::AdminConfirmSignUp,
-        Operation::AdminGetUser,
-        Operation::AdminDisableUser,
-        Operation::AdminEnableUser,
+    pub const ALL: &'static [OperationName] = &[
+        OperationName::SignUp,
+        OperationName::ConfirmSignUp,
+        OperationName::ResendConfirmationCode,
+        OperationName::AdminConfirmSignUp,
+        OperationName::AdminGetUser,
+        OperationName::AdminDisableUser,
+        OperationName::AdminEnableUser,
     ];
 
     /// The operation name, e.g. `"ConfirmSignUp"`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
-            Operation::SignUp => "SignUp",
-            Operation::ConfirmSignUp => "ConfirmSignUp",
-            Operation::ResendConfirmationCode => "ResendConfirmationCode",
-            Operation::AdminConfirmSignUp => "AdminConfirmSignUp",
-            Operation::AdminGetUser => "AdminGetUser",
-            Operation::AdminDisableUser => "AdminDisableUser",
-            Operation::AdminEnableUser => "AdminEnableUser",
+            OperationName::SignUp => "SignUp",
+            OperationName::ConfirmSignUp => "ConfirmSignUp",
+            OperationName::ResendConfirmationCode => "ResendConfirmationCode",
+            OperationName::AdminConfirmSignUp => "AdminConfirmSignUp",
+            OperationName::AdminGetUser => "AdminGetUser",
+            OperationName::AdminDisableUser => "AdminDisableUser",
+            OperationName::AdminEnableUser => "AdminEnableUser",
         }
     }
 
     /// Looks an operation up by name.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
+        OperationName::ALL
+            .iter()
+            .copied()
+            .find(|op| op.name() == name)
     }
 }
 
@@ -492,7 +495,7 @@ pub struct UserPool {
     /// `DisabledOperations`: the project's extension ([operation-not-enabled]); operations named
     /// here answer OperationNotEnabledException.
     #[serde(default)]
-    pub disabled_operations: BTreeSet<Operation>,
+    pub disabled_operations: BTreeSet<OperationName>,
 }
 
 /// The default verification message of Cognito, for both email and SMS.
@@ -677,6 +680,30 @@ impl AppClient {
             prevent_user_existence_errors: PreventUserExistenceErrors::Legacy,
             secret_key: SecretHashKey::default(),
         }
+    }
+
+    /// Sets `ClientSecret`: every public operation for this client then needs a `SecretHash`.
+    ///
+    /// ```
+    /// # use cognito_signup::AppClient;
+    /// let client = AppClient::new("exampleclient").with_secret("clientsecretvalue123");
+    /// # assert!(client.client_secret.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.client_secret = Some(client_secret.into());
+        self.secret_key = SecretHashKey::default();
+        self
+    }
+
+    /// Sets `PreventUserExistenceErrors`.
+    #[must_use]
+    pub fn with_prevent_user_existence_errors(
+        mut self,
+        setting: PreventUserExistenceErrors,
+    ) -> Self {
+        self.prevent_user_existence_errors = setting;
+        self
     }
 
     /// Verifies a `SecretHash` sent for this client under `client_id` (see

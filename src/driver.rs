@@ -152,7 +152,7 @@ impl<S: UserStore> Driver<S> {
     /// # Errors
     /// InternalErrorException when the host's randomness fails.
     pub fn seed(&self) -> Result<Seed, Error> {
-        self.randomness.seed().map_err(Error::internal)
+        Seed::generate(&*self.randomness)
     }
 
     /// The argon2id parameters SignUp hashes passwords with.
@@ -215,7 +215,7 @@ impl<S: UserStore> Driver<S> {
     /// # Errors
     /// The Cognito exception (see `docs/behaviour.md`).
     pub fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResponse, Error> {
-        let seed = self.randomness.seed().map_err(Error::internal)?;
+        let seed = self.seed()?;
         let op = SignUp::new(request, self.clock.now(), seed).with_hasher(Arc::clone(&self.hasher));
         self.run(op)
     }
@@ -239,7 +239,7 @@ impl<S: UserStore> Driver<S> {
         &self,
         request: ResendConfirmationCodeRequest,
     ) -> Result<ResendConfirmationCodeResponse, Error> {
-        let seed = self.randomness.seed().map_err(Error::internal)?;
+        let seed = self.seed()?;
         self.run(ResendConfirmationCode::new(request, self.clock.now(), seed))
     }
 

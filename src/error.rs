@@ -108,9 +108,20 @@ exceptions! {
 
 /// A Cognito exception with its message and, for host failures, the underlying error.
 ///
-/// `Display` prints the message only, as AWS puts it in the `message` member. The message never
-/// holds codes, tags, secrets, passwords or addresses; the `source` is kept for logs of the
-/// host's own failures and is not part of the wire answer.
+/// `Display` prints the exception's wire name and the message, `Name: message`, e.g.
+/// `CodeMismatchException: Invalid verification code provided, please try again.`; the wire
+/// layer sends the two apart ([`name`](Self::name), [`message`](Self::message)). The message
+/// never holds codes, tags, secrets, passwords or addresses; the `source` is kept for logs of
+/// the host's own failures and is not part of the wire answer.
+///
+/// ```
+/// use cognito_signup::{Error, Exception, error::messages};
+/// let e = Error::new(Exception::CodeMismatch, messages::CODE_MISMATCH);
+/// assert_eq!(
+///     e.to_string(),
+///     "CodeMismatchException: Invalid verification code provided, please try again."
+/// );
+/// ```
 #[derive(Clone)]
 pub struct Error {
     exception: Exception,
@@ -183,7 +194,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        write!(f, "{}: {}", self.exception.name(), self.message)
     }
 }
 
@@ -237,6 +248,8 @@ pub mod messages {
     pub const USER_ALREADY_EXISTS: &str = "User already exists";
     /// InternalErrorException.
     pub const INTERNAL_ERROR: &str = "Internal error encountered.";
+    /// InternalErrorException for a SignUp whose generated `sub` another user holds.
+    pub const SUB_TAKEN: &str = "The generated sub is already taken: an operation's seed was reused, or the host's randomness repeats.";
     /// SerializationException for a body that is not JSON.
     pub const BODY_NOT_JSON: &str = "The request body is not valid JSON.";
     /// SerializationException for a body that is JSON but not an object.

@@ -1,8 +1,8 @@
 //! The traits a host implements besides the [store](crate::UserStore), the requests the core
 //! makes of them, and the reference implementations shipped with them.
 
-use crate::code::{Code, CodeKeys, Seed};
-use crate::config::{AppClient, DeliveryMedium, Operation, UserPool, VerifiableAttribute};
+use crate::code::{Code, CodeKeys};
+use crate::config::{AppClient, DeliveryMedium, OperationName, UserPool, VerifiableAttribute};
 use crate::error::HostError;
 use crate::time::Timestamp;
 use crate::types::UserContextData;
@@ -70,14 +70,19 @@ impl Clock for ManualClock {
 // ---------------------------------------------------------------------------------------------
 // Randomness
 
-/// The source of randomness. The driver draws one [`Seed`] per operation that needs one
-/// (SignUp, ResendConfirmationCode); everything random in the operation derives from it.
+/// The source of randomness. The driver draws one [`Seed`](crate::Seed) per operation that needs
+/// one (SignUp, ResendConfirmationCode) with [`Seed::generate`](crate::Seed::generate); everything random in the operation
+/// derives from it.
+///
+/// # Contract
+/// Every call fills fresh bytes, never the bytes of an earlier call: a SignUp whose seed repeats
+/// an earlier SignUp's draws the same `sub` and answers InternalErrorException.
 pub trait Randomness: Send + Sync {
-    /// 32 fresh random bytes.
+    /// Fills `dest` with 32 fresh random bytes.
     ///
     /// # Errors
     /// The host's failure; the operation answers InternalErrorException.
-    fn seed(&self) -> Result<Seed, HostError>;
+    fn fill(&self, dest: &mut [u8; 32]) -> Result<(), HostError>;
 }
 
 /// The operating system's randomness (`getrandom`).
@@ -85,15 +90,21 @@ pub trait Randomness: Send + Sync {
 pub struct OsRandomness;
 
 impl Randomness for OsRandomness {
-    fn seed(&self) -> Result<Seed, HostError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| -> HostError { e.to_string().into() })?;
-        Ok(Seed(bytes))
+    fn fill(&self, dest: &mut [u8; 32]) -> Result<(), HostError> {
+        getrandom::fill(dest).map_err(|e| -> HostError { e.to_string().into() })
     }
 }
 
-/// Reproducible randomness: seed `n` is derived from a base seed and `n` (for tests and fuzzing;
-/// **not** for production).
+/// Reproducible randomness: seed `n` is derived from a base seed and `n`, so successive seeds
+/// differ (for tests and fuzzing; **not** for production).
+///
+/// ```
+/// use cognito_signup::{Seed, SeededRandomness};
+/// let randomness = SeededRandomness::new([1; 32]);
+/// let (first, second) = (Seed::generate(&randomness)?, Seed::generate(&randomness)?);
+/// assert_ne!(first, second);
+/// # Ok::<(), cognito_signup::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SeededRandomness {
     base: [u8; 32],
@@ -112,13 +123,14 @@ impl SeededRandomness {
 }
 
 impl Randomness for SeededRandomness {
-    fn seed(&self) -> Result<Seed, HostError> {
+    fn fill(&self, dest: &mut [u8; 32]) -> Result<(), HostError> {
         use sha2::Digest as _;
         let n = self.counter.fetch_add(1, Ordering::SeqCst);
         let mut h = sha2::Sha256::new();
         h.update(self.base);
         h.update(n.to_be_bytes());
-        Ok(Seed(h.finalize().into()))
+        *dest = h.finalize().into();
+        Ok(())
     }
 }
 
@@ -300,7 +312,7 @@ impl Directory for StaticDirectory {
 #[derive(Clone, Debug)]
 pub struct GuardRequest {
     /// The operation.
-    pub operation: Operation,
+    pub operation: OperationName,
     /// The pool the client belongs to.
     pub pool_id: String,
     /// The app client.

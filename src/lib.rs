@@ -25,8 +25,8 @@ pub mod wire;
 
 pub use code::{Code, CodeKeys, CodeTag, Seed};
 pub use config::{
-    AliasAttribute, AppClient, DeliveryMedium, Operation, PolicyPreset, PreventUserExistenceErrors,
-    SignUpPolicy, UserPool, VerifiableAttribute,
+    AliasAttribute, AppClient, DeliveryMedium, OperationName, PolicyPreset,
+    PreventUserExistenceErrors, SignUpPolicy, UserPool, VerifiableAttribute,
 };
 pub use driver::Driver;
 pub use error::{Error, Exception, HostError};
@@ -36,6 +36,7 @@ pub use host::{
     PoolContext, Randomness, RateLimiter, RecordingDelivery, RecordingLambda, RequestGuard,
     SeededRandomness, StaticDirectory, SystemClock,
 };
+pub use ops::{Answer, Need, Operation, Step};
 pub use password::{HashPermit, PasswordHasher, PasswordHashing};
 pub use store::{MemoryStore, UserStore};
 pub use time::Timestamp;

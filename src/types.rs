@@ -35,6 +35,34 @@ pub struct UserContextData {
     pub encoded_data: Option<String>,
 }
 
+impl AnalyticsMetadata {
+    /// Metadata naming an Amazon Pinpoint endpoint.
+    #[must_use]
+    pub fn new(analytics_endpoint_id: impl Into<String>) -> Self {
+        Self {
+            analytics_endpoint_id: Some(analytics_endpoint_id.into()),
+        }
+    }
+}
+
+impl UserContextData {
+    /// Context data with the `EncodedData` a client SDK collected.
+    #[must_use]
+    pub fn new(encoded_data: impl Into<String>) -> Self {
+        Self {
+            ip_address: None,
+            encoded_data: Some(encoded_data.into()),
+        }
+    }
+
+    /// Sets `IpAddress`.
+    #[must_use]
+    pub fn ip_address(mut self, ip_address: impl Into<String>) -> Self {
+        self.ip_address = Some(ip_address.into());
+        self
+    }
+}
+
 impl fmt::Debug for UserContextData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UserContextData").finish_non_exhaustive()
@@ -79,6 +107,68 @@ impl From<Attribute> for AttributeType {
             value: Some(a.value),
         }
     }
+}
+
+/// The setters of the optional members that SignUp, ConfirmSignUp and ResendConfirmationCode
+/// share: `SecretHash` (given, or computed from the client secret), `ClientMetadata`,
+/// `AnalyticsMetadata` and `UserContextData`.
+macro_rules! public_request_setters {
+    ($ty:ident, $example:literal) => {
+        impl $ty {
+            /// Sets `SecretHash` to a value the caller computed.
+            #[must_use]
+            pub fn secret_hash(mut self, secret_hash: impl Into<String>) -> Self {
+                self.secret_hash = Some(secret_hash.into());
+                self
+            }
+
+            /// Sets `SecretHash` to the value a client with this secret sends:
+            /// `Base64(HMAC-SHA256(key = client secret, message = Username ‖ ClientId))`,
+            /// over the `Username` and `ClientId` already set. The secret is not kept.
+            ///
+            /// ```
+            #[doc = concat!("use cognito_signup::", stringify!($ty), ";")]
+            #[doc = concat!("let request = ", $example, ".with_secret_hash_from(\"clientsecretvalue123\");")]
+            /// assert_eq!(
+            ///     request.secret_hash.as_deref(),
+            ///     Some("ThfMt39d1mmwJubvzMaxOWRdpULnUx31Kewv3FHt9/o=")
+            /// );
+            /// ```
+            #[must_use]
+            pub fn with_secret_hash_from(mut self, client_secret: &str) -> Self {
+                self.secret_hash = Some(crate::code::secret_hash(
+                    client_secret,
+                    self.username.as_deref().unwrap_or_default(),
+                    self.client_id.as_deref().unwrap_or_default(),
+                ));
+                self
+            }
+
+            /// Adds a `ClientMetadata` pair (passed to the triggers); a key given twice keeps
+            /// the last value.
+            #[must_use]
+            pub fn client_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+                self.client_metadata
+                    .get_or_insert_with(ClientMetadata::new)
+                    .insert(key.into(), value.into());
+                self
+            }
+
+            /// Sets `AnalyticsMetadata` (accepted, no effect).
+            #[must_use]
+            pub fn analytics_metadata(mut self, analytics_metadata: AnalyticsMetadata) -> Self {
+                self.analytics_metadata = Some(analytics_metadata);
+                self
+            }
+
+            /// Sets `UserContextData` (seen by the request guard).
+            #[must_use]
+            pub fn user_context_data(mut self, user_context_data: UserContextData) -> Self {
+                self.user_context_data = Some(user_context_data);
+                self
+            }
+        }
+    };
 }
 
 macro_rules! redacted_debug {
@@ -146,6 +236,16 @@ impl SignUpRequest {
         }
     }
 
+    /// A request without a password, for a pool that allows passwordless sign-up.
+    #[must_use]
+    pub fn without_password(client_id: impl Into<String>, username: impl Into<String>) -> Self {
+        Self {
+            client_id: Some(client_id.into()),
+            username: Some(username.into()),
+            ..Self::default()
+        }
+    }
+
     /// Adds a user attribute.
     #[must_use]
     pub fn attribute(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -154,7 +254,27 @@ impl SignUpRequest {
             .push(AttributeType::new(name, value));
         self
     }
+
+    /// Adds a `ValidationData` attribute (passed to PreSignUp, not kept).
+    ///
+    /// ```
+    /// # use cognito_signup::SignUpRequest;
+    /// let request = SignUpRequest::new("client", "alice", "Corr3ct-Horse").validation_data("invite", "x7");
+    /// # assert_eq!(request.validation_data.map(|v| v.len()), Some(1));
+    /// ```
+    #[must_use]
+    pub fn validation_data(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.validation_data
+            .get_or_insert_with(Vec::new)
+            .push(AttributeType::new(name, value));
+        self
+    }
 }
+
+public_request_setters!(
+    SignUpRequest,
+    "SignUpRequest::new(\"exampleclient\", \"alice\", \"Corr3ct-Horse\")"
+);
 
 /// `CodeDeliveryDetailsType`. `Destination` is masked ([delivery-mask]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,7 +353,33 @@ impl ConfirmSignUpRequest {
             ..Self::default()
         }
     }
+
+    /// Sets `ForceAliasCreation`: with `true`, a verified alias another user holds moves to this
+    /// user instead of failing with AliasExistsException.
+    ///
+    /// ```
+    /// # use cognito_signup::ConfirmSignUpRequest;
+    /// let request = ConfirmSignUpRequest::new("client", "alice", "042917").force_alias_creation(true);
+    /// # assert_eq!(request.force_alias_creation, Some(true));
+    /// ```
+    #[must_use]
+    pub fn force_alias_creation(mut self, force: bool) -> Self {
+        self.force_alias_creation = Some(force);
+        self
+    }
+
+    /// Sets `Session` (checked for shape, otherwise ignored).
+    #[must_use]
+    pub fn session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
 }
+
+public_request_setters!(
+    ConfirmSignUpRequest,
+    "ConfirmSignUpRequest::new(\"exampleclient\", \"alice\", \"042917\")"
+);
 
 /// `ConfirmSignUpResponse`: empty (`{}`); no `Session` is issued ([session-ignored]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,6 +424,11 @@ impl ResendConfirmationCodeRequest {
     }
 }
 
+public_request_setters!(
+    ResendConfirmationCodeRequest,
+    "ResendConfirmationCodeRequest::new(\"exampleclient\", \"alice\")"
+);
+
 /// `ResendConfirmationCodeResponse`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -313,6 +464,16 @@ impl AdminConfirmSignUpRequest {
             username: Some(username.into()),
             client_metadata: None,
         }
+    }
+
+    /// Adds a `ClientMetadata` pair (passed to PostConfirmation); a key given twice keeps the
+    /// last value.
+    #[must_use]
+    pub fn client_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.client_metadata
+            .get_or_insert_with(ClientMetadata::new)
+            .insert(key.into(), value.into());
+        self
     }
 }
 

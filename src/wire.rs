@@ -11,16 +11,17 @@
 //!   own `start`/`resume` loop (it is an [`Operation`] like any other), then [`encode_result`]:
 //!
 //! ```
-//! # use cognito_signup::{wire, Driver, MemoryStore, StaticDirectory, Timestamp, Seed};
-//! # use cognito_signup::ops::{Operation, Step};
+//! # use cognito_signup::{wire, Driver, MemoryStore, Operation, StaticDirectory, Step, Timestamp};
 //! # use std::sync::Arc;
+//! # fn main() -> Result<(), cognito_signup::Error> {
 //! # let driver = Driver::new(MemoryStore::new(), Arc::new(StaticDirectory::new()));
 //! let target = "AWSCognitoIdentityProviderService.ConfirmSignUp";
 //! let body = br#"{"ClientId":"nosuchclient","Username":"alice","ConfirmationCode":"123456"}"#;
 //! let response = match wire::decode(target, body) {
 //!     Err(refused) => refused,
 //!     Ok(request) => {
-//!         let mut op = request.into_operation(Timestamp::from_secs(1_800_000_000), Seed([0; 32]));
+//!         // A fresh seed per request, from the host's randomness.
+//!         let mut op = request.into_operation(Timestamp::from_secs(1_800_000_000), driver.seed()?);
 //!         let mut step = op.start();
 //!         let result = loop {
 //!             match step {
@@ -34,6 +35,8 @@
 //! };
 //! assert_eq!(response.status, 400);
 //! assert_eq!(response.header("x-amzn-ErrorType"), Some("ResourceNotFoundException:"));
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The host adds `x-amzn-RequestId` (a fresh UUID) to every response, authenticates admin
@@ -41,7 +44,7 @@
 //! has read them whole ([`WireResponse::too_large`]).
 
 use crate::code::Seed;
-use crate::config::Operation as Op;
+use crate::config::OperationName as Op;
 use crate::driver::Driver;
 use crate::error::{Error, Exception, messages};
 use crate::ops::{

@@ -30,3 +30,5 @@ mod redaction;
 mod resend;
 #[path = "api/sign_up.rs"]
 mod sign_up;
+#[path = "api/surface.rs"]
+mod surface;

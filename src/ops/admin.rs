@@ -10,7 +10,7 @@ use super::support::{
     cannot_confirm, finished, lookup_keys, post_confirmation, too_many_conflicts, unexpected,
 };
 use super::{Answer, Need, Operation, Step};
-use crate::config::Operation as Op;
+use crate::config::OperationName as Op;
 use crate::error::{Error, Exception, messages};
 use crate::host::{Bucket, PoolContext, Trigger};
 use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};

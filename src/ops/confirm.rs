@@ -13,7 +13,7 @@ use super::support::{
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{CodeVerified, DECOY_TAG};
-use crate::config::{Operation as Op, PreventUserExistenceErrors, VerifiableAttribute};
+use crate::config::{OperationName as Op, PreventUserExistenceErrors, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
 use crate::host::{Bucket, ClientContext};
 use crate::store::{

@@ -3,7 +3,7 @@
 
 use super::support::unexpected;
 use super::{Answer, Need};
-use crate::config::Operation;
+use crate::config::OperationName;
 use crate::error::{Error, Exception, messages};
 use crate::host::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, PoolContext, ThrottleRequest,
@@ -28,7 +28,7 @@ enum PublicState {
 
 /// The gate of public operations: client, enabled, guard, throttle, SecretHash.
 pub(crate) struct PublicGate {
-    operation: Operation,
+    operation: OperationName,
     bucket: Bucket,
     client_id: String,
     username: String,
@@ -40,7 +40,7 @@ pub(crate) struct PublicGate {
 
 impl PublicGate {
     pub(crate) fn new(
-        operation: Operation,
+        operation: OperationName,
         bucket: Bucket,
         client_id: &str,
         username: &str,
@@ -174,7 +174,7 @@ enum AdminState {
 
 /// The gate of admin operations: pool, enabled, and (for AdminConfirmSignUp) the throttle.
 pub(crate) struct AdminGate {
-    operation: Operation,
+    operation: OperationName,
     bucket: Option<Bucket>,
     pool_id: String,
     now: Timestamp,
@@ -183,7 +183,7 @@ pub(crate) struct AdminGate {
 
 impl AdminGate {
     pub(crate) fn new(
-        operation: Operation,
+        operation: OperationName,
         bucket: Option<Bucket>,
         pool_id: &str,
         now: Timestamp,

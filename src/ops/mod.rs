@@ -94,6 +94,33 @@ pub enum Need {
     HiddenResend(HiddenResendRequest),
 }
 
+impl Need {
+    /// What kind of need this is, for logs and metrics: the variant's name in snake case, one
+    /// of `"client"`, `"pool"`, `"guard"`, `"throttle"`, `"find"`, `"commit"`, `"invoke"`,
+    /// `"deliver"` and `"hidden_resend"`. The strings are stable: a new variant adds a string,
+    /// none is renamed. Nothing of the request is in them.
+    ///
+    /// ```
+    /// # use cognito_signup::Need;
+    /// let need = Need::Pool { pool_id: "us-east-1_Example".to_owned() };
+    /// assert_eq!(need.kind(), "pool");
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Need::Client { .. } => "client",
+            Need::Pool { .. } => "pool",
+            Need::Guard(_) => "guard",
+            Need::Throttle(_) => "throttle",
+            Need::Find { .. } => "find",
+            Need::Commit { .. } => "commit",
+            Need::Invoke(_) => "invoke",
+            Need::Deliver(_) => "deliver",
+            Need::HiddenResend(_) => "hidden_resend",
+        }
+    }
+}
+
 /// The host's answer to a [`Need`].
 // Each answer is moved once into `resume`; boxing the found record would add an allocation to
 // every lookup.

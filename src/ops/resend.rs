@@ -16,7 +16,9 @@ use super::support::{
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{Code, Entropy, Seed};
-use crate::config::{Operation as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute};
+use crate::config::{
+    OperationName as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute,
+};
 use crate::error::{Error, Exception, messages};
 use crate::host::{
     Bucket, ClientContext, HiddenResendRequest, Message, PoolContext, SKETCH_ROWS, Trigger,

@@ -11,11 +11,12 @@
 use super::gate::{Gated, PublicGate};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
-    delivery_failed, event, finished, fold, post_confirmation, too_many_conflicts, unexpected,
+    delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
+    unexpected,
 };
 use super::{Answer, Need, Operation, Step};
 use crate::code::{Code, Entropy, Seed};
-use crate::config::{Operation as Op, UserPool, VerifiableAttribute};
+use crate::config::{OperationName as Op, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
 use crate::host::{Bucket, ClientContext, Message, Trigger};
 use crate::password::{PasswordHasher, PasswordHashing, check_policy};
@@ -369,17 +370,25 @@ impl SignUp {
         let Some(d) = &self.draft else {
             return Vec::new();
         };
-        if pool.username_attributes.is_empty() {
-            return vec![IndexKey::username(&fold(pool, &d.user.username))];
+        let mut keys: Vec<IndexKey> = if pool.username_attributes.is_empty() {
+            vec![IndexKey::username(&fold(pool, &d.user.username))]
+        } else {
+            pool.username_attributes
+                .iter()
+                .filter_map(|a| {
+                    d.user
+                        .verifiable(*a)
+                        .map(|v| alias_key(pool, a.as_alias(), v))
+                })
+                .collect()
+        };
+        // After a conflict, also ask whether the drawn sub is taken: a commit that can never
+        // succeed is then told apart from a race (a store's conflict does not say which
+        // precondition failed).
+        if self.commits > 0 {
+            keys.push(IndexKey::sub(&d.user.sub));
         }
-        pool.username_attributes
-            .iter()
-            .filter_map(|a| {
-                d.user
-                    .verifiable(*a)
-                    .map(|v| alias_key(pool, a.as_alias(), v))
-            })
-            .collect()
+        keys
     }
 
     fn find_existing(&mut self, cx: ClientContext) -> Step<Out> {
@@ -401,6 +410,9 @@ impl SignUp {
             let Some(d) = &self.draft else {
                 return self.fail(finished());
             };
+            if existing.value.sub == d.user.sub {
+                return self.fail(sub_taken());
+            }
             let message = if pool.username_attributes.is_empty() {
                 messages::USER_ALREADY_EXISTS.to_owned()
             } else {

@@ -169,6 +169,12 @@ pub(crate) fn too_many_conflicts() -> Error {
     Error::internal("the store reported a conflict on every attempt".into())
 }
 
+/// InternalErrorException for a SignUp whose drawn `sub` another user already holds: its seed
+/// repeats an earlier one, so retrying would only draw the same `sub` again.
+pub(crate) fn sub_taken() -> Error {
+    Error::new(Exception::InternalError, messages::SUB_TAKEN)
+}
+
 /// NotAuthorizedException for a status that cannot be confirmed.
 pub(crate) fn cannot_confirm(status: crate::user::UserStatus) -> Error {
     Error::new(

@@ -8,7 +8,7 @@
 //! it with botocore's `cognito-idp` service model (`examples/model_description.rs` prints it).
 
 use super::{PROTOCOL_EXCEPTIONS, exceptions};
-use crate::config::Operation as Op;
+use crate::config::OperationName as Op;
 use crate::validate::{self, Constraint};
 use serde_json::{Map, Value, json};
 

@@ -197,7 +197,8 @@ fn disable_and_enable_switch_enabled() {
 fn admin_operations_can_be_disabled() {
     let h = host()
         .pool(|p| {
-            p.disabled_operations.insert(Operation::AdminConfirmSignUp);
+            p.disabled_operations
+                .insert(OperationName::AdminConfirmSignUp);
         })
         .build();
     h.sign_up("alice", "alice@example.com");

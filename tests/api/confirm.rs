@@ -129,7 +129,7 @@ fn request_guard_block_is_forbidden_and_sees_user_context_data() {
         )
     );
     let seen = h.guard.seen.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(seen.operation, Operation::ConfirmSignUp);
+    assert_eq!(seen.operation, OperationName::ConfirmSignUp);
     assert_eq!(seen.client_id, CLIENT);
     assert_eq!(seen.pool_id, POOL);
     assert_eq!(
@@ -172,7 +172,7 @@ fn empty_rate_bucket_is_too_many_requests_until_it_refills() {
 fn disabled_operation_is_operation_not_enabled() {
     let h = host()
         .pool(|p| {
-            p.disabled_operations.insert(Operation::ConfirmSignUp);
+            p.disabled_operations.insert(OperationName::ConfirmSignUp);
         })
         .build();
     let code = h.sign_up("alice", "alice@example.com");

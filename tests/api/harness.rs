@@ -122,6 +122,7 @@ pub struct Builder {
     pub pool: UserPool,
     pub client: AppClient,
     pub keys: Vec<[u8; 32]>,
+    pub randomness: Arc<dyn Randomness>,
 }
 
 impl Builder {
@@ -131,6 +132,10 @@ impl Builder {
     }
     pub fn client(mut self, f: impl FnOnce(&mut AppClient)) -> Self {
         f(&mut self.client);
+        self
+    }
+    pub fn randomness(mut self, randomness: Arc<dyn Randomness>) -> Self {
+        self.randomness = randomness;
         self
     }
     pub fn secret(self, secret: &str) -> Self {
@@ -192,7 +197,7 @@ impl Builder {
         let guard = Arc::new(Guard::default());
         let driver = Driver::new(store.clone(), Arc::new(dir))
             .with_clock(clock.clone())
-            .with_randomness(Arc::new(SeededRandomness::new([42; 32])))
+            .with_randomness(self.randomness)
             .with_delivery(delivery.clone())
             .with_lambda(lambda.clone())
             .with_guard(guard.clone())
@@ -220,6 +225,7 @@ pub fn host() -> Builder {
         pool,
         client: AppClient::new(CLIENT),
         keys: vec![[7; 32]],
+        randomness: Arc::new(SeededRandomness::new([42; 32])),
     }
 }
 

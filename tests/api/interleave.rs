@@ -103,7 +103,7 @@ fn a_confirm_racing_a_resend_cannot_use_the_superseded_code() {
     let mut r = ResendConfirmationCode::new(
         ResendConfirmationCodeRequest::new(CLIENT, "alice"),
         START,
-        Seed([9; 32]),
+        h.driver.seed().unwrap(),
     );
     let sr = r.start();
     let cr = until_commit(&h, &mut r, sr);

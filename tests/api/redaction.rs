@@ -16,7 +16,7 @@ fn debug_output_redacts_every_secret() {
     let sign_up = h.sign_up_req("bob", Some("bob-private@example.com"));
     let record = h.record("alice");
     let message = h.delivery.last().unwrap();
-    let seed = Seed([0xAB; 32]);
+    let seed = h.driver.seed().unwrap();
     let keys = CodeKeys::new(&[[0xCD; 32]]).unwrap();
     // Confirming fires PostConfirmation, whose event carries the address.
     let needs = needs_of_a_confirmation(&h, &code);

@@ -650,7 +650,7 @@ fn sign_up_is_throttled_and_guarded() {
 fn sign_up_operation_can_be_disabled() {
     let h = host()
         .pool(|p| {
-            p.disabled_operations.insert(Operation::SignUp);
+            p.disabled_operations.insert(OperationName::SignUp);
         })
         .build();
     assert_eq!(
@@ -665,10 +665,18 @@ fn conflicting_sign_up_of_the_same_username_is_username_exists() {
     // conflicts, re-reads, and finds the first user.
     use cognito_signup::ops::{Need, Operation as _, SignUp, Step};
     let h = host().build();
-    let mut a = SignUp::new(h.sign_up_req("alice", None), START, Seed([1; 32]))
-        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
-    let mut b = SignUp::new(h.sign_up_req("alice", None), START, Seed([2; 32]))
-        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let mut a = SignUp::new(
+        h.sign_up_req("alice", None),
+        START,
+        h.driver.seed().unwrap(),
+    )
+    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let mut b = SignUp::new(
+        h.sign_up_req("alice", None),
+        START,
+        h.driver.seed().unwrap(),
+    )
+    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
     // Drive both up to their commit.
     let drive_to_commit = |op: &mut SignUp| -> Need {
         let mut step = op.start();

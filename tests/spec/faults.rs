@@ -15,7 +15,7 @@ use cognito_signup::ops::{
 use cognito_signup::store::{IndexKey, UserStore, Versioned};
 use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest, PasswordHashing,
-    ResendConfirmationCodeRequest, Seed, SignUpRequest, UserRecord,
+    ResendConfirmationCodeRequest, Seed, SeededRandomness, SignUpRequest, UserRecord,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -73,6 +73,12 @@ fn world() -> World {
     World { sut, bob_code }
 }
 
+/// The first seed of a generator with this base: the clean run, the faulty run and the retry
+/// of one operation draw the same seed, so that their results can be compared.
+fn replayed_seed(base: u8) -> Seed {
+    Seed::generate(&SeededRandomness::new([base; 32])).unwrap()
+}
+
 fn make(w: &World, op: Op) -> Box<dyn Stepper> {
     let now = w.sut.clock.now();
     let id = Client::Legacy.id();
@@ -81,7 +87,7 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
             SignUp::new(
                 SignUpRequest::new(id, "carol", PASSWORD).attribute("email", "cy@example.org"),
                 now,
-                Seed([5; 32]),
+                replayed_seed(5),
             )
             .with_password_hashing(PasswordHashing::insecure_fast_for_tests()),
         ),
@@ -104,7 +110,7 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
         Op::Resend => Box::new(ResendConfirmationCode::new(
             ResendConfirmationCodeRequest::new(id, "bob"),
             now,
-            Seed([6; 32]),
+            replayed_seed(6),
         )),
         Op::AdminConfirm => Box::new(AdminConfirmSignUp::new(
             AdminConfirmSignUpRequest::new(sut::POOL, "bob"),

@@ -1,7 +1,7 @@
 //! Statistical checks of the code generator: every digit at every position is uniform.
 
-use cognito_signup::Seed;
 use cognito_signup::code::generate_code;
+use cognito_signup::{Seed, SeededRandomness};
 
 /// Codes drawn for the test, each from its own seed.
 const CODES: u32 = 100_000;
@@ -24,12 +24,10 @@ const CRITICAL_DF9: f64 = 27.877;
 /// The 0.1% critical value of chi-square with 99 degrees of freedom.
 const CRITICAL_DF99: f64 = 148.230;
 
-/// Seed `i`, derived deterministically (the generator must be uniform for any seeds).
-fn seed(i: u32) -> Seed {
-    let mut s = [0x5eu8; 32];
-    s[..4].copy_from_slice(&i.to_le_bytes());
-    s[31] = 0xa7;
-    Seed(s)
+/// A deterministic generator of distinct seeds (the code generator must be uniform for any).
+fn seeds() -> impl Iterator<Item = Seed> {
+    let randomness = SeededRandomness::new([0x5e; 32]);
+    std::iter::repeat_with(move || Seed::generate(&randomness).unwrap())
 }
 
 /// Per position digit counts, and counts of the first two digits together.
@@ -57,7 +55,9 @@ fn digits_of(code: &str) -> [u8; 6] {
 /// does the joint distribution of the first two digits.
 #[test]
 fn generated_codes_are_uniform_per_position() {
-    let codes = (0..CODES).map(|i| digits_of(generate_code(seed(i)).as_str()));
+    let codes = seeds()
+        .take(CODES as usize)
+        .map(|seed| digits_of(generate_code(seed).as_str()));
     let (per_position, pairs) = tally(codes);
     for (p, counts) in per_position.iter().enumerate() {
         let x2 = chi_square(counts);
