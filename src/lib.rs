@@ -14,6 +14,7 @@ pub mod host;
 pub mod mask;
 pub mod ops;
 pub mod password;
+pub mod protocol;
 pub mod store;
 pub mod time;
 pub mod triggers;
@@ -36,8 +37,8 @@ pub use host::{
     PoolContext, Randomness, RateLimiter, RecordingDelivery, RecordingLambda, RequestGuard,
     SeededRandomness, StaticDirectory, SystemClock,
 };
-pub use ops::{Answer, Need, Operation, Step};
 pub use password::{HashPermit, PasswordHasher, PasswordHashing};
+pub use protocol::{Need, Operation, Step};
 pub use store::{MemoryStore, UserStore};
 pub use time::Timestamp;
 pub use types::*;

@@ -18,7 +18,7 @@ use crate::user::UserRecord;
 use std::borrow::Cow;
 use std::time::Duration;
 
-use super::Answer;
+use crate::protocol::machine::Answer;
 
 /// Folds a username (or a `preferred_username`/`email` value) per the pool's case rule
 /// ([username-case]).

@@ -1,6 +1,7 @@
 use super::*;
 use crate::config::{AppClient, UserPool};
 use crate::host::{ManualClock, RecordingDelivery, SeededRandomness, StaticDirectory};
+use crate::password::PasswordHashing;
 use crate::store::MemoryStore;
 use crate::{CodeKeys, ConfirmSignUpResponse};
 use serde_json::{Value, json};
