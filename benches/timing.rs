@@ -29,8 +29,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use cognito_signup::host::{ClientContext, Directory, GuardVerdict};
+use cognito_signup::host::Directory;
 use cognito_signup::ops::{ConfirmSignUp, Need, Operation, Step};
+use cognito_signup::protocol::{ClientContext, GuardVerdict};
 use cognito_signup::store::Versioned;
 use cognito_signup::{
     AppClient, CodeKeys, ConfirmSignUpRequest, Driver, ManualClock, MemoryStore, PasswordHashing,
@@ -130,7 +131,7 @@ fn setup() -> Setup {
     let clock = Arc::new(ManualClock::new(now));
     let driver = Driver::new(Arc::clone(&store), dir.clone())
         .with_clock(clock.clone())
-        .with_rate_limiter(Arc::new(cognito_signup::host::Unlimited))
+        .with_rate_limiter(Arc::new(cognito_signup::reference::Unlimited))
         .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
         .with_delivery(delivery.clone())
         .with_password_hashing(PasswordHashing::insecure_fast_for_tests());

@@ -12,11 +12,10 @@
 //!
 //! Run with `cargo run --example async_host`.
 
-use cognito_signup::host::{
-    GuardVerdict, HiddenResendLimiter, LambdaInvocation, LambdaReply, MemoryHiddenResendLimiter,
-    Message,
-};
+use cognito_signup::host::HiddenResendLimiter;
 use cognito_signup::ops::{ConfirmSignUp, Need, Operation, SignUp, Step};
+use cognito_signup::protocol::{GuardVerdict, LambdaInvocation, LambdaReply, Message};
+use cognito_signup::reference::MemoryHiddenResendLimiter;
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use cognito_signup::{
     AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,

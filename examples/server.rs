@@ -13,8 +13,8 @@
 //! outbox with a file) and [`wire::encode_result`] makes the response.
 
 use bytes::Bytes;
-use cognito_signup::host::{InvokeFailure, LambdaInvocation, LambdaReply};
 use cognito_signup::ops::{Need, Operation as _, Step};
+use cognito_signup::protocol::{InvokeFailure, LambdaInvocation, LambdaReply};
 use cognito_signup::wire::{self, WireResponse, WireSuccess};
 use cognito_signup::{
     AppClient, CodeKeys, Driver, Error, Exception, HostError, MemoryStore, Message,

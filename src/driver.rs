@@ -4,20 +4,23 @@
 //! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
 //! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `examples/server.rs`).
 
-use crate::code::Seed;
 use crate::error::Error;
+use crate::host::UserStore;
 use crate::host::{
-    Clock, Delivery, Directory, GuardVerdict, HiddenResendLimiter, LambdaInvoker,
-    MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, Randomness,
-    RateLimiter, RequestGuard, SystemClock,
+    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
+    RequestGuard,
 };
 use crate::ops::{
     AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
     ResendConfirmationCode, SignUp,
 };
 use crate::password::{PasswordHasher, PasswordHashing};
+use crate::protocol::GuardVerdict;
 use crate::protocol::{Need, Operation, Step};
-use crate::store::UserStore;
+use crate::reference::{
+    MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, SystemClock,
+};
+use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
     AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,

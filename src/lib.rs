@@ -5,6 +5,7 @@ pub mod code;
 pub mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod decoy;
 pub mod driver;
 pub mod error;
 #[cfg(any(fuzzing, feature = "fuzzing"))]
@@ -15,6 +16,8 @@ pub mod mask;
 pub mod ops;
 pub mod password;
 pub mod protocol;
+pub mod reference;
+pub mod seed;
 pub mod store;
 pub mod time;
 pub mod triggers;
@@ -24,7 +27,7 @@ pub mod validate;
 #[cfg(feature = "wire")]
 pub mod wire;
 
-pub use code::{Code, CodeKeys, CodeTag, Seed};
+pub use code::{Code, CodeKeys, CodeTag};
 pub use config::{
     AliasAttribute, AppClient, DeliveryMedium, OperationName, PolicyPreset,
     PreventUserExistenceErrors, SignUpPolicy, UserPool, VerifiableAttribute,
@@ -32,14 +35,20 @@ pub use config::{
 pub use driver::Driver;
 pub use error::{Error, Exception, HostError};
 pub use host::{
-    ClientContext, Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, ManualClock,
-    MemoryHiddenResendLimiter, MemoryRateLimiter, Message, NoDelivery, NoLambda, OsRandomness,
-    PoolContext, Randomness, RateLimiter, RecordingDelivery, RecordingLambda, RequestGuard,
-    SeededRandomness, StaticDirectory, SystemClock,
+    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
+    RequestGuard, UserStore,
 };
 pub use password::{HashPermit, PasswordHasher, PasswordHashing};
-pub use protocol::{Need, Operation, Step};
-pub use store::{MemoryStore, UserStore};
+pub use protocol::{
+    ClientContext, Commit, CommitOutcome, IndexKey, Message, Need, Operation, PoolContext, Step,
+    Versioned,
+};
+pub use reference::{
+    ManualClock, MemoryHiddenResendLimiter, MemoryRateLimiter, MemoryStore, NoDelivery, NoLambda,
+    OsRandomness, RecordingDelivery, RecordingLambda, SeededRandomness, StaticDirectory,
+    SystemClock,
+};
+pub use seed::Seed;
 pub use time::Timestamp;
 pub use types::*;
 pub use user::{UserRecord, UserStatus};

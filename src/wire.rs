@@ -43,17 +43,17 @@
 //! operations ([`requires_signature`]), and refuses bodies over [`MAX_BODY_BYTES`] before it
 //! has read them whole ([`WireResponse::too_large`]).
 
-use crate::code::Seed;
 use crate::config::OperationName as Op;
 use crate::driver::Driver;
 use crate::error::{Error, Exception, messages};
+use crate::host::UserStore;
 use crate::ops::{
     AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
     ResendConfirmationCode, SignUp,
 };
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Machine, Raw};
-use crate::store::UserStore;
+use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
     AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,

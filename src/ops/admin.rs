@@ -11,10 +11,10 @@ use super::support::{
 };
 use crate::config::OperationName as Op;
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, PoolContext, Trigger};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
-use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::protocol::{Bucket, PoolContext, Trigger};
+use crate::protocol::{Commit, CommitOutcome, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{
@@ -114,7 +114,7 @@ impl<T> AdminMachine<T> {
         answer: Answer,
         decide: impl FnOnce(&PoolContext, Option<Versioned<UserRecord>>, Timestamp) -> Decision<T>,
         after: impl FnOnce(&PoolContext, UserRecord) -> Raw<T>,
-        post: impl FnOnce(T, crate::host::LambdaReply) -> Result<T, Error>,
+        post: impl FnOnce(T, crate::protocol::LambdaReply) -> Result<T, Error>,
     ) -> Raw<T> {
         match (std::mem::replace(&mut self.state, AdminState::Done), answer) {
             (AdminState::Gate(mut gate), answer) => {

@@ -8,18 +8,17 @@
 
 use super::gate::{Gated, PublicGate};
 use super::support::{
-    alias_key, cannot_confirm, code_mismatch, count_in_window, decoy_record, finished, lookup_keys,
+    alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
 };
-use crate::code::{CodeVerified, DECOY_TAG};
+use crate::code::CodeVerified;
 use crate::config::{OperationName as Op, PreventUserExistenceErrors, VerifiableAttribute};
+use crate::decoy::{DECOY_SUB, DECOY_TAG, decoy_record, verify_decoy};
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, ClientContext};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
-use crate::store::{
-    Commit, CommitOutcome, DECOY_SUB, IndexKey, IndexWrite, RecordWrite, Versioned,
-};
+use crate::protocol::{Bucket, ClientContext};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
@@ -163,7 +162,7 @@ impl ConfirmSignUp {
     /// `DECOY_SUB`), then CodeMismatchException.
     fn create_decoy(&mut self, cx: ClientContext) -> Raw<Out> {
         let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
-        keys.verify_decoy(&pool.id, self.username(), self.code());
+        verify_decoy(keys, &pool.id, self.username(), self.code());
         let commit = Commit {
             records: vec![RecordWrite {
                 expected_version: None,
@@ -473,7 +472,7 @@ impl Machine for ConfirmSignUp {
             (State::PostConfirmation, Answer::Lambda(reply)) => {
                 // [trigger-post-confirmation]: the user is committed; a trigger failure is
                 // reported, not rolled back.
-                let result = returned_body(crate::host::Trigger::PostConfirmation, reply)
+                let result = returned_body(crate::protocol::Trigger::PostConfirmation, reply)
                     .and_then(|body| decode_post_confirmation(&body))
                     .map(|()| ConfirmSignUpResponse {});
                 Raw::Done(result)

@@ -4,10 +4,10 @@
 use super::support::unexpected;
 use crate::config::OperationName;
 use crate::error::{Error, Exception, messages};
-use crate::host::{
+use crate::protocol::machine::{Answer, Ask};
+use crate::protocol::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, PoolContext, ThrottleRequest,
 };
-use crate::protocol::machine::{Answer, Ask};
 use crate::time::Timestamp;
 use crate::types::UserContextData;
 use std::sync::Arc;

@@ -14,17 +14,18 @@ use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
 };
-use crate::code::{Code, Entropy, Seed};
+use crate::code::Code;
 use crate::config::{
     OperationName as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute,
 };
 use crate::error::{Error, Exception, messages};
-use crate::host::{
-    Bucket, ClientContext, HiddenResendRequest, Message, PoolContext, SKETCH_ROWS, Trigger,
-};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
-use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::protocol::{
+    Bucket, ClientContext, HiddenResendRequest, Message, PoolContext, SKETCH_ROWS, Trigger,
+};
+use crate::protocol::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{decode_custom_message, returned_body};
 use crate::types::{

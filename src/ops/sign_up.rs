@@ -14,14 +14,15 @@ use super::support::{
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
     unexpected,
 };
-use crate::code::{Code, Entropy, Seed};
+use crate::code::Code;
 use crate::config::{OperationName as Op, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, ClientContext, Message, Trigger};
 use crate::password::check_policy;
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
-use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::protocol::{Bucket, ClientContext, Message, Trigger};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{
     AttributeMap, CustomMessageResponse, PreSignUpRequest, PreSignUpResponse,
@@ -496,7 +497,7 @@ impl SignUp {
             },
             PreSignUpResponse::default(),
         );
-        let inv = crate::host::LambdaInvocation {
+        let inv = crate::protocol::LambdaInvocation {
             trigger: Trigger::PreSignUp,
             trigger_source: "PreSignUp_SignUp",
             function,
@@ -506,7 +507,11 @@ impl SignUp {
         Raw::Need(Ask::Invoke(inv))
     }
 
-    fn on_pre_sign_up(&mut self, cx: ClientContext, reply: crate::host::LambdaReply) -> Raw<Out> {
+    fn on_pre_sign_up(
+        &mut self,
+        cx: ClientContext,
+        reply: crate::protocol::LambdaReply,
+    ) -> Raw<Out> {
         let flags = match returned_body(Trigger::PreSignUp, reply)
             .and_then(|body| decode_pre_sign_up(&body))
         {

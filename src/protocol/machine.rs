@@ -8,11 +8,11 @@
 
 use super::Operation;
 use crate::error::{Error, HostError};
-use crate::host::{
+use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::store::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::user::{PasswordHash, UserRecord};
 use std::fmt;
 use std::sync::Arc;

@@ -3,12 +3,12 @@
 
 use super::machine::{Answer, Ask, Machine, Raw};
 use crate::error::{Error, HostError};
-use crate::host::{
+use crate::password::{HashPermit, PasswordHasher};
+use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::password::{HashPermit, PasswordHasher};
-use crate::store::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::user::UserRecord;
 use std::fmt;
 use std::sync::Arc;

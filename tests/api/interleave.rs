@@ -2,10 +2,10 @@
 //! invariants of [atomic-commit] hold whatever the order.
 
 use crate::harness::*;
-use cognito_signup::host::{ClientContext, PoolContext};
 use cognito_signup::ops::{
     CommitChanges, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step,
 };
+use cognito_signup::protocol::{ClientContext, PoolContext};
 use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
 use cognito_signup::*;
 

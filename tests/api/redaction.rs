@@ -40,7 +40,7 @@ fn debug_output_redacts_every_secret() {
         format!("{:?}", h.lambda.calls()),
         format!(
             "{:?}",
-            host::LambdaReply::Returned(h.lambda.calls()[0].payload.clone().into_bytes())
+            protocol::LambdaReply::Returned(h.lambda.calls()[0].payload.clone().into_bytes())
         ),
         format!("{needs:?}"),
     ];

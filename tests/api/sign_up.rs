@@ -1,7 +1,7 @@
 //! SignUp: user creation, username rules, password policy, PreSignUp, CustomMessage, delivery.
 
 use crate::harness::*;
-use cognito_signup::host::{InvokeFailure, LambdaReply};
+use cognito_signup::protocol::{InvokeFailure, LambdaReply};
 use cognito_signup::*;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -434,7 +434,7 @@ fn pre_sign_up_in_a_username_attribute_pool_gets_the_sub_as_user_name() {
     assert_eq!(e["request"]["userAttributes"]["email"], "carol@example.com");
 }
 
-fn respond(flags: serde_json::Value) -> impl Fn(&host::LambdaInvocation) -> LambdaReply {
+fn respond(flags: serde_json::Value) -> impl Fn(&protocol::LambdaInvocation) -> LambdaReply {
     move |inv| {
         let mut e: serde_json::Value = serde_json::from_str(&inv.payload).unwrap();
         if inv.trigger_source == "PreSignUp_SignUp" {
