@@ -1,4 +1,25 @@
 #![doc = include_str!("../README.md")]
+//! ## Layout
+//!
+//! * [`protocol`]: the protocol between the core and its host, and nothing else: the
+//!   [`Operation`] trait, [`Step`], [`Need`] and its typed continuations, the requests the core
+//!   makes ([`GuardRequest`](protocol::GuardRequest), [`Message`],
+//!   [`LambdaInvocation`](protocol::LambdaInvocation), …) and the store's [`Commit`] types.
+//! * [`ops`]: the operations ([`SignUp`](ops::SignUp), [`ConfirmSignUp`](ops::ConfirmSignUp),
+//!   …), each a sans-IO state machine.
+//! * [`host`]: the traits a host implements, and only those.
+//! * [`reference`](mod@reference): the implementations shipped with the traits (in-memory store, manual clock,
+//!   static directory, in-memory limits, no-op and recording Lambda and delivery).
+//! * [`driver`]: the synchronous loop over the traits; [`wire`] (feature `wire`): AWS JSON 1.1.
+//! * [`store`]: what a store implementation needs, in one place (re-exports, and
+//!   [`store::plan`]); [`decoy`]: the record that stands for a missing user.
+//!
+//! The crate root exports what a host calls and implements: the [`Driver`], the requests and
+//! responses, [`Error`], the host traits, the protocol's [`Operation`], [`Step`], [`Need`] and
+//! the store's [`Commit`], [`CommitOutcome`], [`IndexKey`] and [`Versioned`], the configuration,
+//! and the reference implementations (also under [`reference`](mod@reference)), so that a quick start needs one
+//! `use`. The request types of the other needs and the continuations are under [`protocol`]
+//! (and [`ops`] for the continuations).
 #![forbid(unsafe_code)]
 
 pub mod code;
