@@ -6,7 +6,7 @@
 //! 2. ConfirmSignUp under `PreventUserExistenceErrors=ENABLED` for a present user vs a missing
 //!    one ([hide-same-work]: the same cryptographic work).
 //!
-//! Each is timed twice: the core's decision on the looked-up user (`resume(Answer::Found(..))`
+//! Each is timed twice: the core's decision on the looked-up user (`FindUser::answer(..)`
 //! of the sans-IO operation, which holds the code check), and the whole operation through the
 //! driver over a `MemoryStore` (host I/O included: the lookup, then the counted failure's
 //! commit, to the user's record for a present user and to the pool's decoy record for a missing
@@ -29,8 +29,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use cognito_signup::host::{ClientContext, Directory, GuardVerdict};
-use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, Step};
+use cognito_signup::host::Directory;
+use cognito_signup::ops::{ConfirmSignUp, Need, Operation, Step};
+use cognito_signup::protocol::{ClientContext, GuardVerdict};
 use cognito_signup::store::Versioned;
 use cognito_signup::{
     AppClient, CodeKeys, ConfirmSignUpRequest, Driver, ManualClock, MemoryStore, PasswordHashing,
@@ -130,7 +131,7 @@ fn setup() -> Setup {
     let clock = Arc::new(ManualClock::new(now));
     let driver = Driver::new(Arc::clone(&store), dir.clone())
         .with_clock(clock.clone())
-        .with_rate_limiter(Arc::new(cognito_signup::host::Unlimited))
+        .with_rate_limiter(Arc::new(cognito_signup::reference::Unlimited))
         .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
         .with_delivery(delivery.clone())
         .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
@@ -180,19 +181,19 @@ fn setup() -> Setup {
 
 /// Drives a ConfirmSignUp to its user lookup, then times the decision on `found`.
 fn decide(s: &Setup, username: &str, code: &str, found: Option<Versioned<UserRecord>>) -> f64 {
-    let mut op = ConfirmSignUp::new(ConfirmSignUpRequest::new(CLIENT, username, code), s.now);
+    let op = ConfirmSignUp::new(ConfirmSignUpRequest::new(CLIENT, username, code), s.now);
     let mut step = op.start();
-    loop {
+    let find = loop {
         step = match step {
-            Step::Need(Need::Client { .. }) => op.resume(Answer::Client(Some(s.cx.clone()))),
-            Step::Need(Need::Guard(_)) => op.resume(Answer::Guard(GuardVerdict::Allow)),
-            Step::Need(Need::Throttle(_)) => op.resume(Answer::Throttle(true)),
-            Step::Need(Need::Find { .. }) => break,
+            Step::Need(Need::Client(n)) => n.answer(Some(s.cx.clone())),
+            Step::Need(Need::Guard(n)) => n.answer(GuardVerdict::Allow),
+            Step::Need(Need::Throttle(n)) => n.answer(true),
+            Step::Need(Need::Find(n)) => break n,
             other => panic!("unexpected step before the lookup: {other:?}"),
         };
-    }
+    };
     let t0 = Instant::now();
-    let step = op.resume(Answer::Found(found));
+    let step = find.answer(found);
     let dt = t0.elapsed();
     drop(black_box(step));
     dt.as_nanos() as f64

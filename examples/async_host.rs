@@ -5,20 +5,18 @@
 //! the whole integration: every decision stays in the library's operations; the host only answers
 //! what each operation asks for.
 //!
-//! One step is CPU-heavy: SignUp's resume after a Find may hash the password (argon2id, tens of
+//! One step is CPU-heavy: SignUp's `Need::Hash`, the password hash (argon2id, tens of
 //! milliseconds with the default parameters). It runs on tokio's blocking pool, so that this
 //! thread keeps serving the other operations, and hashes through one shared `PasswordHasher`,
-//! which bounds how many hashes run (and wait) at once and keeps their memory.
+//! which bounds how many hashes run at once and keeps their memory.
 //!
 //! Run with `cargo run --example async_host`.
 
-use cognito_signup::host::{
-    GuardVerdict, HiddenResendLimiter, LambdaInvocation, LambdaReply, MemoryHiddenResendLimiter,
-    Message,
-};
-use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, SignUp, Step};
+use cognito_signup::host::HiddenResendLimiter;
+use cognito_signup::ops::{ConfirmSignUp, Need, Operation, SignUp, Step};
+use cognito_signup::protocol::{GuardVerdict, LambdaInvocation, LambdaReply, Message};
+use cognito_signup::reference::MemoryHiddenResendLimiter;
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
-use cognito_signup::types::SignUpResponse;
 use cognito_signup::{
     AppClient, Clock, CodeKeys, ConfirmSignUpRequest, Directory, Error, HostError,
     MemoryRateLimiter, MemoryStore, OsRandomness, PasswordHasher, PasswordHashing, RateLimiter,
@@ -70,77 +68,76 @@ struct Host {
 }
 
 impl Host {
-    /// Answers one need. Nothing here decides anything about Cognito's behaviour.
-    async fn answer(&self, need: Need) -> Answer {
-        match need {
-            Need::Client { client_id } => match self.directory.client(&client_id) {
-                Ok(c) => Answer::Client(c),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Pool { pool_id } => match self.directory.pool(&pool_id) {
-                Ok(p) => Answer::Pool(p),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Guard(_) => Answer::Guard(GuardVerdict::Allow),
-            Need::Throttle(r) => Answer::Throttle(self.limiter.try_acquire(&r)),
-            Need::Find { pool_id, keys } => match self.store.find(&pool_id, &keys).await {
-                Ok(u) => Answer::Found(u),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Commit { pool_id, commit } => match self.store.commit(&pool_id, &commit).await {
-                Ok(o) => Answer::Committed(o),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Invoke(invocation) => Answer::Lambda(invoke(&invocation).await),
-            Need::Deliver(message) => Answer::Delivered(self.deliver(message)),
-            Need::HiddenResend(r) => Answer::HiddenResend(self.hidden.try_record(&r)),
+    /// Answers one need and returns the operation's next step. Nothing here decides anything
+    /// about Cognito's behaviour.
+    async fn answer<O: Operation>(&self, need: Need<O>) -> Result<Step<O>, Error> {
+        Ok(match need {
+            Need::Client(n) => {
+                let client = self.directory.client(n.client_id());
+                n.answer_result(client)
+            }
+            Need::Pool(n) => {
+                let pool = self.directory.pool(n.pool_id());
+                n.answer_result(pool)
+            }
+            Need::Guard(n) => n.answer(GuardVerdict::Allow),
+            Need::Throttle(n) => {
+                let taken = self.limiter.try_acquire(n.request());
+                n.answer(taken)
+            }
+            Need::Find(n) => {
+                let found = self.store.find(n.pool_id(), n.keys()).await;
+                n.answer_result(found)
+            }
+            Need::Commit(n) => {
+                let outcome = self.store.commit(n.pool_id(), n.commit()).await;
+                n.answer_result(outcome)
+            }
+            Need::Invoke(n) => {
+                let reply = invoke(n.invocation()).await;
+                n.answer(reply)
+            }
+            Need::Deliver(n) => {
+                let delivered = self.deliver(n.message());
+                n.answer(delivered)
+            }
+            Need::HiddenResend(n) => {
+                let within = self.hidden.try_record(n.request());
+                n.answer(within)
+            }
+            // The one CPU-heavy step, on the blocking pool, so that this thread keeps serving
+            // the other operations. `hash_with` waits there in the hasher's queue when every
+            // slot is busy; a host that would rather refuse at once takes a slot here first
+            // (`self.hasher.try_acquire()?`, never blocking) and hashes with
+            // `hash_with_permit(permit)`.
+            Need::Hash(n) => {
+                let hasher = Arc::clone(&self.hasher);
+                tokio::task::spawn_blocking(move || n.hash_with(&hasher))
+                    .await
+                    .map_err(|e| Error::internal(e.to_string().into()))?
+            }
             // `Need` is non-exhaustive: a need this host does not know is a host failure.
-            other => Answer::HostFailed(format!("unsupported need {other:?}").into()),
-        }
+            other => {
+                let kind = other.kind();
+                other.fail(format!("unsupported need {kind}").into())
+            }
+        })
     }
 
-    fn deliver(&self, m: Message) -> Result<(), HostError> {
+    fn deliver(&self, m: &Message) -> Result<(), HostError> {
         let mut outbox = self.outbox.lock().map_err(|e| e.to_string())?;
         outbox.insert(m.username.clone(), m.code.as_str().to_owned());
         Ok(())
     }
 
     /// The async twin of `Driver::run`.
-    async fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+    async fn run<O: Operation>(&self, op: O) -> Result<O::Output, Error> {
         let mut step = op.start();
         loop {
             match step {
                 Step::Done(result) => return result,
-                Step::Need(need) => step = op.resume(self.answer(need).await),
+                Step::Need(need) => step = self.answer(need).await?,
             }
-        }
-    }
-
-    /// `run` for SignUp: a resume that answers a Find may hash the password, so it runs on the
-    /// blocking pool (the operation goes there and comes back). The other resumes take
-    /// microseconds and stay here.
-    async fn sign_up(&self, op: SignUp) -> Result<SignUpResponse, Error> {
-        let mut op = op.with_hasher(Arc::clone(&self.hasher));
-        let mut step = op.start();
-        loop {
-            let need = match step {
-                Step::Done(result) => return result,
-                Step::Need(need) => need,
-            };
-            let heavy = matches!(need, Need::Find { .. });
-            let answer = self.answer(need).await;
-            step = if heavy {
-                let (back, next) = tokio::task::spawn_blocking(move || {
-                    let next = op.resume(answer);
-                    (op, next)
-                })
-                .await
-                .map_err(|e| Error::internal(e.to_string().into()))?;
-                op = back;
-                next
-            } else {
-                op.resume(answer)
-            };
         }
     }
 }
@@ -189,7 +186,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let request =
                     SignUpRequest::new("asyncclient", format!("user{i}"), "Corr3ct-Horse")
                         .attribute("email", format!("user{i}@example.com"));
-                host.sign_up(SignUp::new(request, now, seed)).await
+                host.run(SignUp::new(request, now, seed)).await
             },
             &local,
         );

@@ -13,8 +13,8 @@
 //! outbox with a file) and [`wire::encode_result`] makes the response.
 
 use bytes::Bytes;
-use cognito_signup::host::{InvokeFailure, LambdaInvocation, LambdaReply};
-use cognito_signup::ops::{Answer, Need, Operation as _, Step};
+use cognito_signup::ops::{Need, Operation as _, Step};
+use cognito_signup::protocol::{InvokeFailure, LambdaInvocation, LambdaReply};
 use cognito_signup::wire::{self, WireResponse, WireSuccess};
 use cognito_signup::{
     AppClient, CodeKeys, Driver, Error, Exception, HostError, MemoryStore, Message,
@@ -986,35 +986,37 @@ struct Server {
 }
 
 impl Server {
-    /// The async twin of `Driver::run`: the same `start`/`resume` loop, with Lambda and delivery
-    /// answered here and every other need by the driver (in memory, so without waiting).
-    async fn run(&self, mut op: wire::WireOperation) -> Result<WireSuccess, Error> {
-        let hashes_passwords = op.operation() == cognito_signup::OperationName::SignUp;
+    /// The async twin of `Driver::run`: the same step loop, with Lambda and delivery answered
+    /// here and every other need by the driver (in memory, so without waiting).
+    async fn run(&self, op: wire::WireOperation) -> Result<WireSuccess, Error> {
         let mut step = op.start();
         loop {
             let need = match step {
                 Step::Done(result) => return result,
                 Step::Need(need) => need,
             };
-            let answer = match need {
-                Need::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation).await),
-                Need::Deliver(message) => Answer::Delivered(tokio::task::block_in_place(|| {
-                    self.outbox.deliver(&message)
-                })),
+            step = match need {
+                Need::Invoke(invoke) => {
+                    let reply = self.lambda.invoke(invoke.invocation()).await;
+                    invoke.answer(reply)
+                }
+                Need::Deliver(deliver) => {
+                    let delivered =
+                        tokio::task::block_in_place(|| self.outbox.deliver(deliver.message()));
+                    deliver.answer(delivered)
+                }
+                // SignUp's password hash (argon2id, tens of milliseconds), or a wait for a slot
+                // of the shared hasher: keep it off the other connections' way. The hasher
+                // bounds how many SignUps hash and wait at once; the rest are refused at once
+                // with TooManyRequestsException. Every other step takes microseconds, less than
+                // handing the worker to another thread and back (`block_in_place`) would cost.
+                Need::Hash(hash) => {
+                    tokio::task::block_in_place(|| hash.hash_with(self.driver.hasher()))
+                }
                 other if self.blocking_store => {
                     tokio::task::block_in_place(|| self.driver.answer(other))
                 }
                 other => self.driver.answer(other),
-            };
-            // Resuming SignUp may hash a password (argon2id, tens of milliseconds) or wait for a
-            // slot of the shared hasher: keep it off the other connections' way. The hasher
-            // bounds how many SignUps hash and wait at once; the rest are refused at once with
-            // TooManyRequestsException. Every other step takes microseconds, less than handing
-            // the worker to another thread and back (`block_in_place`) would cost.
-            step = if hashes_passwords {
-                tokio::task::block_in_place(|| op.resume(answer))
-            } else {
-                op.resume(answer)
             };
         }
     }
@@ -1093,11 +1095,7 @@ impl Server {
             Ok(seed) => seed,
             Err(e) => return Ok(WireResponse::error(&e)),
         };
-        let op = request.into_operation_with_hasher(
-            self.driver.now(),
-            seed,
-            Arc::clone(self.driver.hasher()),
-        );
+        let op = request.into_operation(self.driver.now(), seed);
         Ok(wire::encode_result(self.run(op).await))
     }
 }

@@ -44,9 +44,8 @@
 
 use crate::config::AliasAttribute;
 use crate::error::HostError;
-use crate::store::{
-    Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, UserStore, Versioned,
-};
+use crate::host::UserStore;
+use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::user::{UserRecord, UserStatus};
 use std::fmt;

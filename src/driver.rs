@@ -4,19 +4,23 @@
 //! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
 //! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `examples/server.rs`).
 
-use crate::code::Seed;
 use crate::error::Error;
+use crate::host::UserStore;
 use crate::host::{
-    Clock, Delivery, Directory, GuardVerdict, HiddenResendLimiter, LambdaInvoker,
-    MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, Randomness,
-    RateLimiter, RequestGuard, SystemClock,
+    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
+    RequestGuard,
 };
 use crate::ops::{
-    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
-    Need, Operation, ResendConfirmationCode, SignUp, Step,
+    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
+    ResendConfirmationCode, SignUp,
 };
 use crate::password::{PasswordHasher, PasswordHashing};
-use crate::store::UserStore;
+use crate::protocol::GuardVerdict;
+use crate::protocol::{Need, Operation, Step};
+use crate::reference::{
+    MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, SystemClock,
+};
+use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
     AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
@@ -32,9 +36,9 @@ use std::sync::Arc;
 /// a [`MemoryRateLimiter`], a [`MemoryHiddenResendLimiter`], and a [`PasswordHasher`] of its own with [`PasswordHashing::default`]
 /// (one slot per core), shared by all its SignUps.
 ///
-/// SignUp's password hash is CPU-heavy (tens of milliseconds): [`sign_up`](Self::sign_up) blocks
-/// the calling thread for it, and the hasher bounds how many threads hash at once (see
-/// [`PasswordHasher`]).
+/// SignUp's password hash ([`Need::Hash`]) is CPU-heavy (tens of milliseconds): the driver
+/// answers it with its hasher on the calling thread, so [`sign_up`](Self::sign_up) blocks for
+/// it, and the hasher bounds how many threads hash at once (see [`PasswordHasher`]).
 pub struct Driver<S> {
     store: S,
     directory: Arc<dyn Directory>,
@@ -155,44 +159,63 @@ impl<S: UserStore> Driver<S> {
         Seed::generate(&*self.randomness)
     }
 
-    /// The argon2id parameters SignUp hashes passwords with.
+    /// The argon2id parameters the driver hashes passwords with.
     pub fn password_hashing(&self) -> PasswordHashing {
         self.hasher.hashing()
     }
 
-    /// The password hasher SignUp hashes passwords with.
+    /// The password hasher the driver answers [`Need::Hash`] with.
     pub fn hasher(&self) -> &Arc<PasswordHasher> {
         &self.hasher
     }
 
-    /// Answers one need by calling the matching trait.
-    pub fn answer(&self, need: Need) -> Answer {
+    /// Answers one need by calling the matching trait, and returns the operation's next step.
+    ///
+    /// A [`Need::Hash`] is answered with the driver's hasher on the calling thread: **CPU-heavy**
+    /// (tens of milliseconds), and it may wait in the hasher's queue. Every other need takes
+    /// what the host's trait takes.
+    pub fn answer<O: Operation>(&self, need: Need<O>) -> Step<O> {
         match need {
-            Need::Client { client_id } => match self.directory.client(&client_id) {
-                Ok(c) => Answer::Client(c),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Pool { pool_id } => match self.directory.pool(&pool_id) {
-                Ok(p) => Answer::Pool(p),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Guard(request) => Answer::Guard(
-                self.guard
+            Need::Client(n) => {
+                let client = self.directory.client(n.client_id());
+                n.answer_result(client)
+            }
+            Need::Pool(n) => {
+                let pool = self.directory.pool(n.pool_id());
+                n.answer_result(pool)
+            }
+            Need::Guard(n) => {
+                let verdict = self
+                    .guard
                     .as_ref()
-                    .map_or(GuardVerdict::Allow, |g| g.check(&request)),
-            ),
-            Need::Throttle(request) => Answer::Throttle(self.limiter.try_acquire(&request)),
-            Need::Find { pool_id, keys } => match self.store.find(&pool_id, &keys) {
-                Ok(u) => Answer::Found(u),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Commit { pool_id, commit } => match self.store.commit(&pool_id, &commit) {
-                Ok(o) => Answer::Committed(o),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation)),
-            Need::Deliver(message) => Answer::Delivered(self.delivery.deliver(&message)),
-            Need::HiddenResend(request) => Answer::HiddenResend(self.hidden.try_record(&request)),
+                    .map_or(GuardVerdict::Allow, |g| g.check(n.request()));
+                n.answer(verdict)
+            }
+            Need::Throttle(n) => {
+                let taken = self.limiter.try_acquire(n.request());
+                n.answer(taken)
+            }
+            Need::Find(n) => {
+                let found = self.store.find(n.pool_id(), n.keys());
+                n.answer_result(found)
+            }
+            Need::Commit(n) => {
+                let outcome = self.store.commit(n.pool_id(), n.commit());
+                n.answer_result(outcome)
+            }
+            Need::Invoke(n) => {
+                let reply = self.lambda.invoke(n.invocation());
+                n.answer(reply)
+            }
+            Need::Deliver(n) => {
+                let delivered = self.delivery.deliver(n.message());
+                n.answer(delivered)
+            }
+            Need::HiddenResend(n) => {
+                let within = self.hidden.try_record(n.request());
+                n.answer(within)
+            }
+            Need::Hash(n) => n.hash_with(&self.hasher),
         }
     }
 
@@ -200,12 +223,12 @@ impl<S: UserStore> Driver<S> {
     ///
     /// # Errors
     /// The operation's Cognito exception.
-    pub fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+    pub fn run<O: Operation>(&self, op: O) -> Result<O::Output, Error> {
         let mut step = op.start();
         loop {
             match step {
                 Step::Done(result) => return result,
-                Step::Need(need) => step = op.resume(self.answer(need)),
+                Step::Need(need) => step = self.answer(need),
             }
         }
     }
@@ -216,8 +239,7 @@ impl<S: UserStore> Driver<S> {
     /// The Cognito exception (see `docs/behaviour.md`).
     pub fn sign_up(&self, request: SignUpRequest) -> Result<SignUpResponse, Error> {
         let seed = self.seed()?;
-        let op = SignUp::new(request, self.clock.now(), seed).with_hasher(Arc::clone(&self.hasher));
-        self.run(op)
+        self.run(SignUp::new(request, self.clock.now(), seed))
     }
 
     /// ConfirmSignUp.

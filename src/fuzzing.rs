@@ -20,12 +20,13 @@ use crate::config::{
 };
 use crate::driver::Driver;
 use crate::error::{Error, Exception};
-use crate::host::{
-    InvokeFailure, LambdaReply, ManualClock, RecordingDelivery, RecordingLambda, SeededRandomness,
-    StaticDirectory, Trigger, Unlimited,
-};
 use crate::password::PasswordHashing;
-use crate::store::{IndexKey, MemoryStore};
+use crate::protocol::IndexKey;
+use crate::protocol::{InvokeFailure, LambdaReply, Trigger};
+use crate::reference::MemoryStore;
+use crate::reference::{
+    ManualClock, RecordingDelivery, RecordingLambda, SeededRandomness, StaticDirectory, Unlimited,
+};
 use crate::time::Timestamp;
 use crate::triggers::{decode_custom_message, decode_post_confirmation, decode_pre_sign_up};
 use crate::types::{

@@ -146,9 +146,9 @@ struct Slots {
 /// Password hashing with bounded memory and bounded concurrency, shared by a whole process.
 ///
 /// **Hashing is CPU-heavy**: with [`PasswordHashing::default`] one hash takes tens of
-/// milliseconds of one core and 19 MiB of working memory. SignUp hashes the password when it is
-/// resumed with the answer to its first [`Need::Find`](crate::ops::Need::Find); every other step
-/// of every operation takes microseconds.
+/// milliseconds of one core and 19 MiB of working memory. SignUp asks the host to hash its
+/// password with a [`Need::Hash`](crate::ops::Need::Hash), answered through a hasher; every other
+/// step of every operation takes microseconds.
 ///
 /// The hasher has a number of **slots** (by default one per core,
 /// [`std::thread::available_parallelism`]). Each slot owns a working buffer of `memory_kib` KiB,
@@ -165,18 +165,20 @@ struct Slots {
 ///
 /// # Synchronous hosts
 ///
-/// Share one hasher (an `Arc`) between the threads that run operations and hand it to each
-/// SignUp ([`SignUp::with_hasher`](crate::ops::SignUp::with_hasher)); the
+/// Share one hasher (an `Arc`) between the threads that run operations and answer each
+/// [`Need::Hash`](crate::ops::Need::Hash) with
+/// [`HashPassword::hash_with`](crate::ops::HashPassword::hash_with); the
 /// [`Driver`](crate::Driver) does this with its own hasher. [`hash`](Self::hash) takes a slot
 /// (waiting in the queue if need be), hashes and frees the slot.
 ///
 /// # Asynchronous hosts
 ///
-/// The hash must not run on the executor's threads. Run the SignUp resume that answers its first
-/// Find in a blocking pool (`tokio::task::spawn_blocking`, or `block_in_place` on a
-/// multi-threaded runtime); the hasher bounds how many of them hash at once and how many wait.
-/// To hash directly, take a slot without blocking with [`try_acquire`](Self::try_acquire) and
-/// run the hash on the blocking pool with the [`HashPermit`]:
+/// The hash must not run on the executor's threads. Take a slot without blocking with
+/// [`try_acquire`](Self::try_acquire) and answer the need on the blocking pool with
+/// [`HashPassword::hash_with_permit`](crate::ops::HashPassword::hash_with_permit) (the
+/// continuation is `Send + 'static`), or run [`hash_with`](crate::ops::HashPassword::hash_with)
+/// there (`spawn_blocking`, or `block_in_place` on a multi-threaded runtime); the hasher bounds
+/// how many of them hash at once and how many wait. To hash directly:
 ///
 /// ```
 /// use cognito_signup::{PasswordHasher, PasswordHashing};
@@ -260,14 +262,6 @@ impl PasswordHasher {
             freed: Condvar::new(),
         }
         .with_slots(cores)
-    }
-
-    /// The process-wide hasher with [`PasswordHashing::default`] and the default slots and queue:
-    /// what a [`SignUp`](crate::ops::SignUp) hashes with unless it is given a hasher of its own.
-    #[must_use]
-    pub fn shared_default() -> Arc<Self> {
-        static SHARED: OnceLock<Arc<PasswordHasher>> = OnceLock::new();
-        Arc::clone(SHARED.get_or_init(|| Arc::new(Self::default())))
     }
 
     /// Sets the number of slots: how many hashes run at once, and how many working buffers the

@@ -5,7 +5,7 @@
 //! Attribute values are strings (`"true"`), as Cognito sends them.
 
 use crate::error::{Error, Exception, messages};
-use crate::host::{InvokeFailure, LambdaReply, Trigger};
+use crate::protocol::{InvokeFailure, LambdaReply, Trigger};
 use crate::types::ClientMetadata;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;

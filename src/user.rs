@@ -179,16 +179,6 @@ impl fmt::Debug for UserRecord {
 }
 
 impl UserRecord {
-    /// Whether this is a pool's decoy record (see [`DECOY_SUB`](crate::store::DECOY_SUB)), not a
-    /// user.
-    #[must_use]
-    pub fn is_decoy(&self) -> bool {
-        // In constant time: telling the decoy apart costs the same for every record
-        // ([hide-same-work]).
-        let decoy = crate::store::DECOY_SUB.as_bytes();
-        bool::from(subtle::ConstantTimeEq::ct_eq(self.sub.as_bytes(), decoy))
-    }
-
     /// The value of a verifiable attribute.
     #[must_use]
     pub fn verifiable(&self, attribute: VerifiableAttribute) -> Option<&str> {

@@ -8,7 +8,7 @@
 //!
 //! * **Synchronous hosts** call [`handle`] with a [`Driver`].
 //! * **Asynchronous hosts** call [`decode`], then drive the returned [`WireOperation`] with their
-//!   own `start`/`resume` loop (it is an [`Operation`] like any other), then [`encode_result`]:
+//!   own step loop (it is an [`Operation`] like any other), then [`encode_result`]:
 //!
 //! ```
 //! # use cognito_signup::{wire, Driver, MemoryStore, Operation, StaticDirectory, Step, Timestamp};
@@ -21,13 +21,13 @@
 //!     Err(refused) => refused,
 //!     Ok(request) => {
 //!         // A fresh seed per request, from the host's randomness.
-//!         let mut op = request.into_operation(Timestamp::from_secs(1_800_000_000), driver.seed()?);
+//!         let op = request.into_operation(Timestamp::from_secs(1_800_000_000), driver.seed()?);
 //!         let mut step = op.start();
 //!         let result = loop {
 //!             match step {
 //!                 Step::Done(result) => break result,
-//!                 // An async host answers with `.await`s here.
-//!                 Step::Need(need) => step = op.resume(driver.answer(need)),
+//!                 // An async host answers each need with `.await`s here.
+//!                 Step::Need(need) => step = driver.answer(need),
 //!             }
 //!         };
 //!         wire::encode_result(result)
@@ -43,16 +43,17 @@
 //! operations ([`requires_signature`]), and refuses bodies over [`MAX_BODY_BYTES`] before it
 //! has read them whole ([`WireResponse::too_large`]).
 
-use crate::code::Seed;
 use crate::config::OperationName as Op;
 use crate::driver::Driver;
 use crate::error::{Error, Exception, messages};
+use crate::host::UserStore;
 use crate::ops::{
-    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, Answer, ConfirmSignUp,
-    Operation, ResendConfirmationCode, SignUp, Step,
+    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
+    ResendConfirmationCode, SignUp,
 };
-use crate::password::{PasswordHasher, PasswordHashing};
-use crate::store::UserStore;
+use crate::protocol::Operation;
+use crate::protocol::machine::{Answer, Machine, Raw};
+use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
     AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,
@@ -61,7 +62,6 @@ use crate::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
-use std::sync::Arc;
 
 /// The `X-Amz-Target` prefix of the Cognito user pools service.
 pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
@@ -261,45 +261,12 @@ impl WireRequest {
     }
 
     /// The core's operation for this request, at `now`; `seed` is used by SignUp and
-    /// ResendConfirmationCode. Passwords are hashed by [`PasswordHasher::shared_default`].
+    /// ResendConfirmationCode. SignUp's password is hashed by the host, when the operation
+    /// asks for it ([`Need::Hash`](crate::ops::Need::Hash)).
     #[must_use]
     pub fn into_operation(self, now: Timestamp, seed: Seed) -> WireOperation {
-        self.into_operation_with(now, seed, PasswordHashing::default())
-    }
-
-    /// As [`into_operation`](Self::into_operation), with the argon2id parameters of SignUp
-    /// (see [`SignUp::with_password_hashing`]).
-    #[must_use]
-    pub fn into_operation_with(
-        self,
-        now: Timestamp,
-        seed: Seed,
-        hashing: PasswordHashing,
-    ) -> WireOperation {
-        self.build(now, seed, |op| op.with_password_hashing(hashing))
-    }
-
-    /// As [`into_operation`](Self::into_operation), with the password hasher of SignUp: share
-    /// one between all requests (see [`SignUp::with_hasher`]). SignUp's resume after its first
-    /// Find is CPU-heavy; see [`PasswordHasher`].
-    #[must_use]
-    pub fn into_operation_with_hasher(
-        self,
-        now: Timestamp,
-        seed: Seed,
-        hasher: Arc<PasswordHasher>,
-    ) -> WireOperation {
-        self.build(now, seed, |op| op.with_hasher(hasher))
-    }
-
-    fn build(
-        self,
-        now: Timestamp,
-        seed: Seed,
-        hashing: impl FnOnce(SignUp) -> SignUp,
-    ) -> WireOperation {
         let inner = match self {
-            WireRequest::SignUp(r) => Inner::SignUp(Box::new(hashing(SignUp::new(r, now, seed)))),
+            WireRequest::SignUp(r) => Inner::SignUp(Box::new(SignUp::new(r, now, seed))),
             WireRequest::ConfirmSignUp(r) => Inner::ConfirmSignUp(ConfirmSignUp::new(r, now)),
             WireRequest::ResendConfirmationCode(r) => {
                 Inner::ResendConfirmationCode(ResendConfirmationCode::new(r, now, seed))
@@ -469,7 +436,8 @@ enum Inner {
 }
 
 /// One of the core's operations behind the wire: an [`Operation`] whose output is the
-/// serialized response. Drive it with `start`/`resume` like any other.
+/// serialized response. Drive it like any other: [`start`](Operation::start), then answer
+/// each [`Need`](crate::ops::Need).
 pub struct WireOperation {
     inner: Inner,
 }
@@ -498,10 +466,10 @@ impl WireOperation {
     }
 }
 
-fn serialized<T: Serialize>(step: Step<T>) -> Step<WireSuccess> {
-    match step {
-        Step::Need(need) => Step::Need(need),
-        Step::Done(result) => Step::Done(result.and_then(|output| {
+fn serialized<T: Serialize>(raw: Raw<T>) -> Raw<WireSuccess> {
+    match raw {
+        Raw::Need(ask) => Raw::Need(ask),
+        Raw::Done(result) => Raw::Done(result.and_then(|output| {
             serde_json::to_vec(&output)
                 .map(|body| WireSuccess { body })
                 .map_err(|e| Error::internal(Box::new(e)))
@@ -511,28 +479,30 @@ fn serialized<T: Serialize>(step: Step<T>) -> Step<WireSuccess> {
 
 impl Operation for WireOperation {
     type Output = WireSuccess;
+}
 
-    fn start(&mut self) -> Step<WireSuccess> {
+impl Machine for WireOperation {
+    fn begin(&mut self) -> Raw<WireSuccess> {
         match &mut self.inner {
-            Inner::SignUp(op) => serialized(op.start()),
-            Inner::ConfirmSignUp(op) => serialized(op.start()),
-            Inner::ResendConfirmationCode(op) => serialized(op.start()),
-            Inner::AdminConfirmSignUp(op) => serialized(op.start()),
-            Inner::AdminGetUser(op) => serialized(op.start()),
-            Inner::AdminDisableUser(op) => serialized(op.start()),
-            Inner::AdminEnableUser(op) => serialized(op.start()),
+            Inner::SignUp(op) => serialized(op.begin()),
+            Inner::ConfirmSignUp(op) => serialized(op.begin()),
+            Inner::ResendConfirmationCode(op) => serialized(op.begin()),
+            Inner::AdminConfirmSignUp(op) => serialized(op.begin()),
+            Inner::AdminGetUser(op) => serialized(op.begin()),
+            Inner::AdminDisableUser(op) => serialized(op.begin()),
+            Inner::AdminEnableUser(op) => serialized(op.begin()),
         }
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<WireSuccess> {
+    fn advance(&mut self, answer: Answer) -> Raw<WireSuccess> {
         match &mut self.inner {
-            Inner::SignUp(op) => serialized(op.resume(answer)),
-            Inner::ConfirmSignUp(op) => serialized(op.resume(answer)),
-            Inner::ResendConfirmationCode(op) => serialized(op.resume(answer)),
-            Inner::AdminConfirmSignUp(op) => serialized(op.resume(answer)),
-            Inner::AdminGetUser(op) => serialized(op.resume(answer)),
-            Inner::AdminDisableUser(op) => serialized(op.resume(answer)),
-            Inner::AdminEnableUser(op) => serialized(op.resume(answer)),
+            Inner::SignUp(op) => serialized(op.advance(answer)),
+            Inner::ConfirmSignUp(op) => serialized(op.advance(answer)),
+            Inner::ResendConfirmationCode(op) => serialized(op.advance(answer)),
+            Inner::AdminConfirmSignUp(op) => serialized(op.advance(answer)),
+            Inner::AdminGetUser(op) => serialized(op.advance(answer)),
+            Inner::AdminDisableUser(op) => serialized(op.advance(answer)),
+            Inner::AdminEnableUser(op) => serialized(op.advance(answer)),
         }
     }
 }
@@ -560,7 +530,7 @@ pub fn handle<S: UserStore>(driver: &Driver<S>, target: &str, body: &[u8]) -> Wi
         Ok(seed) => seed,
         Err(error) => return WireResponse::error(&error),
     };
-    let op = request.into_operation_with_hasher(driver.now(), seed, Arc::clone(driver.hasher()));
+    let op = request.into_operation(driver.now(), seed);
     encode_result(driver.run(op))
 }
 

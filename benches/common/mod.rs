@@ -17,7 +17,9 @@
 
 use base64::Engine as _;
 use cognito_signup::code::{Code, secret_hash};
-use cognito_signup::host::{RateLimiter, ThrottleRequest, Unlimited};
+use cognito_signup::host::RateLimiter;
+use cognito_signup::protocol::ThrottleRequest;
+use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{Commit, IndexKey, IndexWrite, RecordWrite};
 use cognito_signup::user::PendingCode;
 use cognito_signup::{

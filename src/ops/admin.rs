@@ -9,11 +9,12 @@ use super::gate::{AdminGate, Gated};
 use super::support::{
     cannot_confirm, finished, lookup_keys, post_confirmation, too_many_conflicts, unexpected,
 };
-use super::{Answer, Need, Operation, Step};
 use crate::config::OperationName as Op;
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, PoolContext, Trigger};
-use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::protocol::Operation;
+use crate::protocol::machine::{Answer, Ask, Machine, Raw};
+use crate::protocol::{Bucket, PoolContext, Trigger};
+use crate::protocol::{Commit, CommitOutcome, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{
@@ -78,33 +79,33 @@ impl<T> AdminMachine<T> {
         }
     }
 
-    fn fail(&mut self, e: Error) -> Step<T> {
+    fn fail(&mut self, e: Error) -> Raw<T> {
         self.state = AdminState::Done;
-        Step::Done(Err(e))
+        Raw::Done(Err(e))
     }
 
-    fn start(&mut self, operation: Op, bucket: Option<Bucket>) -> Step<T> {
+    fn start(&mut self, operation: Op, bucket: Option<Bucket>) -> Raw<T> {
         let gate = AdminGate::new(operation, bucket, &self.pool_id, self.now);
         let g = gate.start();
         self.state = AdminState::Gate(gate);
         self.gated(g)
     }
 
-    fn gated(&mut self, g: Gated<Arc<PoolContext>>) -> Step<T> {
+    fn gated(&mut self, g: Gated<Arc<PoolContext>>) -> Raw<T> {
         match g {
-            Gated::Need(n) => Step::Need(n),
+            Gated::Need(n) => Raw::Need(n),
             Gated::Fail(e) => self.fail(e),
             Gated::Pass(pool) => self.find(pool),
         }
     }
 
-    fn find(&mut self, pool: Arc<PoolContext>) -> Step<T> {
-        let need = Need::Find {
+    fn find(&mut self, pool: Arc<PoolContext>) -> Raw<T> {
+        let need = Ask::Find {
             pool_id: pool.pool.id.clone(),
             keys: lookup_keys(&pool.pool, &self.username),
         };
         self.state = AdminState::Find(pool);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
     /// Drives the machine; `decide` sees the found user, `after` runs once the commit is in.
@@ -112,9 +113,9 @@ impl<T> AdminMachine<T> {
         &mut self,
         answer: Answer,
         decide: impl FnOnce(&PoolContext, Option<Versioned<UserRecord>>, Timestamp) -> Decision<T>,
-        after: impl FnOnce(&PoolContext, UserRecord) -> Step<T>,
-        post: impl FnOnce(T, crate::host::LambdaReply) -> Result<T, Error>,
-    ) -> Step<T> {
+        after: impl FnOnce(&PoolContext, UserRecord) -> Raw<T>,
+        post: impl FnOnce(T, crate::protocol::LambdaReply) -> Result<T, Error>,
+    ) -> Raw<T> {
         match (std::mem::replace(&mut self.state, AdminState::Done), answer) {
             (AdminState::Gate(mut gate), answer) => {
                 let g = gate.resume(answer);
@@ -123,10 +124,10 @@ impl<T> AdminMachine<T> {
             }
             (AdminState::Find(pool), Answer::Found(found)) => {
                 match decide(&pool, found, self.now) {
-                    Decision::Done(r) => Step::Done(r),
+                    Decision::Done(r) => Raw::Done(r),
                     Decision::Commit(record, version) => {
                         self.commits = self.commits.saturating_add(1);
-                        let need = Need::Commit {
+                        let need = Ask::Commit {
                             pool_id: pool.pool.id.clone(),
                             commit: Commit {
                                 records: vec![RecordWrite {
@@ -137,7 +138,7 @@ impl<T> AdminMachine<T> {
                             },
                         };
                         self.state = AdminState::Commit(pool, record);
-                        Step::Need(need)
+                        Raw::Need(need)
                     }
                 }
             }
@@ -151,9 +152,9 @@ impl<T> AdminMachine<T> {
                 self.find(pool)
             }
             (AdminState::PostConfirmation(out), Answer::Lambda(reply)) => {
-                Step::Done(post(out, reply))
+                Raw::Done(post(out, reply))
             }
-            (AdminState::Done, _) => Step::Done(Err(finished())),
+            (AdminState::Done, _) => Raw::Done(Err(finished())),
             (_, answer) => self.fail(unexpected(answer)),
         }
     }
@@ -188,8 +189,10 @@ impl AdminConfirmSignUp {
 
 impl Operation for AdminConfirmSignUp {
     type Output = AdminConfirmSignUpResponse;
+}
 
-    fn start(&mut self) -> Step<Self::Output> {
+impl Machine for AdminConfirmSignUp {
+    fn begin(&mut self) -> Raw<<Self as Operation>::Output> {
         if let Err(e) = validate_shape(
             self.req.user_pool_id.as_deref(),
             self.req.username.as_deref(),
@@ -201,7 +204,7 @@ impl Operation for AdminConfirmSignUp {
             .start(Op::AdminConfirmSignUp, Some(Bucket::UserCreation))
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+    fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
         let metadata = self.req.client_metadata.clone();
         let mut invoked = false;
         let step = self.m.resume(
@@ -223,9 +226,9 @@ impl Operation for AdminConfirmSignUp {
             |pool, user| match post_confirmation(&pool.pool, &user, None, metadata.as_ref()) {
                 Some(inv) => {
                     invoked = true;
-                    Step::Need(Need::Invoke(inv))
+                    Raw::Need(Ask::Invoke(inv))
                 }
-                None => Step::Done(Ok(AdminConfirmSignUpResponse {})),
+                None => Raw::Done(Ok(AdminConfirmSignUpResponse {})),
             },
             |out, reply| {
                 returned_body(Trigger::PostConfirmation, reply)
@@ -286,8 +289,10 @@ pub fn admin_get_user_response(user: &UserRecord) -> AdminGetUserResponse {
 
 impl Operation for AdminGetUser {
     type Output = AdminGetUserResponse;
+}
 
-    fn start(&mut self) -> Step<Self::Output> {
+impl Machine for AdminGetUser {
+    fn begin(&mut self) -> Raw<<Self as Operation>::Output> {
         if let Err(e) = validate_shape(
             self.req.user_pool_id.as_deref(),
             self.req.username.as_deref(),
@@ -298,7 +303,7 @@ impl Operation for AdminGetUser {
         self.m.start(Op::AdminGetUser, None)
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+    fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
         self.m.resume(
             answer,
             |_, found, _| {
@@ -308,7 +313,7 @@ impl Operation for AdminGetUser {
                         .ok_or_else(user_not_found),
                 )
             },
-            |_, _| Step::Done(Err(finished())),
+            |_, _| Raw::Done(Err(finished())),
             |_, _| Err(finished()),
         )
     }
@@ -345,8 +350,10 @@ macro_rules! enabled_switch {
 
         impl Operation for $name {
             type Output = AdminUserUpdateResponse;
+            }
 
-            fn start(&mut self) -> Step<Self::Output> {
+            impl Machine for $name {
+                fn begin(&mut self) -> Raw<<Self as Operation>::Output> {
                 if let Err(e) = validate_shape(
                     self.req.user_pool_id.as_deref(),
                     self.req.username.as_deref(),
@@ -357,7 +364,7 @@ macro_rules! enabled_switch {
                 self.m.start($op, None)
             }
 
-            fn resume(&mut self, answer: Answer) -> Step<Self::Output> {
+            fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
                 self.m.resume(
                     answer,
                     |_, found, now| {
@@ -372,7 +379,7 @@ macro_rules! enabled_switch {
                         rec.last_modified = now;
                         Decision::Commit(rec, found.version)
                     },
-                    |_, _| Step::Done(Ok(AdminUserUpdateResponse {})),
+                    |_, _| Raw::Done(Ok(AdminUserUpdateResponse {})),
                     |_, _| Err(finished()),
                 )
             }

@@ -8,17 +8,17 @@
 
 use super::gate::{Gated, PublicGate};
 use super::support::{
-    alias_key, cannot_confirm, code_mismatch, count_in_window, decoy_record, finished, lookup_keys,
+    alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
 };
-use super::{Answer, Need, Operation, Step};
-use crate::code::{CodeVerified, DECOY_TAG};
+use crate::code::CodeVerified;
 use crate::config::{OperationName as Op, PreventUserExistenceErrors, VerifiableAttribute};
+use crate::decoy::{DECOY_SUB, DECOY_TAG, decoy_record, verify_decoy};
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, ClientContext};
-use crate::store::{
-    Commit, CommitOutcome, DECOY_SUB, IndexKey, IndexWrite, RecordWrite, Versioned,
-};
+use crate::protocol::Operation;
+use crate::protocol::machine::{Answer, Ask, Machine, Raw};
+use crate::protocol::{Bucket, ClientContext};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
@@ -113,45 +113,45 @@ impl ConfirmSignUp {
         self.req.confirmation_code.as_deref().unwrap_or_default()
     }
 
-    fn fail(&mut self, e: Error) -> Step<Out> {
+    fn fail(&mut self, e: Error) -> Raw<Out> {
         self.state = State::Done;
-        Step::Done(Err(e))
+        Raw::Done(Err(e))
     }
 
-    fn gated(&mut self, g: Gated<ClientContext>) -> Step<Out> {
+    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
         match g {
-            Gated::Need(n) => Step::Need(n),
+            Gated::Need(n) => Raw::Need(n),
             Gated::Fail(e) => self.fail(e),
             Gated::Pass(cx) => self.find_user(cx),
         }
     }
 
-    fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
+    fn find_user(&mut self, cx: ClientContext) -> Raw<Out> {
         let mut keys = lookup_keys(&cx.pool.pool, self.username());
         if cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled {
             // [hide-same-work]: when no user matches, the store answers the decoy (see
             // `DECOY_SUB`).
             keys.push(IndexKey::decoy());
         }
-        let need = Need::Find {
+        let need = Ask::Find {
             pool_id: cx.pool.pool.id.clone(),
             keys,
         };
         self.state = State::FindUser(cx);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
     /// Re-reads after a conflict, until the policy's budget is spent.
-    fn retry(&mut self, cx: ClientContext) -> Step<Out> {
+    fn retry(&mut self, cx: ClientContext) -> Raw<Out> {
         if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
             return self.fail(too_many_conflicts());
         }
         self.find_user(cx)
     }
 
-    fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Step<Out> {
+    fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Raw<Out> {
         self.commits = self.commits.saturating_add(1);
-        Step::Need(Need::Commit {
+        Raw::Need(Ask::Commit {
             pool_id: cx.pool.pool.id.clone(),
             commit,
         })
@@ -160,9 +160,9 @@ impl ConfirmSignUp {
     /// The first ENABLED request for a missing user in a pool, before the pool has a decoy: the
     /// same cryptographic work as a real check, then a commit that creates the decoy (see
     /// `DECOY_SUB`), then CodeMismatchException.
-    fn create_decoy(&mut self, cx: ClientContext) -> Step<Out> {
+    fn create_decoy(&mut self, cx: ClientContext) -> Raw<Out> {
         let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
-        keys.verify_decoy(&pool.id, self.username(), self.code());
+        verify_decoy(keys, &pool.id, self.username(), self.code());
         let commit = Commit {
             records: vec![RecordWrite {
                 expected_version: None,
@@ -186,7 +186,7 @@ impl ConfirmSignUp {
         cx: ClientContext,
         found: Versioned<UserRecord>,
         hidden: bool,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let policy = &cx.pool.pool.sign_up_policy;
         let version = found.version;
         let mut rec = found.value;
@@ -215,7 +215,7 @@ impl ConfirmSignUp {
         step
     }
 
-    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
+    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Raw<Out> {
         let enabled =
             cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
         let Some(found) = found else {
@@ -292,7 +292,7 @@ impl ConfirmSignUp {
         match user.verifiable(attribute) {
             Some(value) if pool.alias_attributes.contains(&alias) => {
                 let key = alias_key(pool, alias, value);
-                let need = Need::Find {
+                let need = Ask::Find {
                     pool_id: pool.id.clone(),
                     keys: vec![key],
                 };
@@ -302,7 +302,7 @@ impl ConfirmSignUp {
                     attribute,
                     proof,
                 };
-                Step::Need(need)
+                Raw::Need(need)
             }
             _ => self.commit_confirm(cx, found, attribute, None, proof),
         }
@@ -315,7 +315,7 @@ impl ConfirmSignUp {
         attribute: VerifiableAttribute,
         holder: Option<Versioned<UserRecord>>,
         proof: CodeVerified,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let taken = holder
             .as_ref()
             .is_some_and(|h| h.value.sub != user.value.sub);
@@ -338,7 +338,7 @@ impl ConfirmSignUp {
         attribute: VerifiableAttribute,
         holder: Option<Versioned<UserRecord>>,
         proof: CodeVerified,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let CodeVerified { .. } = proof;
         let pool = &cx.pool.pool;
         let mut rec = user.value;
@@ -396,7 +396,7 @@ impl ConfirmSignUp {
         step
     }
 
-    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Step<Out> {
+    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Raw<Out> {
         let inv = user.and_then(|user| {
             post_confirmation(
                 &cx.pool.pool,
@@ -408,11 +408,11 @@ impl ConfirmSignUp {
         match inv {
             Some(inv) => {
                 self.state = State::PostConfirmation;
-                Step::Need(Need::Invoke(inv))
+                Raw::Need(Ask::Invoke(inv))
             }
             None => {
                 self.state = State::Done;
-                Step::Done(Ok(ConfirmSignUpResponse {}))
+                Raw::Done(Ok(ConfirmSignUpResponse {}))
             }
         }
     }
@@ -420,8 +420,10 @@ impl ConfirmSignUp {
 
 impl Operation for ConfirmSignUp {
     type Output = ConfirmSignUpResponse;
+}
 
-    fn start(&mut self) -> Step<Out> {
+impl Machine for ConfirmSignUp {
+    fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate(&self.req) {
             return self.fail(e);
         }
@@ -439,7 +441,7 @@ impl Operation for ConfirmSignUp {
         self.gated(g)
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<Out> {
+    fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
             (State::Gate(mut gate), answer) => {
                 let g = gate.resume(answer);
@@ -470,12 +472,12 @@ impl Operation for ConfirmSignUp {
             (State::PostConfirmation, Answer::Lambda(reply)) => {
                 // [trigger-post-confirmation]: the user is committed; a trigger failure is
                 // reported, not rolled back.
-                let result = returned_body(crate::host::Trigger::PostConfirmation, reply)
+                let result = returned_body(crate::protocol::Trigger::PostConfirmation, reply)
                     .and_then(|body| decode_post_confirmation(&body))
                     .map(|()| ConfirmSignUpResponse {});
-                Step::Done(result)
+                Raw::Done(result)
             }
-            (State::Done, _) => Step::Done(Err(finished())),
+            (State::Done, _) => Raw::Done(Err(finished())),
             (_, answer) => self.fail(unexpected(answer)),
         }
     }

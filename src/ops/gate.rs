@@ -2,10 +2,10 @@
 //! lookup, operation enabled, request guard, throttle, SecretHash.
 
 use super::support::unexpected;
-use super::{Answer, Need};
 use crate::config::OperationName;
 use crate::error::{Error, Exception, messages};
-use crate::host::{
+use crate::protocol::machine::{Answer, Ask};
+use crate::protocol::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, PoolContext, ThrottleRequest,
 };
 use crate::time::Timestamp;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// What a gate does next.
 pub(crate) enum Gated<T> {
-    Need(Need),
+    Need(Ask),
     Pass(T),
     Fail(Error),
 }
@@ -61,7 +61,7 @@ impl PublicGate {
     }
 
     pub(crate) fn start(&self) -> Gated<ClientContext> {
-        Gated::Need(Need::Client {
+        Gated::Need(Ask::Client {
             client_id: self.client_id.clone(),
         })
     }
@@ -82,7 +82,7 @@ impl PublicGate {
                         messages::OPERATION_NOT_ENABLED,
                     ));
                 }
-                let need = Need::Guard(GuardRequest {
+                let need = Ask::Guard(GuardRequest {
                     operation: self.operation,
                     pool_id: cx.pool.pool.id.clone(),
                     client_id: self.client_id.clone(),
@@ -119,13 +119,13 @@ impl PublicGate {
     }
 }
 
-fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Need {
+fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Ask {
     let p = &pool.pool.sign_up_policy;
     let (rate, burst) = match bucket {
         Bucket::UserCreation => (p.user_creation_rate, p.user_creation_burst),
         Bucket::ResendConfirmationCode => (p.resend_rate, p.resend_burst),
     };
-    Need::Throttle(ThrottleRequest {
+    Ask::Throttle(ThrottleRequest {
         pool_id: pool.pool.id.clone(),
         bucket,
         rate,
@@ -198,7 +198,7 @@ impl AdminGate {
     }
 
     pub(crate) fn start(&self) -> Gated<Arc<PoolContext>> {
-        Gated::Need(Need::Pool {
+        Gated::Need(Ask::Pool {
             pool_id: self.pool_id.clone(),
         })
     }

@@ -14,16 +14,18 @@ use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
 };
-use super::{Answer, Need, Operation, Step};
-use crate::code::{Code, Entropy, Seed};
+use crate::code::Code;
 use crate::config::{
     OperationName as Op, PreventUserExistenceErrors, UserPool, VerifiableAttribute,
 };
 use crate::error::{Error, Exception, messages};
-use crate::host::{
+use crate::protocol::Operation;
+use crate::protocol::machine::{Answer, Ask, Machine, Raw};
+use crate::protocol::{
     Bucket, ClientContext, HiddenResendRequest, Message, PoolContext, SKETCH_ROWS, Trigger,
 };
-use crate::store::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::protocol::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{decode_custom_message, returned_body};
 use crate::types::{
@@ -205,32 +207,32 @@ impl ResendConfirmationCode {
         self.req.username.as_deref().unwrap_or_default()
     }
 
-    fn fail(&mut self, e: Error) -> Step<Out> {
+    fn fail(&mut self, e: Error) -> Raw<Out> {
         self.state = State::Done;
-        Step::Done(Err(e))
+        Raw::Done(Err(e))
     }
 
-    fn gated(&mut self, g: Gated<ClientContext>) -> Step<Out> {
+    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
         match g {
-            Gated::Need(n) => Step::Need(n),
+            Gated::Need(n) => Raw::Need(n),
             Gated::Fail(e) => self.fail(e),
             Gated::Pass(cx) => self.find_user(cx),
         }
     }
 
-    fn find_user(&mut self, cx: ClientContext) -> Step<Out> {
-        let need = Need::Find {
+    fn find_user(&mut self, cx: ClientContext) -> Raw<Out> {
+        let need = Ask::Find {
             pool_id: cx.pool.pool.id.clone(),
             keys: lookup_keys(&cx.pool.pool, self.username()),
         };
         self.state = State::FindUser(cx);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
     /// A name that must look present (missing, or a disabled user's): the answer a present user
     /// of that name could get, within limits counted in the pool's table of hidden resends.
     /// Nothing is committed or delivered.
-    fn simulated(&mut self, cx: &ClientContext) -> Step<Out> {
+    fn simulated(&mut self, cx: &ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let name = fold(pool, self.username());
         let Some(details) = simulated_details(&cx.pool, &name) else {
@@ -239,7 +241,7 @@ impl ResendConfirmationCode {
             return self.fail(no_target(pool));
         };
         let policy = &pool.sign_up_policy;
-        let need = Need::HiddenResend(HiddenResendRequest {
+        let need = Ask::HiddenResend(HiddenResendRequest {
             pool_id: pool.id.clone(),
             keys: hidden_keys(&cx.pool, &name),
             now: self.now,
@@ -248,10 +250,10 @@ impl ResendConfirmationCode {
             min_interval: policy.min_interval_between_codes,
         });
         self.state = State::Hidden(details);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
-    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Step<Out> {
+    fn on_user(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Raw<Out> {
         let enabled =
             cx.client.prevent_user_existence_errors == PreventUserExistenceErrors::Enabled;
         let Some(found) = found else {
@@ -317,7 +319,7 @@ impl ResendConfirmationCode {
                     user: found,
                     attr,
                 };
-                return Step::Need(Need::Invoke(inv));
+                return Raw::Need(Ask::Invoke(inv));
             }
             match compose(pool, attr.medium(), None, &self.code) {
                 Ok(m) => self.message = Some(m),
@@ -332,7 +334,7 @@ impl ResendConfirmationCode {
         cx: ClientContext,
         found: Versioned<UserRecord>,
         attr: VerifiableAttribute,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let policy = &pool.sign_up_policy;
         let mut rec = found.value;
@@ -356,7 +358,7 @@ impl ResendConfirmationCode {
             index: Vec::new(),
         };
         self.commits = self.commits.saturating_add(1);
-        let need = Need::Commit {
+        let need = Ask::Commit {
             pool_id: pool.id.clone(),
             commit,
         };
@@ -365,7 +367,7 @@ impl ResendConfirmationCode {
             user: rec,
             attr,
         };
-        Step::Need(need)
+        Raw::Need(need)
     }
 
     fn on_committed(
@@ -373,7 +375,7 @@ impl ResendConfirmationCode {
         cx: &ClientContext,
         user: &UserRecord,
         attr: VerifiableAttribute,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let Some((body, subject)) = self.message.take() else {
             return self.fail(finished());
         };
@@ -393,14 +395,16 @@ impl ResendConfirmationCode {
             subject,
         };
         self.state = State::Deliver(response);
-        Step::Need(Need::Deliver(message))
+        Raw::Need(Ask::Deliver(message))
     }
 }
 
 impl Operation for ResendConfirmationCode {
     type Output = ResendConfirmationCodeResponse;
+}
 
-    fn start(&mut self) -> Step<Out> {
+impl Machine for ResendConfirmationCode {
+    fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
         }
@@ -418,7 +422,7 @@ impl Operation for ResendConfirmationCode {
         self.gated(g)
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<Out> {
+    fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
             (State::Gate(mut gate), answer) => {
                 let g = gate.resume(answer);
@@ -429,7 +433,7 @@ impl Operation for ResendConfirmationCode {
             (State::Hidden(details), Answer::HiddenResend(allowed)) => {
                 if allowed {
                     self.state = State::Done;
-                    Step::Done(Ok(ResendConfirmationCodeResponse {
+                    Raw::Done(Ok(ResendConfirmationCodeResponse {
                         code_delivery_details: Some(details),
                     }))
                 } else {
@@ -462,12 +466,12 @@ impl Operation for ResendConfirmationCode {
             }
             (State::Deliver(response), Answer::Delivered(result)) => {
                 self.state = State::Done;
-                Step::Done(match result {
+                Raw::Done(match result {
                     Ok(()) => Ok(response),
                     Err(e) => Err(delivery_failed(e)),
                 })
             }
-            (State::Done, _) => Step::Done(Err(finished())),
+            (State::Done, _) => Raw::Done(Err(finished())),
             (_, answer) => self.fail(unexpected(answer)),
         }
     }

@@ -14,13 +14,15 @@ use super::support::{
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
     unexpected,
 };
-use super::{Answer, Need, Operation, Step};
-use crate::code::{Code, Entropy, Seed};
+use crate::code::Code;
 use crate::config::{OperationName as Op, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
-use crate::host::{Bucket, ClientContext, Message, Trigger};
-use crate::password::{PasswordHasher, PasswordHashing, check_policy};
-use crate::store::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::password::check_policy;
+use crate::protocol::Operation;
+use crate::protocol::machine::{Answer, Ask, Machine, Raw};
+use crate::protocol::{Bucket, ClientContext, Message, Trigger};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{
     AttributeMap, CustomMessageResponse, PreSignUpRequest, PreSignUpResponse,
@@ -29,7 +31,6 @@ use crate::triggers::{
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
 use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
-use std::sync::Arc;
 
 /// Standard attributes of a user pool schema.
 const STANDARD_ATTRIBUTES: &[&str] = &[
@@ -66,6 +67,7 @@ struct Draft {
 enum State {
     Gate(PublicGate),
     FindExisting(ClientContext),
+    Hash(ClientContext),
     PreSignUp(ClientContext),
     FindHolder {
         cx: ClientContext,
@@ -84,20 +86,17 @@ enum State {
 
 /// The SignUp operation.
 ///
-/// **One step is CPU-heavy**: the [`resume`](Operation::resume) that answers the first
-/// [`Need::Find`] (whether the username is taken) checks the password policy and hashes the
-/// password with argon2id, which takes tens of milliseconds of one core with the default
-/// parameters. Every other step takes microseconds. An async host runs that resume on a blocking
-/// pool (`tokio::task::spawn_blocking`, or `block_in_place` on a multi-threaded runtime), not on
-/// its executor. The hash goes through a shared [`PasswordHasher`]
-/// ([`with_hasher`](Self::with_hasher)), which bounds how many hashes run at once and the memory
-/// they use; when it is saturated, SignUp answers TooManyRequestsException "Rate exceeded" before
-/// anything is committed.
+/// **One step is CPU-heavy**: the answer to its [`Need::Hash`](crate::ops::Need::Hash), which
+/// hashes the password with argon2id (tens of milliseconds of one core with the default
+/// parameters) through the host's [`PasswordHasher`](crate::PasswordHasher). Every other step
+/// takes microseconds. The need comes once, after the username was found free and the password
+/// policy checked; the host runs it where blocking is fine (see
+/// [`HashPassword`](crate::ops::HashPassword)). A saturated hasher ends SignUp with
+/// TooManyRequestsException "Rate exceeded" before anything is committed.
 pub struct SignUp {
     req: SignUpRequest,
     now: Timestamp,
     entropy: Entropy,
-    hasher: Arc<PasswordHasher>,
     draft: Option<Draft>,
     commits: u32,
     state: State,
@@ -108,7 +107,6 @@ impl std::fmt::Debug for SignUp {
         f.debug_struct("SignUp")
             .field("req", &self.req)
             .field("now", &self.now)
-            .field("hasher", &self.hasher)
             .finish_non_exhaustive()
     }
 }
@@ -247,62 +245,36 @@ fn check_username(
 
 impl SignUp {
     /// A SignUp at time `now`; the `sub`, the password salt and the code derive from `seed`.
-    /// Passwords are hashed by the process-wide [`PasswordHasher::shared_default`] unless
-    /// [`with_hasher`](Self::with_hasher) or
-    /// [`with_password_hashing`](Self::with_password_hashing) says otherwise.
     #[must_use]
     pub fn new(request: SignUpRequest, now: Timestamp, seed: Seed) -> Self {
         Self {
             req: request,
             now,
             entropy: Entropy::new(seed),
-            hasher: PasswordHasher::shared_default(),
             draft: None,
             commits: 0,
             state: State::Done,
         }
     }
 
-    /// Hashes the password with this hasher: share one between all the SignUps of a process, so
-    /// that it bounds their hashing's concurrency and memory.
-    #[must_use]
-    pub fn with_hasher(mut self, hasher: Arc<PasswordHasher>) -> Self {
-        self.hasher = hasher;
-        self
-    }
-
-    /// Sets the argon2id parameters. [`PasswordHashing::default`] keeps the process-wide
-    /// [`PasswordHasher::shared_default`]; other parameters get a hasher of this SignUp's own,
-    /// which bounds nothing across SignUps: prefer [`with_hasher`](Self::with_hasher) with a
-    /// shared hasher of those parameters.
-    #[must_use]
-    pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Self {
-        self.hasher = if hashing == PasswordHashing::default() {
-            PasswordHasher::shared_default()
-        } else {
-            Arc::new(PasswordHasher::new(hashing).with_slots(1))
-        };
-        self
-    }
-
     fn username(&self) -> &str {
         self.req.username.as_deref().unwrap_or_default()
     }
 
-    fn fail(&mut self, e: Error) -> Step<Out> {
+    fn fail(&mut self, e: Error) -> Raw<Out> {
         self.state = State::Done;
-        Step::Done(Err(e))
+        Raw::Done(Err(e))
     }
 
-    fn gated(&mut self, g: Gated<ClientContext>) -> Step<Out> {
+    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
         match g {
-            Gated::Need(n) => Step::Need(n),
+            Gated::Need(n) => Raw::Need(n),
             Gated::Fail(e) => self.fail(e),
             Gated::Pass(cx) => self.on_client(cx),
         }
     }
 
-    fn on_client(&mut self, cx: ClientContext) -> Step<Out> {
+    fn on_client(&mut self, cx: ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         if pool.admin_create_user_config.allow_admin_create_user_only {
             return self.fail(Error::new(
@@ -391,20 +363,16 @@ impl SignUp {
         keys
     }
 
-    fn find_existing(&mut self, cx: ClientContext) -> Step<Out> {
-        let need = Need::Find {
+    fn find_existing(&mut self, cx: ClientContext) -> Raw<Out> {
+        let need = Ask::Find {
             pool_id: cx.pool.pool.id.clone(),
             keys: self.existing_keys(&cx.pool.pool),
         };
         self.state = State::FindExisting(cx);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
-    fn on_existing(
-        &mut self,
-        cx: ClientContext,
-        found: Option<Versioned<UserRecord>>,
-    ) -> Step<Out> {
+    fn on_existing(&mut self, cx: ClientContext, found: Option<Versioned<UserRecord>>) -> Raw<Out> {
         let pool = &cx.pool.pool;
         if let Some(existing) = found {
             let Some(d) = &self.draft else {
@@ -428,43 +396,61 @@ impl SignUp {
             return self.fail(Error::new(Exception::UsernameExists, message));
         }
         if self.draft.as_ref().is_some_and(|d| !d.password_done) {
-            if let Err(e) = self.hash_password(pool) {
-                return self.fail(e);
-            }
+            return match self.password_to_hash(pool) {
+                Err(e) => self.fail(e),
+                Ok(None) => self.hashed(cx, Ok(None)),
+                Ok(Some(ask)) => {
+                    self.state = State::Hash(cx);
+                    Raw::Need(ask)
+                }
+            };
         }
+        self.after_password(cx)
+    }
+
+    /// Once the password is hashed (or there is none): PreSignUp, unless it already ran.
+    fn after_password(&mut self, cx: ClientContext) -> Raw<Out> {
         match self.draft.as_ref().map(|d| d.pre_sign_up_done) {
             Some(false) => self.pre_sign_up(cx),
             _ => self.after_pre_sign_up(cx),
         }
     }
 
-    /// The CPU-heavy step: checks the policy and hashes the password through the shared
-    /// [`PasswordHasher`], which may refuse with TooManyRequestsException (nothing is committed
-    /// yet). Runs once, in the resume after the first Find; a later hashing step of its own will
-    /// take its place.
-    fn hash_password(&mut self, pool: &UserPool) -> Result<(), Error> {
+    /// Checks the password policy and draws the salt: the request to hash the password, or
+    /// `None` for a passwordless sign-up. The hash itself is the host's [`Ask::Hash`], the one
+    /// CPU-heavy step, asked once: a conflict retry keeps the hash.
+    fn password_to_hash(&mut self, pool: &UserPool) -> Result<Option<Ask>, Error> {
         let password = self.req.password.as_deref().filter(|p| !p.is_empty());
-        let hash: Option<PasswordHash> = match password {
-            None if pool.allows_passwordless() => None,
-            None => {
-                return Err(invalid(
-                    "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
-                ));
-            }
+        match password {
+            None if pool.allows_passwordless() => Ok(None),
+            None => Err(invalid(
+                "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
+            )),
             Some(p) => {
                 check_policy(&pool.policies.password_policy, p)?;
                 let salt = self.entropy.bytes::<16>();
-                Some(self.hasher.hash(p, salt)?)
+                Ok(Some(Ask::Hash {
+                    password: p.to_owned(),
+                    salt,
+                }))
             }
+        }
+    }
+
+    /// The host hashed the password (or refused to: a saturated hasher).
+    fn hashed(&mut self, cx: ClientContext, hash: Result<Option<PasswordHash>, Error>) -> Raw<Out> {
+        let hash = match hash {
+            Ok(h) => h,
+            Err(e) => return self.fail(e),
         };
         if let Some(d) = self.draft.as_mut() {
             d.user.password = hash;
             d.password_done = true;
         }
-        Ok(())
+        self.after_password(cx)
     }
 
-    fn pre_sign_up(&mut self, cx: ClientContext) -> Step<Out> {
+    fn pre_sign_up(&mut self, cx: ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(function) = pool.lambda_config.pre_sign_up.clone() else {
             if let Some(d) = self.draft.as_mut() {
@@ -511,17 +497,21 @@ impl SignUp {
             },
             PreSignUpResponse::default(),
         );
-        let inv = crate::host::LambdaInvocation {
+        let inv = crate::protocol::LambdaInvocation {
             trigger: Trigger::PreSignUp,
             trigger_source: "PreSignUp_SignUp",
             function,
             payload: to_json(&event),
         };
         self.state = State::PreSignUp(cx);
-        Step::Need(Need::Invoke(inv))
+        Raw::Need(Ask::Invoke(inv))
     }
 
-    fn on_pre_sign_up(&mut self, cx: ClientContext, reply: crate::host::LambdaReply) -> Step<Out> {
+    fn on_pre_sign_up(
+        &mut self,
+        cx: ClientContext,
+        reply: crate::protocol::LambdaReply,
+    ) -> Raw<Out> {
         let flags = match returned_body(Trigger::PreSignUp, reply)
             .and_then(|body| decode_pre_sign_up(&body))
         {
@@ -556,7 +546,7 @@ impl SignUp {
     }
 
     /// Draws the code (once), then looks up the holders of aliases this user verifies.
-    fn after_pre_sign_up(&mut self, cx: ClientContext) -> Step<Out> {
+    fn after_pre_sign_up(&mut self, cx: ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(d) = self.draft.as_mut() else {
             return self.fail(finished());
@@ -590,7 +580,7 @@ impl SignUp {
         cx: ClientContext,
         attrs: Vec<VerifiableAttribute>,
         holders: Vec<(VerifiableAttribute, Option<Versioned<UserRecord>>)>,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let Some(attr) = attrs.first().copied() else {
             return self.custom_message(cx, holders);
         };
@@ -602,19 +592,19 @@ impl SignUp {
             return self.fail(finished());
         };
         let pool = &cx.pool.pool;
-        let need = Need::Find {
+        let need = Ask::Find {
             pool_id: pool.id.clone(),
             keys: vec![alias_key(pool, attr.as_alias(), &value)],
         };
         self.state = State::FindHolder { cx, attrs, holders };
-        Step::Need(need)
+        Raw::Need(need)
     }
 
     fn custom_message(
         &mut self,
         cx: ClientContext,
         holders: Vec<(VerifiableAttribute, Option<Versioned<UserRecord>>)>,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(d) = self.draft.as_mut() else {
             return self.fail(finished());
@@ -631,7 +621,7 @@ impl SignUp {
         ) {
             Some(inv) => {
                 self.state = State::CustomMessage { cx, holders };
-                Step::Need(Need::Invoke(inv))
+                Raw::Need(Ask::Invoke(inv))
             }
             None => match self.compose(&cx, None) {
                 Ok(()) => self.commit(cx, holders),
@@ -659,7 +649,7 @@ impl SignUp {
         &mut self,
         cx: ClientContext,
         holders: Vec<(VerifiableAttribute, Option<Versioned<UserRecord>>)>,
-    ) -> Step<Out> {
+    ) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(d) = &self.draft else {
             return self.fail(finished());
@@ -710,15 +700,15 @@ impl SignUp {
             });
         }
         self.commits = self.commits.saturating_add(1);
-        let need = Need::Commit {
+        let need = Ask::Commit {
             pool_id: pool.id.clone(),
             commit,
         };
         self.state = State::Commit(cx);
-        Step::Need(need)
+        Raw::Need(need)
     }
 
-    fn on_committed(&mut self, cx: ClientContext) -> Step<Out> {
+    fn on_committed(&mut self, cx: ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(d) = self.draft.take() else {
             return self.fail(finished());
@@ -745,7 +735,7 @@ impl SignUp {
                 subject,
             };
             self.state = State::Deliver(response);
-            return Step::Need(Need::Deliver(message));
+            return Raw::Need(Ask::Deliver(message));
         }
         if confirmed {
             if let Some(inv) = post_confirmation(
@@ -755,18 +745,20 @@ impl SignUp {
                 self.req.client_metadata.as_ref(),
             ) {
                 self.state = State::PostConfirmation(response);
-                return Step::Need(Need::Invoke(inv));
+                return Raw::Need(Ask::Invoke(inv));
             }
         }
         self.state = State::Done;
-        Step::Done(Ok(response))
+        Raw::Done(Ok(response))
     }
 }
 
 impl Operation for SignUp {
     type Output = SignUpResponse;
+}
 
-    fn start(&mut self) -> Step<Out> {
+impl Machine for SignUp {
+    fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
         }
@@ -784,7 +776,7 @@ impl Operation for SignUp {
         self.gated(g)
     }
 
-    fn resume(&mut self, answer: Answer) -> Step<Out> {
+    fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
             (State::Gate(mut gate), answer) => {
                 let g = gate.resume(answer);
@@ -792,6 +784,7 @@ impl Operation for SignUp {
                 self.gated(g)
             }
             (State::FindExisting(cx), Answer::Found(found)) => self.on_existing(cx, found),
+            (State::Hash(cx), Answer::Hashed(hash)) => self.hashed(cx, hash.map(Some)),
             (State::PreSignUp(cx), Answer::Lambda(reply)) => self.on_pre_sign_up(cx, reply),
             (
                 State::FindHolder {
@@ -824,20 +817,20 @@ impl Operation for SignUp {
             }
             (State::Deliver(response), Answer::Delivered(result)) => {
                 self.state = State::Done;
-                Step::Done(match result {
+                Raw::Done(match result {
                     Ok(()) => Ok(response),
                     Err(e) => Err(delivery_failed(e)),
                 })
             }
             (State::PostConfirmation(response), Answer::Lambda(reply)) => {
                 self.state = State::Done;
-                Step::Done(
+                Raw::Done(
                     returned_body(Trigger::PostConfirmation, reply)
                         .and_then(|b| decode_post_confirmation(&b))
                         .map(|()| response),
                 )
             }
-            (State::Done, _) => Step::Done(Err(finished())),
+            (State::Done, _) => Raw::Done(Err(finished())),
             (_, answer) => self.fail(unexpected(answer)),
         }
     }

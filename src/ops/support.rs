@@ -4,9 +4,9 @@
 use crate::code::Code;
 use crate::config::{AliasAttribute, DeliveryMedium, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
-use crate::host::{LambdaInvocation, Trigger};
 use crate::mask::{mask_email, mask_phone};
-use crate::store::{IndexKey, IndexWrite};
+use crate::protocol::{IndexKey, IndexWrite};
+use crate::protocol::{LambdaInvocation, Trigger};
 use crate::time::Timestamp;
 use crate::triggers::{
     AWS_SDK_UNKNOWN, AttributeMap, CODE_PLACEHOLDER, CallerContext, CustomMessageRequest,
@@ -18,7 +18,7 @@ use crate::user::UserRecord;
 use std::borrow::Cow;
 use std::time::Duration;
 
-use super::Answer;
+use crate::protocol::machine::Answer;
 
 /// Folds a username (or a `preferred_username`/`email` value) per the pool's case rule
 /// ([username-case]).
@@ -61,42 +61,6 @@ pub(crate) fn lookup_keys(pool: &UserPool, name: &str) -> Vec<IndexKey> {
     }
     keys.push(IndexKey::sub(name));
     keys
-}
-
-/// The decoy's password: a PHC string shaped like the default argon2id cost's, whose salt and
-/// hash are all zero bytes (no password hashes to it, and nothing signs the decoy in).
-const DECOY_PASSWORD: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$\
-                              AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-/// A pool's decoy record (see [`DECOY_SUB`](crate::store::DECOY_SUB)), shaped like the most
-/// common unconfirmed user (a username, an email address, a password hash, a live code) so that
-/// reading and writing it costs the store what a user's record costs. Its code tag is bound to
-/// no code.
-pub(crate) fn decoy_record(now: Timestamp) -> UserRecord {
-    UserRecord {
-        username: "decoy-record".to_owned(),
-        sub: crate::store::DECOY_SUB.to_owned(),
-        status: crate::user::UserStatus::Unconfirmed,
-        enabled: true,
-        email: Some("decoy@decoy.invalid".to_owned()),
-        email_verified: false,
-        phone_number: None,
-        phone_number_verified: false,
-        other_attributes: Vec::new(),
-        password: Some(crate::user::PasswordHash::from_phc(
-            DECOY_PASSWORD.to_owned(),
-        )),
-        created: now,
-        last_modified: now,
-        code: Some(crate::user::PendingCode {
-            tag: crate::code::DECOY_TAG,
-            issued_at: now,
-            attribute: VerifiableAttribute::Email,
-            failed_checks: 0,
-        }),
-        failed_confirmations: Vec::new(),
-        resends: Vec::new(),
-    }
 }
 
 /// Index entries a new user claims: username, `sub`, the sign-in attribute of

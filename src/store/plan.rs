@@ -13,7 +13,7 @@
 //! For implementers of [`UserStore`](crate::UserStore) on a database with conditional writes;
 //! the SQLite and PostgreSQL stores of this repository use it.
 
-use crate::store::Commit;
+use crate::protocol::Commit;
 use crate::user::UserRecord;
 use std::collections::BTreeMap;
 
@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
     use crate::Timestamp;
-    use crate::store::{IndexKey, IndexWrite, RecordWrite};
+    use crate::protocol::{IndexKey, IndexWrite, RecordWrite};
     use crate::user::UserStatus;
 
     fn user(sub: &str, username: &str) -> UserRecord {

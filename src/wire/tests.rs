@@ -1,7 +1,8 @@
 use super::*;
 use crate::config::{AppClient, UserPool};
-use crate::host::{ManualClock, RecordingDelivery, SeededRandomness, StaticDirectory};
-use crate::store::MemoryStore;
+use crate::password::PasswordHashing;
+use crate::reference::MemoryStore;
+use crate::reference::{ManualClock, RecordingDelivery, SeededRandomness, StaticDirectory};
 use crate::{CodeKeys, ConfirmSignUpResponse};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -631,15 +632,15 @@ fn described_constraints_are_the_validated_ones() {
 struct Block;
 
 impl crate::host::RequestGuard for Block {
-    fn check(&self, _: &crate::host::GuardRequest) -> crate::host::GuardVerdict {
-        crate::host::GuardVerdict::Block
+    fn check(&self, _: &crate::protocol::GuardRequest) -> crate::protocol::GuardVerdict {
+        crate::protocol::GuardVerdict::Block
     }
 }
 
 /// A driver over pools that exercise the error paths: triggers that fail in each way, a secret
 /// client, a one-request-per-second pool, disabled operations.
 fn error_paths_driver(
-    lambda: crate::host::LambdaReply,
+    lambda: crate::protocol::LambdaReply,
     guard: bool,
 ) -> (Driver<MemoryStore>, Arc<RecordingDelivery>) {
     let mut directory = StaticDirectory::new();
@@ -684,7 +685,7 @@ fn error_paths_driver(
         .with_randomness(Arc::new(SeededRandomness::new([3; 32])))
         .with_password_hashing(PasswordHashing::insecure_fast_for_tests())
         .with_delivery(delivery.clone())
-        .with_lambda(Arc::new(crate::host::RecordingLambda::with_handler(
+        .with_lambda(Arc::new(crate::reference::RecordingLambda::with_handler(
             move |_| lambda.clone(),
         )));
     if guard {
@@ -695,7 +696,7 @@ fn error_paths_driver(
 
 #[test]
 fn every_exception_answered_is_listed_for_its_operation() {
-    use crate::host::{InvokeFailure, LambdaReply};
+    use crate::protocol::{InvokeFailure, LambdaReply};
     let replies = [
         LambdaReply::Returned(b"not json".to_vec()),
         LambdaReply::Returned(br#"{"response":7}"#.to_vec()),

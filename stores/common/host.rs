@@ -1,7 +1,7 @@
 //! A test host over any store, the invariants every store must keep after any mix of
 //! operations, and the operation flows run through `Driver` against a real database.
 
-use cognito_signup::host::Unlimited;
+use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::*;
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! AdminConfirmSignUp, AdminGetUser, AdminDisableUser, AdminEnableUser.
 
 use crate::harness::*;
-use cognito_signup::host::LambdaReply;
+use cognito_signup::protocol::LambdaReply;
 use cognito_signup::*;
 
 #[test]

@@ -2,7 +2,7 @@
 //! after.
 
 use crate::harness::*;
-use cognito_signup::host::{InvokeFailure, LambdaReply};
+use cognito_signup::protocol::{InvokeFailure, LambdaReply};
 use cognito_signup::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;

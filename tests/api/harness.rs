@@ -1,9 +1,8 @@
 //! A test host: one pool and client, a manual clock, recording Lambda and delivery, and the
 //! in-memory store, all inspectable.
 
-use cognito_signup::host::{
-    GuardRequest, GuardVerdict, LambdaInvocation, LambdaReply, RequestGuard,
-};
+use cognito_signup::host::RequestGuard;
+use cognito_signup::protocol::{GuardRequest, GuardVerdict, LambdaInvocation, LambdaReply};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use cognito_signup::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

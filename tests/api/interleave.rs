@@ -2,33 +2,35 @@
 //! invariants of [atomic-commit] hold whatever the order.
 
 use crate::harness::*;
-use cognito_signup::host::{ClientContext, PoolContext};
-use cognito_signup::ops::{Answer, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step};
+use cognito_signup::ops::{
+    CommitChanges, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step,
+};
+use cognito_signup::protocol::{ClientContext, PoolContext};
 use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
 use cognito_signup::*;
 
 /// Drives an operation until it asks to commit, answering everything else from the host.
-fn until_commit<O: Operation>(h: &Host, op: &mut O, first: Step<O::Output>) -> Need
+fn until_commit<O: Operation>(h: &Host, first: Step<O>) -> CommitChanges<O>
 where
     O::Output: std::fmt::Debug,
 {
     let mut step = first;
     loop {
         match step {
-            Step::Need(n @ Need::Commit { .. }) => return n,
-            Step::Need(n) => step = op.resume(h.driver.answer(n)),
+            Step::Need(Need::Commit(n)) => return n,
+            Step::Need(n) => step = h.driver.answer(n),
             Step::Done(r) => panic!("finished before committing: {r:?}"),
         }
     }
 }
 
-/// Answers `need` and drives the operation to its end.
-fn finish<O: Operation>(h: &Host, op: &mut O, need: Need) -> Result<O::Output, Error> {
-    let mut step = op.resume(h.driver.answer(need));
+/// Answers the commit from the host and drives the operation to its end.
+fn finish<O: Operation>(h: &Host, need: CommitChanges<O>) -> Result<O::Output, Error> {
+    let mut step = h.driver.answer(Need::Commit(need));
     loop {
         match step {
             Step::Done(r) => return r,
-            Step::Need(n) => step = op.resume(h.driver.answer(n)),
+            Step::Need(n) => step = h.driver.answer(n),
         }
     }
 }
@@ -43,15 +45,13 @@ fn confirm_op(h: &Host, user: &str, code: &str, force: bool) -> ConfirmSignUp {
 fn parallel_confirms_of_one_user_confirm_once_and_fire_post_confirmation_once() {
     let h = host().post_confirmation().build();
     let code = h.sign_up("alice", "alice@example.com");
-    let mut a = confirm_op(&h, "alice", &code, false);
-    let mut b = confirm_op(&h, "alice", &code, false);
-    let sa = a.start();
-    let ca = until_commit(&h, &mut a, sa);
-    let sb = b.start();
-    let cb = until_commit(&h, &mut b, sb);
-    finish(&h, &mut a, ca).unwrap();
+    let a = confirm_op(&h, "alice", &code, false);
+    let b = confirm_op(&h, "alice", &code, false);
+    let ca = until_commit(&h, a.start());
+    let cb = until_commit(&h, b.start());
+    finish(&h, ca).unwrap();
     assert_eq!(
-        err(finish(&h, &mut b, cb)),
+        err(finish(&h, cb)),
         pair(
             "NotAuthorizedException",
             "User cannot be confirmed. Current status is CONFIRMED"
@@ -65,20 +65,13 @@ fn racing_wrong_codes_never_count_past_the_policy() {
     let h = host().build();
     let code = h.sign_up("alice", "alice@example.com");
     let wrong = Host::wrong(&code);
-    let mut ops: Vec<ConfirmSignUp> = (0..20)
-        .map(|_| confirm_op(&h, "alice", &wrong, false))
-        .collect();
     // Every operation reads the same version before any commits.
-    let needs: Vec<Need> = ops
-        .iter_mut()
-        .map(|op| {
-            let s = op.start();
-            until_commit(&h, op, s)
-        })
+    let needs: Vec<CommitChanges<ConfirmSignUp>> = (0..20)
+        .map(|_| until_commit(&h, confirm_op(&h, "alice", &wrong, false).start()))
         .collect();
     let mut answers = Vec::new();
-    for (op, need) in ops.iter_mut().zip(needs) {
-        answers.push(err(finish(&h, op, need)).0);
+    for need in needs {
+        answers.push(err(finish(&h, need)).0);
     }
     let mismatches = answers
         .iter()
@@ -97,19 +90,17 @@ fn racing_wrong_codes_never_count_past_the_policy() {
 fn a_confirm_racing_a_resend_cannot_use_the_superseded_code() {
     let h = host().build();
     let code = h.sign_up("alice", "alice@example.com");
-    let mut c = confirm_op(&h, "alice", &code, false);
-    let sc = c.start();
-    let cc = until_commit(&h, &mut c, sc);
-    let mut r = ResendConfirmationCode::new(
+    let c = confirm_op(&h, "alice", &code, false);
+    let cc = until_commit(&h, c.start());
+    let r = ResendConfirmationCode::new(
         ResendConfirmationCodeRequest::new(CLIENT, "alice"),
         START,
         h.driver.seed().unwrap(),
     );
-    let sr = r.start();
-    let cr = until_commit(&h, &mut r, sr);
-    finish(&h, &mut r, cr).unwrap();
+    let cr = until_commit(&h, r.start());
+    finish(&h, cr).unwrap();
     let fresh = h.last_code();
-    let result = finish(&h, &mut c, cc);
+    let result = finish(&h, cc);
     if fresh == code {
         // The new code happens to have the same digits: confirming with them is legitimate.
         result.unwrap();
@@ -137,14 +128,12 @@ fn two_users_racing_for_one_alias_end_with_one_holder() {
         let h = host().email_alias().build();
         let a_code = h.sign_up("alice", "shared@example.com");
         let b_code = h.sign_up("bob", "shared@example.com");
-        let mut a = confirm_op(&h, "alice", &a_code, force);
-        let mut b = confirm_op(&h, "bob", &b_code, force);
-        let sa = a.start();
-        let ca = until_commit(&h, &mut a, sa);
-        let sb = b.start();
-        let cb = until_commit(&h, &mut b, sb);
-        finish(&h, &mut a, ca).unwrap();
-        let rb = finish(&h, &mut b, cb);
+        let a = confirm_op(&h, "alice", &a_code, force);
+        let b = confirm_op(&h, "bob", &b_code, force);
+        let ca = until_commit(&h, a.start());
+        let cb = until_commit(&h, b.start());
+        finish(&h, ca).unwrap();
+        let rb = finish(&h, cb);
         let holders = alias_holders(&h);
         assert_eq!(holders.len(), 1);
         let verified: Vec<_> = h
@@ -178,7 +167,7 @@ fn the_core_never_does_io_it_only_asks() {
     let trace = || {
         let h = host().post_confirmation().build();
         let code = h.sign_up("alice", "alice@example.com");
-        let mut op = confirm_op(&h, "alice", &code, false);
+        let op = confirm_op(&h, "alice", &code, false);
         let mut seen = Vec::new();
         let mut step = op.start();
         loop {
@@ -189,7 +178,7 @@ fn the_core_never_does_io_it_only_asks() {
                 }
                 Step::Need(n) => {
                     seen.push(format!("{n:?}"));
-                    step = op.resume(h.driver.answer(n));
+                    step = h.driver.answer(n);
                 }
             }
         }
@@ -202,54 +191,16 @@ fn the_core_never_does_io_it_only_asks() {
     );
 }
 
-#[test]
-fn resuming_a_finished_operation_is_internal_error() {
-    let h = host().build();
-    let mut op = confirm_op(&h, "nobody", "123456", false);
-    let mut step = op.start();
-    while let Step::Need(n) = step {
-        step = op.resume(h.driver.answer(n));
-    }
-    let again = op.resume(Answer::Throttle(true));
-    let Step::Done(r) = again else {
-        panic!("expected Done")
-    };
-    assert_eq!(r.unwrap_err().name(), "InternalErrorException");
-}
-
-#[test]
-fn a_wrong_answer_is_internal_error() {
-    let h = host().build();
-    let mut op = confirm_op(&h, "alice", "123456", false);
-    let Step::Need(Need::Client { .. }) = op.start() else {
-        panic!("expected the client need")
-    };
-    let Step::Done(r) = op.resume(Answer::Throttle(true)) else {
-        panic!("expected Done")
-    };
-    assert_eq!(r.unwrap_err().name(), "InternalErrorException");
-}
-
 /// The kinds of needs an operation raises, in order.
-fn need_kinds(h: &Host, mut op: ConfirmSignUp) -> Vec<&'static str> {
+fn need_kinds(h: &Host, op: ConfirmSignUp) -> Vec<&'static str> {
     let mut kinds = Vec::new();
     let mut step = op.start();
     loop {
         match step {
             Step::Done(_) => return kinds,
             Step::Need(n) => {
-                kinds.push(match &n {
-                    Need::Client { .. } => "client",
-                    Need::Pool { .. } => "pool",
-                    Need::Guard(_) => "guard",
-                    Need::Throttle(_) => "throttle",
-                    Need::Find { .. } => "find",
-                    Need::Commit { .. } => "commit",
-                    Need::Invoke(_) => "invoke",
-                    Need::Deliver(_) => "deliver",
-                    _ => "other",
-                });
-                step = op.resume(h.driver.answer(n));
+                kinds.push(n.kind());
+                step = h.driver.answer(n);
             }
         }
     }
@@ -303,19 +254,17 @@ fn a_missing_or_disabled_user_under_enabled_asks_the_host_what_a_wrong_code_asks
 /// answers its outcome and how many lookups it made.
 fn every_commit_conflicts(
     h: &Host,
-    mut op: ConfirmSignUp,
+    op: ConfirmSignUp,
 ) -> (Result<ConfirmSignUpResponse, Error>, usize) {
     let mut step = op.start();
     let mut finds = 0;
     loop {
         step = match step {
             Step::Done(r) => return (r, finds),
-            Step::Need(Need::Commit { .. }) => {
-                op.resume(Answer::Committed(CommitOutcome::Conflict))
-            }
+            Step::Need(Need::Commit(n)) => n.answer(CommitOutcome::Conflict),
             Step::Need(n) => {
-                finds += usize::from(matches!(n, Need::Find { .. }));
-                op.resume(h.driver.answer(n))
+                finds += usize::from(matches!(n, Need::Find(_)));
+                h.driver.answer(n)
             }
         };
     }
@@ -463,22 +412,22 @@ fn a_legacy_client_never_looks_the_decoy_up() {
         }),
         client: std::sync::Arc::new(legacy),
     };
-    let mut op = confirm_op(&h, "nobody", "123456", false);
+    let op = confirm_op(&h, "nobody", "123456", false);
     let mut step = op.start();
     let mut finds = 0;
     let outcome = loop {
         step = match step {
             Step::Done(r) => break r,
-            Step::Need(Need::Client { .. }) => op.resume(Answer::Client(Some(cx.clone()))),
+            Step::Need(Need::Client(n)) => n.answer(Some(cx.clone())),
             Step::Need(n) => {
-                if let Need::Find { keys, .. } = &n {
+                if let Need::Find(find) = &n {
                     finds += 1;
                     assert!(
-                        !keys.contains(&IndexKey::decoy()),
+                        !find.keys().contains(&IndexKey::decoy()),
                         "LEGACY asked for the decoy"
                     );
                 }
-                op.resume(h.driver.answer(n))
+                h.driver.answer(n)
             }
         };
     };

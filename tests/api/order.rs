@@ -134,7 +134,7 @@ fn commit_before_post_confirmation() {
             .iter()
             .any(|r| r.value.status == UserStatus::Confirmed);
         assert!(confirmed, "PostConfirmation ran before the commit");
-        host::LambdaReply::Returned(inv.payload.clone().into_bytes())
+        protocol::LambdaReply::Returned(inv.payload.clone().into_bytes())
     });
     h.confirm("alice", &code).unwrap();
 }

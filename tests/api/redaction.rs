@@ -40,7 +40,7 @@ fn debug_output_redacts_every_secret() {
         format!("{:?}", h.lambda.calls()),
         format!(
             "{:?}",
-            host::LambdaReply::Returned(h.lambda.calls()[0].payload.clone().into_bytes())
+            protocol::LambdaReply::Returned(h.lambda.calls()[0].payload.clone().into_bytes())
         ),
         format!("{needs:?}"),
     ];
@@ -70,12 +70,12 @@ fn debug_output_redacts_every_secret() {
 /// The `Debug` of every need a confirmation raises, as a host would log them.
 fn needs_of_a_confirmation(h: &Host, code: &str) -> Vec<String> {
     use cognito_signup::ops::{ConfirmSignUp, Operation, Step};
-    let mut op = ConfirmSignUp::new(h.confirm_req("alice", code), START);
+    let op = ConfirmSignUp::new(h.confirm_req("alice", code), START);
     let mut seen = Vec::new();
     let mut step = op.start();
     while let Step::Need(n) = step {
         seen.push(format!("{n:?}"));
-        step = op.resume(h.driver.answer(n));
+        step = h.driver.answer(n);
     }
     seen
 }

@@ -1,7 +1,7 @@
 //! SignUp: user creation, username rules, password policy, PreSignUp, CustomMessage, delivery.
 
 use crate::harness::*;
-use cognito_signup::host::{InvokeFailure, LambdaReply};
+use cognito_signup::protocol::{InvokeFailure, LambdaReply};
 use cognito_signup::*;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -434,7 +434,7 @@ fn pre_sign_up_in_a_username_attribute_pool_gets_the_sub_as_user_name() {
     assert_eq!(e["request"]["userAttributes"]["email"], "carol@example.com");
 }
 
-fn respond(flags: serde_json::Value) -> impl Fn(&host::LambdaInvocation) -> LambdaReply {
+fn respond(flags: serde_json::Value) -> impl Fn(&protocol::LambdaInvocation) -> LambdaReply {
     move |inv| {
         let mut e: serde_json::Value = serde_json::from_str(&inv.payload).unwrap();
         if inv.trigger_source == "PreSignUp_SignUp" {
@@ -663,44 +663,42 @@ fn sign_up_operation_can_be_disabled() {
 fn conflicting_sign_up_of_the_same_username_is_username_exists() {
     // Two SignUps for one name decided against the same empty store: the second commit
     // conflicts, re-reads, and finds the first user.
-    use cognito_signup::ops::{Need, Operation as _, SignUp, Step};
+    use cognito_signup::ops::{CommitChanges, Need, Operation as _, SignUp, Step};
     let h = host().build();
-    let mut a = SignUp::new(
+    let a = SignUp::new(
         h.sign_up_req("alice", None),
         START,
         h.driver.seed().unwrap(),
-    )
-    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
-    let mut b = SignUp::new(
+    );
+    let b = SignUp::new(
         h.sign_up_req("alice", None),
         START,
         h.driver.seed().unwrap(),
-    )
-    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    );
     // Drive both up to their commit.
-    let drive_to_commit = |op: &mut SignUp| -> Need {
+    let drive_to_commit = |op: SignUp| -> CommitChanges<SignUp> {
         let mut step = op.start();
         loop {
             match step {
-                Step::Need(n @ Need::Commit { .. }) => return n,
-                Step::Need(n) => step = op.resume(h.driver.answer(n)),
+                Step::Need(Need::Commit(n)) => return n,
+                Step::Need(n) => step = h.driver.answer(n),
                 Step::Done(r) => panic!("finished early: {r:?}"),
             }
         }
     };
-    let ca = drive_to_commit(&mut a);
-    let cb = drive_to_commit(&mut b);
-    let finish = |op: &mut SignUp, need: Need| {
-        let mut step = op.resume(h.driver.answer(need));
+    let ca = drive_to_commit(a);
+    let cb = drive_to_commit(b);
+    let finish = |need: CommitChanges<SignUp>| {
+        let mut step = h.driver.answer(Need::Commit(need));
         loop {
             match step {
                 Step::Done(r) => return r,
-                Step::Need(n) => step = op.resume(h.driver.answer(n)),
+                Step::Need(n) => step = h.driver.answer(n),
             }
         }
     };
-    finish(&mut a, ca).unwrap();
-    let rb = finish(&mut b, cb);
+    finish(ca).unwrap();
+    let rb = finish(cb);
     assert_eq!(
         err(rb),
         pair("UsernameExistsException", "User already exists")

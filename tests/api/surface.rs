@@ -426,7 +426,7 @@ fn failing_randomness_is_an_internal_error_with_its_source() {
 // ---------------------------------------------------------------------------------------------
 // Need::kind
 
-fn kinds_of<O: Operation>(h: &Host, mut op: O) -> Vec<&'static str> {
+fn kinds_of<O: Operation>(h: &Host, op: O) -> Vec<&'static str> {
     let mut kinds = Vec::new();
     let mut step = op.start();
     loop {
@@ -434,7 +434,7 @@ fn kinds_of<O: Operation>(h: &Host, mut op: O) -> Vec<&'static str> {
             Step::Done(_) => return kinds,
             Step::Need(need) => {
                 kinds.push(need.kind());
-                step = op.resume(h.driver.answer(need));
+                step = h.driver.answer(need);
             }
         }
     }
@@ -447,11 +447,12 @@ fn need_kinds_name_what_each_step_asks_for() {
         h.sign_up_req("alice", Some("alice@example.com")),
         START,
         h.driver.seed().unwrap(),
-    )
-    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    );
     assert_eq!(
         kinds_of(&h, sign_up),
-        ["client", "guard", "throttle", "find", "commit", "deliver"]
+        [
+            "client", "guard", "throttle", "find", "hash", "commit", "deliver"
+        ]
     );
     let code = h.last_code();
     let confirm = ConfirmSignUp::new(h.confirm_req("alice", &code), START);
@@ -472,4 +473,111 @@ fn need_kinds_name_what_each_step_asks_for() {
         kinds_of(&h, resend),
         ["client", "guard", "throttle", "find", "hidden_resend"]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hash need
+
+/// Drives a SignUp from the driver up to its password hash.
+fn until_hash(h: &Host, op: SignUp) -> ops::HashPassword<SignUp> {
+    let mut step = op.start();
+    loop {
+        match step {
+            Step::Need(Need::Hash(hash)) => return hash,
+            Step::Need(need) => step = h.driver.answer(need),
+            Step::Done(r) => panic!("finished before hashing: {:?}", r.map(|_| ())),
+        }
+    }
+}
+
+/// Drives an operation to its end from the driver.
+fn finish_from<O: Operation>(h: &Host, mut step: Step<O>) -> Result<O::Output, Error> {
+    loop {
+        match step {
+            Step::Done(r) => return r,
+            Step::Need(need) => step = h.driver.answer(need),
+        }
+    }
+}
+
+fn sign_up_op(h: &Host, username: &str) -> SignUp {
+    SignUp::new(
+        h.sign_up_req(username, Some("alice@example.com")),
+        START,
+        h.driver.seed().unwrap(),
+    )
+}
+
+#[test]
+fn a_sign_up_that_cannot_succeed_never_asks_to_hash() {
+    let h = host().build();
+    h.sign_up("alice", "alice@example.com");
+    // The name is taken: the lookup answers before any hashing.
+    assert_eq!(
+        kinds_of(&h, sign_up_op(&h, "alice")),
+        ["client", "guard", "throttle", "find"]
+    );
+    // A password the policy refuses is refused before any hashing.
+    let weak = SignUp::new(
+        SignUpRequest::new(CLIENT, "bob", "short"),
+        START,
+        h.driver.seed().unwrap(),
+    );
+    assert_eq!(kinds_of(&h, weak), ["client", "guard", "throttle", "find"]);
+}
+
+#[test]
+fn a_hash_answered_on_another_thread_with_a_permit_signs_the_user_up() {
+    let h = host().build();
+    let need = until_hash(&h, sign_up_op(&h, "alice"));
+    let permit = h.driver.hasher().try_acquire().unwrap();
+    // The continuation is `Send + 'static`: it goes to another thread and its step comes back.
+    let step = std::thread::spawn(move || need.hash_with_permit(permit))
+        .join()
+        .unwrap();
+    assert_eq!(
+        h.driver.hasher().busy(),
+        0,
+        "the permit's slot is free again"
+    );
+    let response = finish_from(&h, step).unwrap();
+    assert!(!response.user_confirmed);
+    let phc = h.record("alice").password.unwrap();
+    assert!(phc.as_phc().starts_with("$argon2id$v=19$"));
+}
+
+#[test]
+fn a_refused_hash_ends_sign_up_with_that_error_and_commits_nothing() {
+    let h = host().build();
+    let need = until_hash(&h, sign_up_op(&h, "alice"));
+    let Step::Done(r) = need.refuse(Error::new(Exception::TooManyRequests, "Rate exceeded")) else {
+        panic!("a refused hash ends the operation")
+    };
+    assert_eq!(err(r), pair("TooManyRequestsException", "Rate exceeded"));
+    assert!(h.records().is_empty());
+}
+
+#[test]
+fn a_failed_hash_is_internal_error_with_its_source_and_commits_nothing() {
+    let h = host().build();
+    let need = until_hash(&h, sign_up_op(&h, "alice"));
+    let Step::Done(r) = need.fail("the blocking task was cancelled".into()) else {
+        panic!("a failed hash ends the operation")
+    };
+    let e = r.unwrap_err();
+    assert_eq!(e.name(), "InternalErrorException");
+    assert_eq!(
+        std::error::Error::source(&e).map(ToString::to_string),
+        Some("the blocking task was cancelled".to_owned())
+    );
+    assert!(h.records().is_empty());
+}
+
+#[test]
+fn a_hash_need_shows_neither_the_password_nor_the_salt() {
+    let h = host().build();
+    let need = until_hash(&h, sign_up_op(&h, "alice"));
+    let shown = format!("{:?}", Need::Hash(need));
+    assert_eq!(shown, "HashPassword { .. }");
+    assert!(!shown.contains(PASSWORD));
 }

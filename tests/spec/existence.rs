@@ -2,39 +2,21 @@
 //! host-visible I/O of a ConfirmSignUp (the needs it asks the host, in order) does not depend on
 //! whether the user exists, so a store write that only present users cause cannot time them apart.
 
-use crate::interleave::Stepper;
+use crate::interleave::stepper;
 use crate::model::{Client, Config, PoolKind};
 use crate::sut::{PASSWORD, POOL, Sut};
-use cognito_signup::ops::{ConfirmSignUp, Need};
+use cognito_signup::ops::ConfirmSignUp;
 use cognito_signup::store::IndexKey;
 use cognito_signup::{AdminUserRequest, Clock, ConfirmSignUpRequest, SignUpRequest};
-
-fn kind(n: &Need) -> &'static str {
-    match n {
-        Need::Client { .. } => "Client",
-        Need::Pool { .. } => "Pool",
-        Need::Guard(_) => "Guard",
-        Need::Throttle(_) => "Throttle",
-        Need::Find { .. } => "Find",
-        Need::Commit { .. } => "Commit",
-        Need::Invoke(_) => "Invoke",
-        Need::Deliver(_) => "Deliver",
-        _ => "Other",
-    }
-}
 
 /// Runs a ConfirmSignUp through the driver's answers; the needs it asked and its outcome.
 fn needs(sut: &Sut, username: &str, code: &str) -> (Vec<&'static str>, &'static str) {
     let req = ConfirmSignUpRequest::new(Client::Enabled.id(), username, code);
-    let mut op: Box<dyn Stepper> = Box::new(ConfirmSignUp::new(req, sut.clock.now()));
+    let mut op = stepper(ConfirmSignUp::new(req, sut.clock.now()));
     let mut kinds = Vec::new();
-    let mut answer = None;
     loop {
-        match op.step(answer.take()) {
-            Ok(need) => {
-                kinds.push(kind(&need));
-                answer = Some(sut.driver.answer(need));
-            }
+        match op.step(sut, None) {
+            Ok(kind) => kinds.push(kind),
             Err(outcome) => return (kinds, outcome.err().map_or("Ok", |e| e.0)),
         }
     }

@@ -2,19 +2,18 @@
 //! a proptest-chosen call. Every operation commits everything or nothing, and after an `Err`
 //! that applied nothing, a retry reaches the result a fault-free run reaches.
 
-use crate::interleave::{Outcome, Stepper};
+use crate::interleave::{Outcome, Stepper, stepper};
 use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
 use cognito_signup::conformance::{Fault, FaultKind, FaultyStore};
 use cognito_signup::ops::{
-    AdminConfirmSignUp, AdminDisableUser, Answer, ConfirmSignUp, Need, ResendConfirmationCode,
-    SignUp,
+    AdminConfirmSignUp, AdminDisableUser, ConfirmSignUp, ResendConfirmationCode, SignUp,
 };
 use cognito_signup::store::{IndexKey, UserStore, Versioned};
 use cognito_signup::{
-    AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest, PasswordHashing,
+    AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest,
     ResendConfirmationCodeRequest, Seed, SeededRandomness, SignUpRequest, UserRecord,
 };
 use proptest::prelude::*;
@@ -83,18 +82,15 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
     let now = w.sut.clock.now();
     let id = Client::Legacy.id();
     match op {
-        Op::SignUp => Box::new(
-            SignUp::new(
-                SignUpRequest::new(id, "carol", PASSWORD).attribute("email", "cy@example.org"),
-                now,
-                replayed_seed(5),
-            )
-            .with_password_hashing(PasswordHashing::insecure_fast_for_tests()),
-        ),
+        Op::SignUp => stepper(SignUp::new(
+            SignUpRequest::new(id, "carol", PASSWORD).attribute("email", "cy@example.org"),
+            now,
+            replayed_seed(5),
+        )),
         Op::ConfirmMovingAlias => {
             let mut req = ConfirmSignUpRequest::new(id, "bob", w.bob_code.as_str());
             req.force_alias_creation = Some(true);
-            Box::new(ConfirmSignUp::new(req, now))
+            stepper(ConfirmSignUp::new(req, now))
         }
         Op::ConfirmWrong => {
             let wrong = if w.bob_code == "111111" {
@@ -102,21 +98,21 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
             } else {
                 "111111"
             };
-            Box::new(ConfirmSignUp::new(
+            stepper(ConfirmSignUp::new(
                 ConfirmSignUpRequest::new(id, "bob", wrong),
                 now,
             ))
         }
-        Op::Resend => Box::new(ResendConfirmationCode::new(
+        Op::Resend => stepper(ResendConfirmationCode::new(
             ResendConfirmationCodeRequest::new(id, "bob"),
             now,
             replayed_seed(6),
         )),
-        Op::AdminConfirm => Box::new(AdminConfirmSignUp::new(
+        Op::AdminConfirm => stepper(AdminConfirmSignUp::new(
             AdminConfirmSignUpRequest::new(sut::POOL, "bob"),
             now,
         )),
-        Op::Disable => Box::new(AdminDisableUser::new(
+        Op::Disable => stepper(AdminDisableUser::new(
             AdminUserRequest::new(sut::POOL, "bob"),
             now,
         )),
@@ -126,23 +122,10 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
 /// Runs one operation, store needs answered by `store`, the others by the world's driver.
 fn run(w: &World, op: Op, store: &dyn UserStore) -> Outcome {
     let mut op = make(w, op);
-    let mut answer = None;
     loop {
-        let need = match op.step(answer.take()) {
-            Ok(need) => need,
-            Err(outcome) => return outcome,
-        };
-        answer = Some(match need {
-            Need::Find { pool_id, keys } => match store.find(&pool_id, &keys) {
-                Ok(u) => Answer::Found(u),
-                Err(e) => Answer::HostFailed(e),
-            },
-            Need::Commit { pool_id, commit } => match store.commit(&pool_id, &commit) {
-                Ok(o) => Answer::Committed(o),
-                Err(e) => Answer::HostFailed(e),
-            },
-            other => w.sut.driver.answer(other),
-        });
+        if let Err(outcome) = op.step(&w.sut, Some(store)) {
+            return outcome;
+        }
     }
 }
 

@@ -18,7 +18,7 @@
 //! sequence, in both pools. Another is the sign-up's own code, which a present user's minimum
 //! interval counts from: both pools start the sequence after that interval.
 
-use cognito_signup::host::Unlimited;
+use cognito_signup::reference::Unlimited;
 use cognito_signup::{
     AdminUserRequest, AliasAttribute, AppClient, CodeKeys, ConfirmSignUpRequest, Driver,
     ManualClock, MemoryStore, PasswordHashing, PreventUserExistenceErrors, RecordingDelivery,

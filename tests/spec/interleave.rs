@@ -5,12 +5,13 @@ use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
+use cognito_signup::UserStore;
 use cognito_signup::ops::{
-    AdminConfirmSignUp, AdminDisableUser, Answer, ConfirmSignUp, Need, Operation,
-    ResendConfirmationCode, SignUp, Step,
+    AdminConfirmSignUp, AdminDisableUser, ConfirmSignUp, Need, Operation, ResendConfirmationCode,
+    SignUp, Step,
 };
 use cognito_signup::{
-    AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest, PasswordHashing,
+    AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest,
     ResendConfirmationCodeRequest, SignUpRequest, UserStatus,
 };
 use proptest::prelude::*;
@@ -20,18 +21,45 @@ pub(crate) type Outcome = Result<(), (&'static str, String)>;
 
 /// One operation, stepped one need at a time.
 pub(crate) trait Stepper {
-    /// Starts (`None`) or resumes the operation: its next need, or its outcome.
-    fn step(&mut self, answer: Option<Answer>) -> Result<Need, Outcome>;
+    /// Starts the operation (the first call) or answers its pending need: store needs from
+    /// `store` when given, every other need from `sut`'s driver. The kind of its next need, or
+    /// its outcome.
+    fn step(&mut self, sut: &Sut, store: Option<&dyn UserStore>) -> Result<&'static str, Outcome>;
 }
 
-impl<O: Operation> Stepper for O {
-    fn step(&mut self, answer: Option<Answer>) -> Result<Need, Outcome> {
-        let step = match answer {
-            None => self.start(),
-            Some(a) => self.resume(a),
+/// An operation not yet started, waiting for an answer, or over.
+enum Stepped<O: Operation> {
+    Ready(O),
+    Waiting(Need<O>),
+    Over,
+}
+
+/// An operation as a [`Stepper`].
+pub(crate) fn stepper<O: Operation>(op: O) -> Box<dyn Stepper> {
+    Box::new(Stepped::Ready(op))
+}
+
+impl<O: Operation> Stepper for Stepped<O> {
+    fn step(&mut self, sut: &Sut, store: Option<&dyn UserStore>) -> Result<&'static str, Outcome> {
+        let step = match (std::mem::replace(self, Stepped::Over), store) {
+            (Stepped::Ready(op), _) => op.start(),
+            (Stepped::Waiting(Need::Find(n)), Some(store)) => {
+                let found = store.find(n.pool_id(), n.keys());
+                n.answer_result(found)
+            }
+            (Stepped::Waiting(Need::Commit(n)), Some(store)) => {
+                let outcome = store.commit(n.pool_id(), n.commit());
+                n.answer_result(outcome)
+            }
+            (Stepped::Waiting(need), _) => sut.driver.answer(need),
+            (Stepped::Over, _) => panic!("stepped after its end"),
         };
         match step {
-            Step::Need(n) => Ok(n),
+            Step::Need(n) => {
+                let kind = n.kind();
+                *self = Stepped::Waiting(n);
+                Ok(kind)
+            }
             Step::Done(Ok(_)) => Err(Ok(())),
             Step::Done(Err(e)) => Err(Err((e.name(), e.message().to_owned()))),
         }
@@ -46,20 +74,20 @@ pub(crate) fn interleave(
     schedule: &[u8],
 ) -> Vec<Outcome> {
     let n = ops.len();
-    let mut pending: Vec<Option<Need>> = Vec::with_capacity(n);
+    let mut waiting: Vec<bool> = Vec::with_capacity(n);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
     for (i, op) in ops.iter_mut().enumerate() {
-        match op.step(None) {
-            Ok(need) => pending.push(Some(need)),
+        match op.step(sut, None) {
+            Ok(_) => waiting.push(true),
             Err(o) => {
-                pending.push(None);
+                waiting.push(false);
                 outcomes[i] = Some(o);
             }
         }
     }
     let mut k = 0usize;
     loop {
-        let live: Vec<usize> = (0..n).filter(|i| pending[*i].is_some()).collect();
+        let live: Vec<usize> = (0..n).filter(|i| waiting[*i]).collect();
         if live.is_empty() {
             break;
         }
@@ -69,10 +97,9 @@ pub(crate) fn interleave(
             .unwrap_or(0);
         k += 1;
         let i = live[usize::from(pick) % live.len()];
-        let need = pending[i].take().unwrap();
-        match ops[i].step(Some(sut.driver.answer(need))) {
-            Ok(need) => pending[i] = Some(need),
-            Err(o) => outcomes[i] = Some(o),
+        if let Err(o) = ops[i].step(sut, None) {
+            waiting[i] = false;
+            outcomes[i] = Some(o);
         }
         assert!(k < 10_000, "operations do not finish");
     }
@@ -105,12 +132,12 @@ fn sign_up(sut: &mut Sut, name: &str, email: &str) -> (String, String) {
 fn confirm(sut: &Sut, username: &str, code: &str, force: Option<bool>) -> Box<dyn Stepper> {
     let mut req = ConfirmSignUpRequest::new(Client::Legacy.id(), username, code);
     req.force_alias_creation = force;
-    Box::new(ConfirmSignUp::new(req, sut.clock.now()))
+    stepper(ConfirmSignUp::new(req, sut.clock.now()))
 }
 
 fn resend(sut: &Sut, username: &str) -> Box<dyn Stepper> {
     let req = ResendConfirmationCodeRequest::new(Client::Legacy.id(), username);
-    Box::new(ResendConfirmationCode::new(
+    stepper(ResendConfirmationCode::new(
         req,
         sut.clock.now(),
         sut.driver.seed().unwrap(),
@@ -334,22 +361,21 @@ proptest! {
                         confirm(&sut, name(who), &code, Some(force))
                     }
                     Mixed::Resend { who } => resend(&sut, name(who)),
-                    Mixed::AdminConfirm { who } => Box::new(AdminConfirmSignUp::new(
+                    Mixed::AdminConfirm { who } => stepper(AdminConfirmSignUp::new(
                         AdminConfirmSignUpRequest::new(sut::POOL, name(who)),
                         now,
                     )),
-                    Mixed::Disable { who } => Box::new(AdminDisableUser::new(
+                    Mixed::Disable { who } => stepper(AdminDisableUser::new(
                         AdminUserRequest::new(sut::POOL, name(who)),
                         now,
                     )),
-                    Mixed::SignUp { name } => Box::new(
+                    Mixed::SignUp { name } => stepper(
                         SignUp::new(
                             SignUpRequest::new(id, ["carol", "dave", "alice"][usize::from(name) % 3], PASSWORD)
                                 .attribute("email", "ann@example.com"),
                             now,
                             sut.driver.seed().unwrap(),
-                        )
-                        .with_password_hashing(PasswordHashing::insecure_fast_for_tests()),
+                        ),
                     ),
                 }
             })

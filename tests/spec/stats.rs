@@ -1,6 +1,6 @@
 //! Statistical checks of the code generator: every digit at every position is uniform.
 
-use cognito_signup::code::generate_code;
+use cognito_signup::seed::generate_code;
 use cognito_signup::{Seed, SeededRandomness};
 
 /// Codes drawn for the test, each from its own seed.

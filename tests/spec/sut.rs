@@ -7,7 +7,8 @@
 
 use crate::model::{Client, Config, PoolKind, Reply, Secret, Sent, T0};
 use cognito_signup::code::secret_hash;
-use cognito_signup::host::{InvokeFailure, LambdaReply, Trigger, Unlimited};
+use cognito_signup::protocol::{InvokeFailure, LambdaReply, Trigger};
+use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::{
     AliasAttribute, AppClient, CodeKeys, Delivery, Driver, HostError, ManualClock, MemoryStore,

@@ -1,0 +1,22 @@
+//! The reference implementations of the host traits, shipped with them: an in-memory store, a
+//! manual clock, seeded randomness, a static directory, in-memory rate limits, and no-op and
+//! recording Lambda and delivery. Good for tests, simulations and small hosts; the crate root
+//! re-exports them, so that a quick start needs one `use`.
+
+mod clock;
+mod delivery;
+mod directory;
+mod lambda;
+mod limits;
+mod memory_store;
+mod randomness;
+
+pub use clock::{ManualClock, SystemClock};
+pub use delivery::{DeliverySwitchedOff, NoDelivery, RecordingDelivery};
+pub use directory::{StaticDirectory, UnknownPool};
+pub use lambda::{NoLambda, RecordingLambda};
+pub use limits::{
+    AllowAll, MemoryHiddenResendLimiter, MemoryRateLimiter, ResendSketch, TokenBucket, Unlimited,
+};
+pub use memory_store::{MemoryStore, PoisonedStore};
+pub use randomness::{OsRandomness, SeededRandomness};
