@@ -985,10 +985,25 @@ struct Server {
     body_budget: Semaphore,
 }
 
+/// Runs blocking or CPU-heavy work on tokio's blocking pool, so that the async workers stay the
+/// same few threads. Handing a worker's role to a new thread instead (`block_in_place`), as
+/// every SignUp did, gave each new worker thread an allocator arena of its own, which kept what
+/// it freed: decoding a large body on many such threads held far more memory than on two.
+async fn off_worker<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work).await.map_err(|_| {
+        Error::new(
+            Exception::InternalError,
+            cognito_signup::error::messages::INTERNAL_ERROR,
+        )
+    })
+}
+
 impl Server {
     /// The async twin of `Driver::run`: the same step loop, with Lambda and delivery answered
     /// here and every other need by the driver (in memory, so without waiting).
-    async fn run(&self, op: wire::WireOperation) -> Result<WireSuccess, Error> {
+    async fn run(self: &Arc<Self>, op: wire::WireOperation) -> Result<WireSuccess, Error> {
         let mut step = op.start();
         loop {
             let need = match step {
@@ -1000,28 +1015,36 @@ impl Server {
                     let reply = self.lambda.invoke(invoke.invocation()).await;
                     invoke.answer(reply)
                 }
+                // Blocking and CPU-heavy steps run on the blocking pool (`off_worker`): the
+                // outbox's file write, SignUp's password hash (argon2id, tens of milliseconds,
+                // or a wait for a slot of the shared hasher, which bounds how many SignUps hash
+                // and wait at once and refuses the rest at once with TooManyRequestsException)
+                // and a database store's calls. Every other step takes microseconds.
                 Need::Deliver(deliver) => {
-                    let delivered =
-                        tokio::task::block_in_place(|| self.outbox.deliver(deliver.message()));
-                    deliver.answer(delivered)
+                    let server = Arc::clone(self);
+                    off_worker(move || {
+                        let delivered = server.outbox.deliver(deliver.message());
+                        deliver.answer(delivered)
+                    })
+                    .await?
                 }
-                // SignUp's password hash (argon2id, tens of milliseconds), or a wait for a slot
-                // of the shared hasher: keep it off the other connections' way. The hasher
-                // bounds how many SignUps hash and wait at once; the rest are refused at once
-                // with TooManyRequestsException. Every other step takes microseconds, less than
-                // handing the worker to another thread and back (`block_in_place`) would cost.
                 Need::Hash(hash) => {
-                    tokio::task::block_in_place(|| hash.hash_with(self.driver.hasher()))
+                    let server = Arc::clone(self);
+                    off_worker(move || hash.hash_with(server.driver.hasher())).await?
                 }
                 other if self.blocking_store => {
-                    tokio::task::block_in_place(|| self.driver.answer(other))
+                    let server = Arc::clone(self);
+                    off_worker(move || server.driver.answer(other)).await?
                 }
                 other => self.driver.answer(other),
             };
         }
     }
 
-    async fn respond(&self, request: Request<Incoming>) -> Result<WireResponse, BoxError> {
+    async fn respond(
+        self: &Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Result<WireResponse, BoxError> {
         let (parts, body) = request.into_parts();
         let declared = parts
             .headers
