@@ -24,8 +24,6 @@
 
 pub mod code;
 pub mod config;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 pub mod decoy;
 pub mod driver;
 pub mod error;

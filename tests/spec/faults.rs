@@ -7,7 +7,6 @@ use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
-use cognito_signup::conformance::{Fault, FaultKind, FaultyStore};
 use cognito_signup::ops::{
     AdminConfirmSignUp, AdminDisableUser, ConfirmSignUp, ResendConfirmationCode, SignUp,
 };
@@ -16,6 +15,7 @@ use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest,
     ResendConfirmationCodeRequest, Seed, SeededRandomness, SignUpRequest, UserRecord,
 };
+use cognito_signup_testkit::conformance::{Fault, FaultKind, FaultyStore};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;

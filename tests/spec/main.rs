@@ -21,9 +21,7 @@ mod model;
 mod stats;
 mod sut;
 
-#[cfg(feature = "conformance")]
 mod conformance;
-#[cfg(feature = "conformance")]
 mod faults;
 #[cfg(feature = "fuzzing")]
 mod fuzz_bodies;

@@ -1,0 +1,15 @@
+//! Test support for [`cognito_signup`], kept out of the library: a dev-dependency.
+//!
+//! * [`conformance`]: the conformance kit every [`UserStore`](cognito_signup::UserStore)
+//!   implementation should pass, and [`FaultyStore`](conformance::FaultyStore), a wrapper that
+//!   fails a chosen call, for hosts that check their own handling of store failures.
+//!
+//! A store crate adds it under `[dev-dependencies]` and runs the kit from a test:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! cognito-signup-testkit = "0.1"
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod conformance;
