@@ -27,9 +27,6 @@ pub mod config;
 pub mod decoy;
 pub mod driver;
 pub mod error;
-#[cfg(any(fuzzing, feature = "fuzzing"))]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod host;
 pub mod mask;
 pub mod ops;

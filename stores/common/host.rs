@@ -4,7 +4,7 @@
 use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::*;
-use std::collections::BTreeMap;
+use cognito_signup_testkit::invariants;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,65 +109,18 @@ pub fn wrong(code: &str) -> String {
     String::from_utf8(c).unwrap()
 }
 
-/// What must hold in the pool of [`pool`] after any mix of committed operations: each user
-/// holds its username and sub keys; a verified email is held by its user in the alias index;
-/// every alias entry is held by a user whose email it is and who has it verified; no entry
-/// names a missing user. The pool's decoy record, once a hidden ConfirmSignUp has created it,
-/// holds the decoy key and nothing else, and no other record holds that key.
+/// What must hold in the pool of [`pool`] after any mix of committed operations: the store
+/// invariants of `cognito_signup_testkit::invariants` (index structure, the decoy, aliases,
+/// limits, no password in the clear).
 pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
-    let records: BTreeMap<String, UserRecord> = store
-        .all_records(POOL)
-        .into_iter()
-        .map(|r| (r.value.sub.clone(), r.value))
-        .collect();
-    let index: BTreeMap<String, String> = store
-        .all_index(POOL)
-        .into_iter()
-        .map(|(k, sub)| (k.as_str().to_owned(), sub))
-        .collect();
-    for (sub, r) in &records {
-        let held = |key: IndexKey| index.get(key.as_str()) == Some(sub);
-        if r.is_decoy() {
-            let keys = index.values().filter(|s| *s == sub).count();
-            if !held(IndexKey::decoy()) || keys != 1 {
-                return Err(format!(
-                    "the decoy holds {keys} keys, not just the decoy key"
-                ));
-            }
-            continue;
-        }
-        if !held(IndexKey::username(&r.username.to_lowercase())) {
-            return Err(format!("{sub}: username key not held"));
-        }
-        if !held(IndexKey::sub(sub)) {
-            return Err(format!("{sub}: sub key not held"));
-        }
-        if let (true, Some(email)) = (r.email_verified, &r.email) {
-            if !held(IndexKey::alias(
-                AliasAttribute::Email,
-                &email.to_lowercase(),
-            )) {
-                return Err(format!("{sub}: verified email without its alias key"));
-            }
-        }
-    }
-    for (key, sub) in &index {
-        let Some(r) = records.get(sub) else {
-            return Err(format!("an index entry names the missing user {sub}"));
-        };
-        if (key == IndexKey::decoy().as_str()) != r.is_decoy() {
-            return Err(format!(
-                "the decoy key and the decoy record disagree ({sub})"
-            ));
-        }
-        if let Some(email) = key.strip_prefix("a:email:") {
-            let own = r.email.as_deref().map(str::to_lowercase).as_deref() == Some(email);
-            if !own || !r.email_verified {
-                return Err(format!("{sub} holds an alias it has not verified"));
-            }
-        }
-    }
-    Ok(())
+    let index = store.all_index(POOL);
+    invariants::check(
+        &pool(),
+        &store.all_records(POOL),
+        index.iter().map(|(k, s)| (k, s)),
+        &[],
+        &[PASSWORD],
+    )
 }
 
 macro_rules! flow_tests {

@@ -3,6 +3,8 @@
 //! * [`conformance`]: the conformance kit every [`UserStore`](cognito_signup::UserStore)
 //!   implementation should pass, and [`FaultyStore`](conformance::FaultyStore), a wrapper that
 //!   fails a chosen call, for hosts that check their own handling of store failures.
+//! * [`invariants`]: what must hold in a pool's stored state after any mix of operations.
+//! * [`fuzzing`]: the fuzz target bodies (`fuzz/` calls them); not a stable API.
 //!
 //! A store crate adds it under `[dev-dependencies]` and runs the kit from a test:
 //!
@@ -13,3 +15,5 @@
 #![forbid(unsafe_code)]
 
 pub mod conformance;
+pub mod fuzzing;
+pub mod invariants;

@@ -15,7 +15,6 @@
 mod existence;
 mod hidden;
 mod interleave;
-mod invariants;
 mod machine;
 mod model;
 mod stats;
@@ -23,7 +22,6 @@ mod sut;
 
 mod conformance;
 mod faults;
-#[cfg(feature = "fuzzing")]
 mod fuzz_bodies;
 
 /// The scale factor from `COGNITO_SIGNUP_PROPTEST_SCALE` (at least 1).
