@@ -1,9 +1,9 @@
 //! A test host over any store, the invariants every store must keep after any mix of
 //! operations, and the operation flows run through `Driver` against a real database.
 
-use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::*;
+use cognito_signup_testkit::host::HostBuilder;
 use cognito_signup_testkit::invariants;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,26 +56,21 @@ pub struct TestHost<S: UserStore> {
 }
 
 /// A driver over `store` with a manual clock, recording delivery, no rate limit and fast
-/// password hashing. Randomness comes from the OS so that several processes never draw the
-/// same `sub`.
+/// password hashing (the test-support crate's host). Randomness comes from the OS so that
+/// several processes never draw the same `sub`.
 pub fn host<S: UserStore>(store: Arc<S>) -> TestHost<S> {
-    let mut dir = StaticDirectory::new();
-    dir.add_pool(pool(), CodeKeys::new(&[[7; 32]]).unwrap());
-    dir.add_client(POOL, AppClient::new(CLIENT)).unwrap();
     let mut hidden = AppClient::new(HIDDEN_CLIENT);
     hidden.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
-    dir.add_client(POOL, hidden).unwrap();
-    let clock = Arc::new(ManualClock::new(START));
-    let delivery = Arc::new(RecordingDelivery::new());
-    let driver = Driver::new(store, Arc::new(dir))
-        .with_clock(clock.clone())
-        .with_delivery(delivery.clone())
-        .with_rate_limiter(Arc::new(Unlimited))
-        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let kit = HostBuilder::new(pool())
+        .client(AppClient::new(CLIENT))
+        .client(hidden)
+        .keys(&[[7; 32]])
+        .start(START)
+        .build(store);
     TestHost {
-        driver,
-        delivery,
-        clock,
+        driver: kit.driver,
+        delivery: kit.delivery,
+        clock: kit.clock,
     }
 }
 

@@ -14,20 +14,17 @@
     missing_docs
 )]
 
+use crate::host::{HostBuilder, TestHost};
 use crate::invariants;
 use cognito_signup::code::{Code, CodeKeys, verify_secret_hash};
 use cognito_signup::config::{
     AliasAttribute, AppClient, PreventUserExistenceErrors, SignUpPolicy, UserPool,
     VerifiableAttribute,
 };
-use cognito_signup::driver::Driver;
 use cognito_signup::error::{Error, Exception};
-use cognito_signup::password::PasswordHashing;
 use cognito_signup::protocol::{InvokeFailure, LambdaReply, Trigger};
 use cognito_signup::reference::MemoryStore;
-use cognito_signup::reference::{
-    ManualClock, RecordingDelivery, RecordingLambda, SeededRandomness, StaticDirectory, Unlimited,
-};
+use cognito_signup::reference::RecordingLambda;
 use cognito_signup::time::Timestamp;
 use cognito_signup::triggers::{
     decode_custom_message, decode_post_confirmation, decode_pre_sign_up,
@@ -94,15 +91,20 @@ fn pool(b: &mut Bytes<'_>) -> UserPool {
     pool
 }
 
-fn directory(pool: UserPool, enabled: bool) -> StaticDirectory {
-    let mut dir = StaticDirectory::new();
-    dir.add_pool(pool, CodeKeys::new(&[[0x24u8; 32]]).unwrap());
+/// The host of a fuzz run: `pool`, its client (ENABLED or LEGACY), the clock at `T0`, seeded
+/// randomness, and Lambda functions from `lambda`.
+fn host(pool: UserPool, enabled: bool, seed: u8, lambda: RecordingLambda) -> TestHost<MemoryStore> {
     let mut client = AppClient::new(CLIENT);
     if enabled {
         client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
     }
-    dir.add_client(POOL, client).unwrap();
-    dir
+    HostBuilder::new(pool)
+        .client(client)
+        .keys(&[[0x24; 32]])
+        .start(Timestamp::from_millis(T0))
+        .seeded([seed; 32])
+        .lambda(Arc::new(lambda))
+        .build(MemoryStore::new())
 }
 
 /// What the scripted functions answer next.
@@ -158,21 +160,16 @@ pub fn ops(data: &[u8]) {
     let pool = pool(&mut b);
     let enabled = b.bit();
     let invariant_pool = pool.clone();
-    let store = Arc::new(MemoryStore::new());
-    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
     let next: Arc<Mutex<Script>> = Arc::new(Mutex::new(Script::Echo));
     let n2 = Arc::clone(&next);
-    let lambda = Arc::new(RecordingLambda::with_handler(move |inv| {
-        reply(*n2.lock().unwrap(), &inv.payload)
-    }));
-    let delivery = Arc::new(RecordingDelivery::new());
-    let driver = Driver::new(Arc::clone(&store), Arc::new(directory(pool, enabled)))
-        .with_clock(clock.clone())
-        .with_randomness(Arc::new(SeededRandomness::new([1; 32])))
-        .with_lambda(lambda.clone())
-        .with_delivery(delivery.clone())
-        .with_rate_limiter(Arc::new(Unlimited))
-        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let lambda = RecordingLambda::with_handler(move |inv| reply(*n2.lock().unwrap(), &inv.payload));
+    let TestHost {
+        driver,
+        clock,
+        delivery,
+        lambda,
+    } = host(pool, enabled, 1, lambda);
+    let store = driver.store();
     let mut subs: Vec<String> = Vec::new();
     let mut fired: HashMap<String, u32> = HashMap::new();
     let mut calls_seen = 0;
@@ -278,15 +275,7 @@ pub fn request_json(data: &[u8]) {
     if which & 0x80 != 0 {
         pool.alias_attributes.insert(AliasAttribute::Email);
     }
-    let driver = Driver::new(
-        MemoryStore::new(),
-        Arc::new(directory(pool, which & 0x40 != 0)),
-    )
-    .with_clock(Arc::new(ManualClock::new(Timestamp::from_millis(T0))))
-    .with_randomness(Arc::new(SeededRandomness::new([2; 32])))
-    .with_lambda(Arc::new(RecordingLambda::echo()))
-    .with_rate_limiter(Arc::new(Unlimited))
-    .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let driver = host(pool, which & 0x40 != 0, 2, RecordingLambda::echo()).driver;
     let outcome: Option<(Result<(), Error>, Option<String>)> = match which % 6 {
         0 => serde_json::from_slice::<SignUpRequest>(json).ok().map(|r| {
             let password = r.password.clone().filter(|p| p.len() >= 6);
