@@ -344,6 +344,29 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// A submitted text verifies exactly when it is the code tagged, for the same pool and
+        /// user, whatever the key and the text.
+        #[test]
+        fn verification_agrees_with_equality(
+            key in proptest::array::uniform32(proptest::prelude::any::<u8>()),
+            pool in ".{0,12}",
+            user in ".{0,12}",
+            code in "[0-9]{6}",
+            submitted in proptest::prop_oneof!["[0-9]{6}", ".{0,8}"],
+        ) {
+            let keys = CodeKeys::new(&[key]).unwrap();
+            let tag = keys.tag(&pool, &user, &Code::parse(&code).unwrap());
+            proptest::prop_assert_eq!(
+                keys.verify(&pool, &user, &submitted, &tag).is_some(),
+                submitted == code
+            );
+            proptest::prop_assert!(keys.verify(&pool, &user, &code, &tag).is_some());
+            let other = format!("{user}x");
+            proptest::prop_assert!(keys.verify(&pool, &other, &code, &tag).is_none());
+        }
+    }
+
     #[test]
     fn rotated_keys_still_verify_old_tags() {
         let old = CodeKeys::new(&[[1u8; 32]]).unwrap();

@@ -24,14 +24,9 @@
 
 pub mod code;
 pub mod config;
-#[cfg(feature = "conformance")]
-pub mod conformance;
 pub mod decoy;
 pub mod driver;
 pub mod error;
-#[cfg(any(fuzzing, feature = "fuzzing"))]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod host;
 pub mod mask;
 pub mod ops;

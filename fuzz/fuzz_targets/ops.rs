@@ -1,4 +1,4 @@
-//! Fuzz target `ops`: the body is `cognito_signup::fuzzing::ops`.
+//! Fuzz target `ops`: the body is `cognito_signup_testkit::fuzzing::ops`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cognito_signup::fuzzing::ops(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cognito_signup_testkit::fuzzing::ops(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `request_json`: the body is `cognito_signup::fuzzing::request_json`.
+//! Fuzz target `request_json`: the body is `cognito_signup_testkit::fuzzing::request_json`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cognito_signup::fuzzing::request_json(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cognito_signup_testkit::fuzzing::request_json(data));

@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{Gated, PublicGate};
+use super::gate::{BehindGate, PublicGate, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -116,14 +116,6 @@ impl ConfirmSignUp {
     fn fail(&mut self, e: Error) -> Raw<Out> {
         self.state = State::Done;
         Raw::Done(Err(e))
-    }
-
-    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
-        match g {
-            Gated::Need(n) => Raw::Need(n),
-            Gated::Fail(e) => self.fail(e),
-            Gated::Pass(cx) => self.find_user(cx),
-        }
     }
 
     fn find_user(&mut self, cx: ClientContext) -> Raw<Out> {
@@ -418,6 +410,19 @@ impl ConfirmSignUp {
     }
 }
 
+impl BehindGate for ConfirmSignUp {
+    type Out = Out;
+    fn keep_gate(&mut self, gate: PublicGate) {
+        self.state = State::Gate(gate);
+    }
+    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
+        self.fail(e)
+    }
+    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
+        self.find_user(cx)
+    }
+}
+
 impl Operation for ConfirmSignUp {
     type Output = ConfirmSignUpResponse;
 }
@@ -436,18 +441,12 @@ impl Machine for ConfirmSignUp {
             self.req.user_context_data.as_ref(),
             self.now,
         );
-        let g = gate.start();
-        self.state = State::Gate(gate);
-        self.gated(g)
+        gate_step(self, gate, None)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(mut gate), answer) => {
-                let g = gate.resume(answer);
-                self.state = State::Gate(gate);
-                self.gated(g)
-            }
+            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
             (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
             (
                 State::FindHolder {

@@ -4,7 +4,7 @@
 use super::support::unexpected;
 use crate::config::OperationName;
 use crate::error::{Error, Exception, messages};
-use crate::protocol::machine::{Answer, Ask};
+use crate::protocol::machine::{Answer, Ask, Raw};
 use crate::protocol::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, PoolContext, ThrottleRequest,
 };
@@ -17,6 +17,39 @@ pub(crate) enum Gated<T> {
     Need(Ask),
     Pass(T),
     Fail(Error),
+}
+
+/// A public operation behind a [`PublicGate`]: where it keeps the gate while the gate waits
+/// for an answer, how it fails, and what it does once the gate passes. [`gate_step`] is the
+/// skeleton they share; each operation holds only its own decisions.
+pub(crate) trait BehindGate {
+    /// The operation's response.
+    type Out;
+    /// Keeps the gate as the operation's state while it waits.
+    fn keep_gate(&mut self, gate: PublicGate);
+    /// Ends the operation with `e`.
+    fn gate_failed(&mut self, e: Error) -> Raw<Self::Out>;
+    /// The operation's body, once the gate passed.
+    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Self::Out>;
+}
+
+/// Starts the gate (`answer` is `None`) or resumes it with `answer`: the gate's ask is the
+/// operation's, its failure ends the operation, its pass enters the operation's body.
+pub(crate) fn gate_step<M: BehindGate>(
+    op: &mut M,
+    mut gate: PublicGate,
+    answer: Option<Answer>,
+) -> Raw<M::Out> {
+    let g = match answer {
+        None => gate.start(),
+        Some(answer) => gate.resume(answer),
+    };
+    op.keep_gate(gate);
+    match g {
+        Gated::Need(n) => Raw::Need(n),
+        Gated::Fail(e) => op.gate_failed(e),
+        Gated::Pass(cx) => op.gate_passed(cx),
+    }
 }
 
 enum PublicState {

@@ -9,7 +9,7 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{Gated, PublicGate};
+use super::gate::{BehindGate, PublicGate, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
@@ -212,14 +212,6 @@ impl ResendConfirmationCode {
         Raw::Done(Err(e))
     }
 
-    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
-        match g {
-            Gated::Need(n) => Raw::Need(n),
-            Gated::Fail(e) => self.fail(e),
-            Gated::Pass(cx) => self.find_user(cx),
-        }
-    }
-
     fn find_user(&mut self, cx: ClientContext) -> Raw<Out> {
         let need = Ask::Find {
             pool_id: cx.pool.pool.id.clone(),
@@ -399,6 +391,19 @@ impl ResendConfirmationCode {
     }
 }
 
+impl BehindGate for ResendConfirmationCode {
+    type Out = Out;
+    fn keep_gate(&mut self, gate: PublicGate) {
+        self.state = State::Gate(gate);
+    }
+    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
+        self.fail(e)
+    }
+    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
+        self.find_user(cx)
+    }
+}
+
 impl Operation for ResendConfirmationCode {
     type Output = ResendConfirmationCodeResponse;
 }
@@ -417,18 +422,12 @@ impl Machine for ResendConfirmationCode {
             self.req.user_context_data.as_ref(),
             self.now,
         );
-        let g = gate.start();
-        self.state = State::Gate(gate);
-        self.gated(g)
+        gate_step(self, gate, None)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(mut gate), answer) => {
-                let g = gate.resume(answer);
-                self.state = State::Gate(gate);
-                self.gated(g)
-            }
+            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
             (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
             (State::Hidden(details), Answer::HiddenResend(allowed)) => {
                 if allowed {

@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{Gated, PublicGate};
+use super::gate::{BehindGate, PublicGate, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -264,14 +264,6 @@ impl SignUp {
     fn fail(&mut self, e: Error) -> Raw<Out> {
         self.state = State::Done;
         Raw::Done(Err(e))
-    }
-
-    fn gated(&mut self, g: Gated<ClientContext>) -> Raw<Out> {
-        match g {
-            Gated::Need(n) => Raw::Need(n),
-            Gated::Fail(e) => self.fail(e),
-            Gated::Pass(cx) => self.on_client(cx),
-        }
     }
 
     fn on_client(&mut self, cx: ClientContext) -> Raw<Out> {
@@ -753,6 +745,19 @@ impl SignUp {
     }
 }
 
+impl BehindGate for SignUp {
+    type Out = Out;
+    fn keep_gate(&mut self, gate: PublicGate) {
+        self.state = State::Gate(gate);
+    }
+    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
+        self.fail(e)
+    }
+    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
+        self.on_client(cx)
+    }
+}
+
 impl Operation for SignUp {
     type Output = SignUpResponse;
 }
@@ -771,18 +776,12 @@ impl Machine for SignUp {
             self.req.user_context_data.as_ref(),
             self.now,
         );
-        let g = gate.start();
-        self.state = State::Gate(gate);
-        self.gated(g)
+        gate_step(self, gate, None)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(mut gate), answer) => {
-                let g = gate.resume(answer);
-                self.state = State::Gate(gate);
-                self.gated(g)
-            }
+            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
             (State::FindExisting(cx), Answer::Found(found)) => self.on_existing(cx, found),
             (State::Hash(cx), Answer::Hashed(hash)) => self.hashed(cx, hash.map(Some)),
             (State::PreSignUp(cx), Answer::Lambda(reply)) => self.on_pre_sign_up(cx, reply),

@@ -1,10 +1,10 @@
 //! A test host over any store, the invariants every store must keep after any mix of
 //! operations, and the operation flows run through `Driver` against a real database.
 
-use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::*;
-use std::collections::BTreeMap;
+use cognito_signup_testkit::host::HostBuilder;
+use cognito_signup_testkit::invariants;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,26 +56,21 @@ pub struct TestHost<S: UserStore> {
 }
 
 /// A driver over `store` with a manual clock, recording delivery, no rate limit and fast
-/// password hashing. Randomness comes from the OS so that several processes never draw the
-/// same `sub`.
+/// password hashing (the test-support crate's host). Randomness comes from the OS so that
+/// several processes never draw the same `sub`.
 pub fn host<S: UserStore>(store: Arc<S>) -> TestHost<S> {
-    let mut dir = StaticDirectory::new();
-    dir.add_pool(pool(), CodeKeys::new(&[[7; 32]]).unwrap());
-    dir.add_client(POOL, AppClient::new(CLIENT)).unwrap();
     let mut hidden = AppClient::new(HIDDEN_CLIENT);
     hidden.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
-    dir.add_client(POOL, hidden).unwrap();
-    let clock = Arc::new(ManualClock::new(START));
-    let delivery = Arc::new(RecordingDelivery::new());
-    let driver = Driver::new(store, Arc::new(dir))
-        .with_clock(clock.clone())
-        .with_delivery(delivery.clone())
-        .with_rate_limiter(Arc::new(Unlimited))
-        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let kit = HostBuilder::new(pool())
+        .client(AppClient::new(CLIENT))
+        .client(hidden)
+        .keys(&[[7; 32]])
+        .start(START)
+        .build(store);
     TestHost {
-        driver,
-        delivery,
-        clock,
+        driver: kit.driver,
+        delivery: kit.delivery,
+        clock: kit.clock,
     }
 }
 
@@ -109,65 +104,18 @@ pub fn wrong(code: &str) -> String {
     String::from_utf8(c).unwrap()
 }
 
-/// What must hold in the pool of [`pool`] after any mix of committed operations: each user
-/// holds its username and sub keys; a verified email is held by its user in the alias index;
-/// every alias entry is held by a user whose email it is and who has it verified; no entry
-/// names a missing user. The pool's decoy record, once a hidden ConfirmSignUp has created it,
-/// holds the decoy key and nothing else, and no other record holds that key.
+/// What must hold in the pool of [`pool`] after any mix of committed operations: the store
+/// invariants of `cognito_signup_testkit::invariants` (index structure, the decoy, aliases,
+/// limits, no password in the clear).
 pub fn check_invariants<S: Inspect>(store: &S) -> Result<(), String> {
-    let records: BTreeMap<String, UserRecord> = store
-        .all_records(POOL)
-        .into_iter()
-        .map(|r| (r.value.sub.clone(), r.value))
-        .collect();
-    let index: BTreeMap<String, String> = store
-        .all_index(POOL)
-        .into_iter()
-        .map(|(k, sub)| (k.as_str().to_owned(), sub))
-        .collect();
-    for (sub, r) in &records {
-        let held = |key: IndexKey| index.get(key.as_str()) == Some(sub);
-        if r.is_decoy() {
-            let keys = index.values().filter(|s| *s == sub).count();
-            if !held(IndexKey::decoy()) || keys != 1 {
-                return Err(format!(
-                    "the decoy holds {keys} keys, not just the decoy key"
-                ));
-            }
-            continue;
-        }
-        if !held(IndexKey::username(&r.username.to_lowercase())) {
-            return Err(format!("{sub}: username key not held"));
-        }
-        if !held(IndexKey::sub(sub)) {
-            return Err(format!("{sub}: sub key not held"));
-        }
-        if let (true, Some(email)) = (r.email_verified, &r.email) {
-            if !held(IndexKey::alias(
-                AliasAttribute::Email,
-                &email.to_lowercase(),
-            )) {
-                return Err(format!("{sub}: verified email without its alias key"));
-            }
-        }
-    }
-    for (key, sub) in &index {
-        let Some(r) = records.get(sub) else {
-            return Err(format!("an index entry names the missing user {sub}"));
-        };
-        if (key == IndexKey::decoy().as_str()) != r.is_decoy() {
-            return Err(format!(
-                "the decoy key and the decoy record disagree ({sub})"
-            ));
-        }
-        if let Some(email) = key.strip_prefix("a:email:") {
-            let own = r.email.as_deref().map(str::to_lowercase).as_deref() == Some(email);
-            if !own || !r.email_verified {
-                return Err(format!("{sub} holds an alias it has not verified"));
-            }
-        }
-    }
-    Ok(())
+    let index = store.all_index(POOL);
+    invariants::check(
+        &pool(),
+        &store.all_records(POOL),
+        index.iter().map(|(k, s)| (k, s)),
+        &[],
+        &[PASSWORD],
+    )
 }
 
 macro_rules! flow_tests {

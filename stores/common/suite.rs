@@ -1,8 +1,8 @@
 //! Records and commits for the store crates' own tests (reopening, migrations, corrupt rows,
 //! timeouts): what is particular to one database.
 //!
-//! What every `UserStore` must do is checked by the crate's conformance kit,
-//! `cognito_signup::conformance`, which each store crate runs against a fresh store per check
+//! What every `UserStore` must do is checked by the conformance kit of the test-support crate,
+//! `cognito_signup_testkit::conformance`, which each store crate runs against a fresh store per check
 //! (`passes_the_public_conformance_kit`); the operation flows through `Driver` are in `host.rs`.
 
 use cognito_signup::store::{Commit, IndexKey, IndexWrite, RecordWrite};

@@ -1,9 +1,9 @@
 //! The store conformance kit against the in-memory store, the faulty wrapper, and broken stores
 //! that it must reject (so that the kit is known to be able to fail).
 
-use cognito_signup::conformance::{self, Fault, FaultKind, FaultyStore};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
 use cognito_signup::{HostError, MemoryStore, UserRecord};
+use cognito_signup_testkit::conformance::{self, Fault, FaultKind, FaultyStore};
 use std::collections::HashMap;
 use std::sync::Mutex;
 

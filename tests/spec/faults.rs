@@ -3,11 +3,9 @@
 //! that applied nothing, a retry reaches the result a fault-free run reaches.
 
 use crate::interleave::{Outcome, Stepper, stepper};
-use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
-use cognito_signup::conformance::{Fault, FaultKind, FaultyStore};
 use cognito_signup::ops::{
     AdminConfirmSignUp, AdminDisableUser, ConfirmSignUp, ResendConfirmationCode, SignUp,
 };
@@ -16,6 +14,8 @@ use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest,
     ResendConfirmationCodeRequest, Seed, SeededRandomness, SignUpRequest, UserRecord,
 };
+use cognito_signup_testkit::conformance::{Fault, FaultKind, FaultyStore};
+use cognito_signup_testkit::invariants;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -169,9 +169,9 @@ fn check_store(w: &World) {
         phone: false,
     };
     let (records, index) = state(w);
-    invariants::check(
+    invariants::assert_holds(
         &sut::pool_of(&c),
-        &records,
+        records.values(),
         &index,
         &w.sut.codes,
         &[PASSWORD],

@@ -2,7 +2,7 @@
 //! bytes, so that a regression in a property the fuzzers check fails the ordinary test suite.
 
 use crate::scaled;
-use cognito_signup::fuzzing;
+use cognito_signup_testkit::fuzzing;
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -18,13 +18,12 @@
 //! sequence, in both pools. Another is the sign-up's own code, which a present user's minimum
 //! interval counts from: both pools start the sequence after that interval.
 
-use cognito_signup::reference::Unlimited;
 use cognito_signup::{
-    AdminUserRequest, AliasAttribute, AppClient, CodeKeys, ConfirmSignUpRequest, Driver,
-    ManualClock, MemoryStore, PasswordHashing, PreventUserExistenceErrors, RecordingDelivery,
-    ResendConfirmationCodeRequest, SeededRandomness, SignUpRequest, StaticDirectory, Timestamp,
-    UserPool, VerifiableAttribute,
+    AdminUserRequest, AliasAttribute, AppClient, ConfirmSignUpRequest, Driver, ManualClock,
+    MemoryStore, PreventUserExistenceErrors, RecordingDelivery, ResendConfirmationCodeRequest,
+    SignUpRequest, Timestamp, UserPool, VerifiableAttribute,
 };
+use cognito_signup_testkit::host::{HostBuilder, TestHost};
 use proptest::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -200,19 +199,19 @@ struct World {
 
 impl World {
     fn new(setup: &Setup, seed: u8) -> Self {
-        let mut dir = StaticDirectory::new();
-        dir.add_pool(setup.pool(), CodeKeys::new(&[[0x42u8; 32]]).unwrap());
         let mut client = AppClient::new(CLIENT);
         client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
-        dir.add_client(POOL, client).unwrap();
-        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
-        let delivery = Arc::new(RecordingDelivery::new());
-        let driver = Driver::new(Arc::new(MemoryStore::new()), Arc::new(dir))
-            .with_clock(clock.clone())
-            .with_randomness(Arc::new(SeededRandomness::new([seed; 32])))
-            .with_delivery(delivery.clone())
-            .with_rate_limiter(Arc::new(Unlimited))
-            .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+        let TestHost {
+            driver,
+            clock,
+            delivery,
+            ..
+        } = HostBuilder::new(setup.pool())
+            .client(client)
+            .keys(&[[0x42; 32]])
+            .start(Timestamp::from_millis(T0))
+            .seeded([seed; 32])
+            .build(Arc::new(MemoryStore::new()));
         Self {
             driver,
             clock,

@@ -1,7 +1,6 @@
 //! Interleavings: several operations of the sans-IO core stepped against one shared store in an
 //! order proptest chooses. The invariants of [atomic-commit] must hold for every order.
 
-use crate::invariants;
 use crate::model::{Client, Config, PoolKind};
 use crate::scaled;
 use crate::sut::{self, PASSWORD, Sut};
@@ -14,6 +13,7 @@ use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, Clock, ConfirmSignUpRequest,
     ResendConfirmationCodeRequest, SignUpRequest, UserStatus,
 };
+use cognito_signup_testkit::invariants;
 use proptest::prelude::*;
 
 /// An outcome: `Ok`, or the exception's name and message.
@@ -146,7 +146,13 @@ fn resend(sut: &Sut, username: &str) -> Box<dyn Stepper> {
 
 fn check_store(sut: &mut Sut, c: &Config) {
     let pool = sut::pool_of(c);
-    invariants::check(&pool, &sut.records(), &sut.index(), &sut.codes, &[PASSWORD]);
+    invariants::assert_holds(
+        &pool,
+        sut.records().values(),
+        &sut.index(),
+        &sut.codes,
+        &[PASSWORD],
+    );
     for (sub, fired) in sut.post_confirmations() {
         assert!(
             *fired <= 1,

@@ -1,7 +1,6 @@
 //! The model against the real machine, with proptest-state-machine: random transitions, the
 //! real answer compared with the model's after every one, then the store checked.
 
-use crate::invariants;
 use crate::model::{
     Addr, Client, CodePick, Config, Expected, ModelState, PoolKind, Reply, Response, Secret,
     SentCode, Transition,
@@ -13,6 +12,7 @@ use cognito_signup::{
     AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest, Error,
     ResendConfirmationCodeRequest, SignUpRequest, UserStatus,
 };
+use cognito_signup_testkit::invariants;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -458,7 +458,13 @@ impl StateMachineTest for Machine {
         let records = sut.records();
         let index = sut.index();
         let pool = sut::pool_of(&state.config);
-        invariants::check(&pool, &records, &index, &sut.codes, &[PASSWORD, SECRET]);
+        invariants::assert_holds(
+            &pool,
+            records.values(),
+            &index,
+            &sut.codes,
+            &[PASSWORD, SECRET],
+        );
         // The store holds exactly the model's users, and at most the decoy besides. No user's
         // key reaches the decoy, and it never gains a status or a verified attribute.
         assert_eq!(records.len(), state.users.len());

@@ -15,17 +15,13 @@
 mod existence;
 mod hidden;
 mod interleave;
-mod invariants;
 mod machine;
 mod model;
 mod stats;
 mod sut;
 
-#[cfg(feature = "conformance")]
 mod conformance;
-#[cfg(feature = "conformance")]
 mod faults;
-#[cfg(feature = "fuzzing")]
 mod fuzz_bodies;
 
 /// The scale factor from `COGNITO_SIGNUP_PROPTEST_SCALE` (at least 1).

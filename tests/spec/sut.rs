@@ -8,13 +8,13 @@
 use crate::model::{Client, Config, PoolKind, Reply, Secret, Sent, T0};
 use cognito_signup::code::secret_hash;
 use cognito_signup::protocol::{InvokeFailure, LambdaReply, Trigger};
-use cognito_signup::reference::Unlimited;
 use cognito_signup::store::{DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::{
-    AliasAttribute, AppClient, CodeKeys, Delivery, Driver, HostError, ManualClock, MemoryStore,
-    Message, PasswordHashing, PreventUserExistenceErrors, RecordingLambda, SeededRandomness,
-    SignUpPolicy, StaticDirectory, Timestamp, UserPool, UserRecord, VerifiableAttribute,
+    AliasAttribute, AppClient, Delivery, Driver, HostError, ManualClock, MemoryStore, Message,
+    PreventUserExistenceErrors, RecordingLambda, SignUpPolicy, Timestamp, UserPool, UserRecord,
+    VerifiableAttribute,
 };
+use cognito_signup_testkit::host::{HostBuilder, TestHost};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -252,11 +252,9 @@ pub(crate) fn pool_of(config: &Config) -> UserPool {
     pool
 }
 
-/// The directory of a configuration: the pool and its two clients.
-pub(crate) fn directory_of(config: &Config) -> StaticDirectory {
-    let mut dir = StaticDirectory::new();
-    dir.add_pool(pool_of(config), CodeKeys::new(&[[0x42u8; 32]]).unwrap());
-    for c in [Client::Legacy, Client::Enabled] {
+/// The two clients of a configuration.
+fn clients_of(config: &Config) -> [AppClient; 2] {
+    [Client::Legacy, Client::Enabled].map(|c| {
         let mut client = AppClient::new(c.id());
         if config.secret {
             client.client_secret = Some(SECRET.to_owned());
@@ -264,9 +262,8 @@ pub(crate) fn directory_of(config: &Config) -> StaticDirectory {
         if c == Client::Enabled {
             client.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
         }
-        dir.add_client(POOL, client).unwrap();
-    }
-    dir
+        client
+    })
 }
 
 /// The SecretHash a request carries.
@@ -310,7 +307,6 @@ impl Sut {
     /// A system for a configuration, at `T0`.
     pub(crate) fn new(config: &Config, seed: u8) -> Self {
         let (store, dir) = fresh_store();
-        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
         let replies: Replies = Arc::new(Mutex::new((Reply::Echo, Reply::Echo, Reply::Echo)));
         let r = Arc::clone(&replies);
         let lambda = Arc::new(RecordingLambda::with_handler(move |inv| {
@@ -321,14 +317,21 @@ impl Sut {
                 _ => answer(custom, &inv.payload, false),
             }
         }));
-        let outbox = Arc::new(Outbox::default());
-        let driver = Driver::new(Arc::clone(&store), Arc::new(directory_of(config)))
-            .with_clock(clock.clone())
-            .with_randomness(Arc::new(SeededRandomness::new([seed; 32])))
-            .with_lambda(lambda.clone())
-            .with_delivery(outbox.clone())
-            .with_rate_limiter(Arc::new(Unlimited))
-            .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+        let [legacy, enabled] = clients_of(config);
+        let TestHost {
+            driver,
+            clock,
+            delivery: outbox,
+            lambda,
+        } = HostBuilder::new(pool_of(config))
+            .client(legacy)
+            .client(enabled)
+            .keys(&[[0x42; 32]])
+            .start(Timestamp::from_millis(T0))
+            .seeded([seed; 32])
+            .lambda(lambda)
+            .delivery(Arc::new(Outbox::default()))
+            .build(Arc::clone(&store));
         Self {
             driver,
             store,

@@ -1,4 +1,4 @@
-//! The PostgreSQL store against the crate's conformance kit, the operation flows through
+//! The PostgreSQL store against the conformance kit (`cognito-signup-testkit`), the operation flows through
 //! `Driver`, and what is particular to a server: migrations, schemas, bad connection strings,
 //! lock timeouts. Needs `COGNITO_SIGNUP_TEST_POSTGRES`; without it every test says it is skipped.
 
@@ -62,7 +62,7 @@ fn passes_the_public_conformance_kit() {
         return;
     }
     let fixtures = std::sync::Mutex::new(Vec::new());
-    cognito_signup::conformance::run_all(|| {
+    cognito_signup_testkit::conformance::run_all(|| {
         let f = fresh("passes_the_public_conformance_kit").unwrap();
         let store = Arc::clone(&f.store);
         fixtures.lock().unwrap().push(f);

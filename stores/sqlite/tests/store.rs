@@ -1,4 +1,4 @@
-//! The SQLite store against the crate's conformance kit, the operation flows through `Driver`,
+//! The SQLite store against the conformance kit (`cognito-signup-testkit`), the operation flows through `Driver`,
 //! and what is particular to a database file: reopening, migrations, bad files.
 
 #![allow(
@@ -47,7 +47,7 @@ flow_tests!(fresh);
 #[test]
 fn passes_the_public_conformance_kit() {
     let fixtures = std::sync::Mutex::new(Vec::new());
-    cognito_signup::conformance::run_all(|| {
+    cognito_signup_testkit::conformance::run_all(|| {
         let f = fresh("conformance_kit").unwrap();
         let store = Arc::clone(&f.store);
         fixtures.lock().unwrap().push(f);

@@ -4,7 +4,8 @@
 //! empty store per check:
 //!
 //! ```
-//! use cognito_signup::{MemoryStore, conformance};
+//! use cognito_signup::MemoryStore;
+//! use cognito_signup_testkit::conformance;
 //!
 //! // In a host's test: one fresh, empty store per check.
 //! conformance::run_all(MemoryStore::new);
@@ -42,12 +43,14 @@
 //! applying) or reports a spurious `Conflict`: the failure directions the contract allows, for a
 //! host to check that its own layers above the store cope with them.
 
-use crate::config::AliasAttribute;
-use crate::error::HostError;
-use crate::host::UserStore;
-use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
-use crate::time::Timestamp;
-use crate::user::{UserRecord, UserStatus};
+use cognito_signup::config::AliasAttribute;
+use cognito_signup::error::HostError;
+use cognito_signup::host::UserStore;
+use cognito_signup::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned,
+};
+use cognito_signup::time::Timestamp;
+use cognito_signup::user::{UserRecord, UserStatus};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex};
@@ -816,7 +819,7 @@ fn keys_and_values_are_opaque<S: UserStore>(s: &S) -> Result<(), String> {
     for (i, name) in names.iter().enumerate() {
         let sub = format!("sub-{i}");
         let mut rec = user(&sub, name);
-        rec.other_attributes.push(crate::user::Attribute {
+        rec.other_attributes.push(cognito_signup::user::Attribute {
             name: "custom:blob".to_owned(),
             value: format!("nul\0inside;'--\n\t{name}"),
         });
