@@ -101,10 +101,11 @@ COGNITO_SIGNUP_SPEC_STORE=postgres cargo test --all-features --test spec machine
 # The example server on the throwaway database: two servers sharing it (the real-client suite's
 # virtualenv and release server, built by .ci/real-clients.sh, run these).
 venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"
-if [ -x "$venv/bin/python" ] && [ -x target/release/examples/server ]; then
+server_bin="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/server"
+if [ -x "$venv/bin/python" ] && [ -x "$server_bin" ]; then
     export COGNITO_SIGNUP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
     export COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL="postgres://tlsonly@localhost:$PORT/postgres?sslmode=verify-full&sslrootcert=$CERTS/ca.pem"
-    export COGNITO_SERVER_BIN="$PWD/target/release/examples/server"
+    export COGNITO_SERVER_BIN="$server_bin"
     unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
     (cd tests/python && "../../$venv/bin/python" -m pytest -v -p no:cacheprovider test_durable_stores.py)
