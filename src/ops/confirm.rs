@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{Gated, PublicGate};
+use super::gate::{Asked, Gated, PublicGate};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -24,6 +24,7 @@ use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
 use crate::user::{UserRecord, UserStatus};
 use crate::validate::{self, Violations};
+use std::sync::Arc;
 
 enum State {
     Gate(PublicGate),
@@ -134,7 +135,7 @@ impl ConfirmSignUp {
             keys.push(IndexKey::decoy());
         }
         let need = Ask::Find {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             keys,
         };
         self.state = State::FindUser(cx);
@@ -152,7 +153,7 @@ impl ConfirmSignUp {
     fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Raw<Out> {
         self.commits = self.commits.saturating_add(1);
         Raw::Need(Ask::Commit {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             commit,
         })
     }
@@ -293,7 +294,7 @@ impl ConfirmSignUp {
             Some(value) if pool.alias_attributes.contains(&alias) => {
                 let key = alias_key(pool, alias, value);
                 let need = Ask::Find {
-                    pool_id: pool.id.clone(),
+                    pool_id: Arc::clone(cx.pool.id()),
                     keys: vec![key],
                 };
                 self.state = State::FindHolder {
@@ -423,6 +424,10 @@ impl Operation for ConfirmSignUp {
 }
 
 impl Machine for ConfirmSignUp {
+    fn client_id(&self) -> &str {
+        self.req.client_id.as_deref().unwrap_or_default()
+    }
+
     fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate(&self.req) {
             return self.fail(e);
@@ -430,9 +435,6 @@ impl Machine for ConfirmSignUp {
         let gate = PublicGate::new(
             Op::ConfirmSignUp,
             Bucket::UserCreation,
-            self.req.client_id.as_deref().unwrap_or_default(),
-            self.username(),
-            self.req.secret_hash.as_deref(),
             self.req.user_context_data.as_ref(),
             self.now,
         );
@@ -444,7 +446,12 @@ impl Machine for ConfirmSignUp {
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
             (State::Gate(mut gate), answer) => {
-                let g = gate.resume(answer);
+                let asked = Asked {
+                    client_id: self.client_id(),
+                    username: self.username(),
+                    secret_hash: self.req.secret_hash.as_deref(),
+                };
+                let g = gate.resume(answer, &asked);
                 self.state = State::Gate(gate);
                 self.gated(g)
             }

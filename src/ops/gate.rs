@@ -26,13 +26,17 @@ enum PublicState {
     Done,
 }
 
+/// What the gate reads of the request, lent by the operation that holds it at every step.
+pub(crate) struct Asked<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) secret_hash: Option<&'a str>,
+}
+
 /// The gate of public operations: client, enabled, guard, throttle, SecretHash.
 pub(crate) struct PublicGate {
     operation: OperationName,
     bucket: Bucket,
-    client_id: String,
-    username: String,
-    secret_hash: Option<String>,
     user_context_data: Option<UserContextData>,
     now: Timestamp,
     state: PublicState,
@@ -42,38 +46,33 @@ impl PublicGate {
     pub(crate) fn new(
         operation: OperationName,
         bucket: Bucket,
-        client_id: &str,
-        username: &str,
-        secret_hash: Option<&str>,
         user_context_data: Option<&UserContextData>,
         now: Timestamp,
     ) -> Self {
         Self {
             operation,
             bucket,
-            client_id: client_id.to_owned(),
-            username: username.to_owned(),
-            secret_hash: secret_hash.map(str::to_owned),
             user_context_data: user_context_data.cloned(),
             now,
             state: PublicState::Client,
         }
     }
 
+    /// The client lookup: the operation lends its `ClientId` ([`Machine::client_id`]).
+    ///
+    /// [`Machine::client_id`]: crate::protocol::machine::Machine::client_id
     pub(crate) fn start(&self) -> Gated<ClientContext> {
-        Gated::Need(Ask::Client {
-            client_id: self.client_id.clone(),
-        })
+        Gated::Need(Ask::Client)
     }
 
-    pub(crate) fn resume(&mut self, answer: Answer) -> Gated<ClientContext> {
+    pub(crate) fn resume(&mut self, answer: Answer, asked: &Asked<'_>) -> Gated<ClientContext> {
         match (
             std::mem::replace(&mut self.state, PublicState::Done),
             answer,
         ) {
             (PublicState::Client, Answer::Client(None)) => Gated::Fail(Error::new(
                 Exception::ResourceNotFound,
-                format!("User pool client {} does not exist.", self.client_id),
+                format!("User pool client {} does not exist.", asked.client_id),
             )),
             (PublicState::Client, Answer::Client(Some(cx))) => {
                 if cx.pool.pool.disabled_operations.contains(&self.operation) {
@@ -84,8 +83,8 @@ impl PublicGate {
                 }
                 let need = Ask::Guard(GuardRequest {
                     operation: self.operation,
-                    pool_id: cx.pool.pool.id.clone(),
-                    client_id: self.client_id.clone(),
+                    pool_id: Arc::clone(cx.pool.id()),
+                    client_id: Arc::clone(cx.id()),
                     user_context_data: self.user_context_data.take(),
                 });
                 self.state = PublicState::Guard(cx);
@@ -104,12 +103,7 @@ impl PublicGate {
                 messages::RATE_EXCEEDED,
             )),
             (PublicState::Throttle(cx), Answer::Throttle(true)) => {
-                match check_secret_hash(
-                    &cx,
-                    &self.client_id,
-                    &self.username,
-                    self.secret_hash.as_deref(),
-                ) {
+                match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash) {
                     Ok(()) => Gated::Pass(cx),
                     Err(e) => Gated::Fail(e),
                 }
@@ -126,7 +120,7 @@ fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Ask {
         Bucket::ResendConfirmationCode => (p.resend_rate, p.resend_burst),
     };
     Ask::Throttle(ThrottleRequest {
-        pool_id: pool.pool.id.clone(),
+        pool_id: Arc::clone(pool.id()),
         bucket,
         rate,
         burst,

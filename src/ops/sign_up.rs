@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{Gated, PublicGate};
+use super::gate::{Asked, Gated, PublicGate};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -31,6 +31,7 @@ use crate::triggers::{
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
 use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
+use std::sync::Arc;
 
 /// Standard attributes of a user pool schema.
 const STANDARD_ATTRIBUTES: &[&str] = &[
@@ -365,7 +366,7 @@ impl SignUp {
 
     fn find_existing(&mut self, cx: ClientContext) -> Raw<Out> {
         let need = Ask::Find {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             keys: self.existing_keys(&cx.pool.pool),
         };
         self.state = State::FindExisting(cx);
@@ -593,7 +594,7 @@ impl SignUp {
         };
         let pool = &cx.pool.pool;
         let need = Ask::Find {
-            pool_id: pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             keys: vec![alias_key(pool, attr.as_alias(), &value)],
         };
         self.state = State::FindHolder { cx, attrs, holders };
@@ -701,7 +702,7 @@ impl SignUp {
         }
         self.commits = self.commits.saturating_add(1);
         let need = Ask::Commit {
-            pool_id: pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             commit,
         };
         self.state = State::Commit(cx);
@@ -758,6 +759,10 @@ impl Operation for SignUp {
 }
 
 impl Machine for SignUp {
+    fn client_id(&self) -> &str {
+        self.req.client_id.as_deref().unwrap_or_default()
+    }
+
     fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
@@ -765,9 +770,6 @@ impl Machine for SignUp {
         let gate = PublicGate::new(
             Op::SignUp,
             Bucket::UserCreation,
-            self.req.client_id.as_deref().unwrap_or_default(),
-            self.username(),
-            self.req.secret_hash.as_deref(),
             self.req.user_context_data.as_ref(),
             self.now,
         );
@@ -779,7 +781,12 @@ impl Machine for SignUp {
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
             (State::Gate(mut gate), answer) => {
-                let g = gate.resume(answer);
+                let asked = Asked {
+                    client_id: self.client_id(),
+                    username: self.username(),
+                    secret_hash: self.req.secret_hash.as_deref(),
+                };
+                let g = gate.resume(answer, &asked);
                 self.state = State::Gate(gate);
                 self.gated(g)
             }
