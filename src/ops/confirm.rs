@@ -31,7 +31,8 @@ enum State {
     FindUser(ClientContext),
     FindHolder {
         cx: ClientContext,
-        user: Versioned<UserRecord>,
+        /// Boxed: the state is moved at every step, and this variant is rare.
+        user: Box<Versioned<UserRecord>>,
         attribute: VerifiableAttribute,
         proof: CodeVerified,
     },
@@ -44,8 +45,9 @@ enum State {
     },
     CommitConfirm {
         cx: ClientContext,
-        /// The confirmed record, kept only when a PostConfirmation trigger will need it.
-        user: Option<UserRecord>,
+        /// The confirmed record, kept only when a PostConfirmation trigger will need it (boxed:
+        /// the state is moved at every step).
+        user: Option<Box<UserRecord>>,
     },
     PostConfirmation,
     Done,
@@ -299,7 +301,7 @@ impl ConfirmSignUp {
                 };
                 self.state = State::FindHolder {
                     cx,
-                    user: found,
+                    user: Box::new(found),
                     attribute,
                     proof,
                 };
@@ -384,7 +386,7 @@ impl ConfirmSignUp {
             .lambda_config
             .post_confirmation
             .is_some()
-            .then(|| rec.clone());
+            .then(|| Box::new(rec.clone()));
         commit.records.insert(
             0,
             RecordWrite {
@@ -397,7 +399,7 @@ impl ConfirmSignUp {
         step
     }
 
-    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Raw<Out> {
+    fn on_confirmed(&mut self, cx: ClientContext, user: Option<Box<UserRecord>>) -> Raw<Out> {
         let inv = user.and_then(|user| {
             post_confirmation(
                 &cx.pool.pool,
@@ -464,7 +466,7 @@ impl Machine for ConfirmSignUp {
                     proof,
                 },
                 Answer::Found(holder),
-            ) => self.on_holder(cx, user, attribute, holder, proof),
+            ) => self.on_holder(cx, *user, attribute, holder, proof),
             (State::CommitFailure { .. }, Answer::Committed(CommitOutcome::Committed))
             | (State::CommitFailure { hidden: true, .. }, Answer::Committed(_)) => {
                 self.fail(code_mismatch())
