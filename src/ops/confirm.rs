@@ -434,12 +434,7 @@ impl Machine for ConfirmSignUp {
         if let Err(e) = validate(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(
-            Op::ConfirmSignUp,
-            Bucket::UserCreation,
-            self.req.user_context_data.as_ref(),
-            self.now,
-        );
+        let gate = PublicGate::new(Op::ConfirmSignUp, Bucket::UserCreation, self.now);
         let g = gate.start();
         self.state = State::Gate(gate);
         self.gated(g)
@@ -452,6 +447,7 @@ impl Machine for ConfirmSignUp {
                     client_id: self.client_id(),
                     username: self.username(),
                     secret_hash: self.req.secret_hash.as_deref(),
+                    user_context_data: self.req.user_context_data.as_ref(),
                 };
                 let g = gate.resume(answer, &asked);
                 self.state = State::Gate(gate);

@@ -31,28 +31,22 @@ pub(crate) struct Asked<'a> {
     pub(crate) client_id: &'a str,
     pub(crate) username: &'a str,
     pub(crate) secret_hash: Option<&'a str>,
+    pub(crate) user_context_data: Option<&'a UserContextData>,
 }
 
 /// The gate of public operations: client, enabled, guard, throttle, SecretHash.
 pub(crate) struct PublicGate {
     operation: OperationName,
     bucket: Bucket,
-    user_context_data: Option<UserContextData>,
     now: Timestamp,
     state: PublicState,
 }
 
 impl PublicGate {
-    pub(crate) fn new(
-        operation: OperationName,
-        bucket: Bucket,
-        user_context_data: Option<&UserContextData>,
-        now: Timestamp,
-    ) -> Self {
+    pub(crate) fn new(operation: OperationName, bucket: Bucket, now: Timestamp) -> Self {
         Self {
             operation,
             bucket,
-            user_context_data: user_context_data.cloned(),
             now,
             state: PublicState::Client,
         }
@@ -85,7 +79,7 @@ impl PublicGate {
                     operation: self.operation,
                     pool_id: Arc::clone(cx.pool.id()),
                     client_id: Arc::clone(cx.id()),
-                    user_context_data: self.user_context_data.take(),
+                    user_context_data: asked.user_context_data.cloned(),
                 });
                 self.state = PublicState::Guard(cx);
                 Gated::Need(need)

@@ -416,7 +416,6 @@ impl Machine for ResendConfirmationCode {
         let gate = PublicGate::new(
             Op::ResendConfirmationCode,
             Bucket::ResendConfirmationCode,
-            self.req.user_context_data.as_ref(),
             self.now,
         );
         let g = gate.start();
@@ -431,6 +430,7 @@ impl Machine for ResendConfirmationCode {
                     client_id: self.client_id(),
                     username: self.username(),
                     secret_hash: self.req.secret_hash.as_deref(),
+                    user_context_data: self.req.user_context_data.as_ref(),
                 };
                 let g = gate.resume(answer, &asked);
                 self.state = State::Gate(gate);
