@@ -73,6 +73,7 @@ where
 
 impl<O: Operation> Step<O> {
     /// Gives the operation's ask its typed continuation.
+    #[inline(always)]
     pub(crate) fn lift(op: O, raw: Raw<O::Output>) -> Self {
         let need = match raw {
             Raw::Done(result) => return Step::Done(result),
@@ -102,6 +103,7 @@ impl<O: Operation> Step<O> {
 }
 
 /// Resumes `op` with `answer` and gives its next ask a continuation.
+#[inline(always)]
 fn resume<O: Operation>(mut op: O, answer: Answer) -> Step<O> {
     let raw = op.advance(answer);
     Step::lift(op, raw)
