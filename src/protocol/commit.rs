@@ -8,7 +8,7 @@ use std::fmt;
 /// A key of the per-pool index: a username, a `sub`, or an active alias, already folded as the
 /// pool's case rule says. Opaque to stores: compare and hash it as a string.
 ///
-/// A key of up to [`INLINE_KEY`] bytes (every username and `sub` key of a typical pool) is kept
+/// A key of up to 38 bytes (every username and `sub` key of a typical pool) is kept
 /// inside the value: making one allocates nothing.
 #[derive(Clone)]
 pub struct IndexKey(Text);
