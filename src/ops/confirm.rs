@@ -18,7 +18,9 @@ use crate::error::{Error, Exception, messages};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
 use crate::protocol::{Bucket, ClientContext};
-use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, KeyList, RecordWrite, Versioned,
+};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
@@ -297,7 +299,7 @@ impl ConfirmSignUp {
                 let key = alias_key(pool, alias, value);
                 let need = Ask::Find {
                     pool_id: Arc::clone(cx.pool.id()),
-                    keys: vec![key],
+                    keys: KeyList::one(key),
                 };
                 self.state = State::FindHolder {
                     cx,

@@ -21,7 +21,9 @@ use crate::password::check_policy;
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
 use crate::protocol::{Bucket, ClientContext, Message, Trigger};
-use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, KeyList, RecordWrite, Versioned,
+};
 use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{
@@ -367,7 +369,7 @@ impl SignUp {
     fn find_existing(&mut self, cx: ClientContext) -> Raw<Out> {
         let need = Ask::Find {
             pool_id: Arc::clone(cx.pool.id()),
-            keys: self.existing_keys(&cx.pool.pool),
+            keys: self.existing_keys(&cx.pool.pool).into(),
         };
         self.state = State::FindExisting(cx);
         Raw::Need(need)
@@ -595,7 +597,7 @@ impl SignUp {
         let pool = &cx.pool.pool;
         let need = Ask::Find {
             pool_id: Arc::clone(cx.pool.id()),
-            keys: vec![alias_key(pool, attr.as_alias(), &value)],
+            keys: KeyList::one(alias_key(pool, attr.as_alias(), &value)),
         };
         self.state = State::FindHolder { cx, attrs, holders };
         Raw::Need(need)

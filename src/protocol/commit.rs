@@ -108,6 +108,86 @@ impl IndexKey {
     }
 }
 
+impl IndexKey {
+    /// The empty key, a placeholder in a [`KeyList`]'s free slots.
+    const EMPTY: IndexKey = IndexKey(Text::Inline {
+        len: 0,
+        bytes: [0; INLINE_KEY],
+    });
+}
+
+/// How many keys a [`KeyList`] holds without allocating: a username and a `sub`, and the decoy
+/// under `PreventUserExistenceErrors=ENABLED`.
+const INLINE_KEYS: usize = 3;
+
+/// The keys of one lookup, in order: up to three inline, more in a vector.
+#[derive(Clone)]
+pub enum KeyList {
+    Inline {
+        len: u8,
+        keys: [IndexKey; INLINE_KEYS],
+    },
+    Spilled(Vec<IndexKey>),
+}
+
+impl KeyList {
+    /// No key yet.
+    pub(crate) const fn new() -> Self {
+        Self::Inline {
+            len: 0,
+            keys: [IndexKey::EMPTY; INLINE_KEYS],
+        }
+    }
+
+    /// One key.
+    pub(crate) fn one(key: IndexKey) -> Self {
+        let mut list = Self::new();
+        list.push(key);
+        list
+    }
+
+    /// Appends `key`.
+    pub(crate) fn push(&mut self, key: IndexKey) {
+        match self {
+            Self::Inline { len, keys } => {
+                if let Some(slot) = keys.get_mut(usize::from(*len)) {
+                    *slot = key;
+                    *len = len.saturating_add(1);
+                } else {
+                    let mut spilled = Vec::with_capacity(INLINE_KEYS.saturating_mul(2));
+                    spilled.extend(
+                        keys.iter_mut()
+                            .map(|k| std::mem::replace(k, IndexKey::EMPTY)),
+                    );
+                    spilled.push(key);
+                    *self = Self::Spilled(spilled);
+                }
+            }
+            Self::Spilled(keys) => keys.push(key),
+        }
+    }
+
+    /// The keys, in order.
+    pub(crate) fn as_slice(&self) -> &[IndexKey] {
+        match self {
+            Self::Inline { len, keys } => keys.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Spilled(keys) => keys,
+        }
+    }
+}
+
+impl From<Vec<IndexKey>> for KeyList {
+    fn from(keys: Vec<IndexKey>) -> Self {
+        Self::Spilled(keys)
+    }
+}
+
+impl fmt::Debug for KeyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 impl PartialEq for IndexKey {
     fn eq(&self, other: &Self) -> bool {
         self.as_bytes() == other.as_bytes()

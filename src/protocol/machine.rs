@@ -12,7 +12,7 @@ use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, KeyList, Versioned};
 use crate::user::{PasswordHash, UserRecord};
 use std::fmt;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub enum Ask {
     Throttle(ThrottleRequest),
     Find {
         pool_id: Arc<str>,
-        keys: Vec<IndexKey>,
+        keys: KeyList,
     },
     Commit {
         pool_id: Arc<str>,

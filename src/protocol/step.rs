@@ -8,7 +8,7 @@ use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, KeyList, Versioned};
 use crate::user::UserRecord;
 use std::fmt;
 use std::sync::Arc;
@@ -365,7 +365,7 @@ impl<O: Operation> TakeToken<O> {
 
 continuation!(
     /// [`Need::Find`]: the user held by the first present key.
-    FindUser { pool_id: Arc<str>, keys: Vec<IndexKey> }
+    FindUser { pool_id: Arc<str>, keys: KeyList }
 );
 
 impl<O: Operation> FindUser<O> {
@@ -378,7 +378,7 @@ impl<O: Operation> FindUser<O> {
     /// The keys, in order.
     #[must_use]
     pub fn keys(&self) -> &[IndexKey] {
-        &self.keys
+        self.keys.as_slice()
     }
 
     /// The user found, with its version, or `None`. Cheap (a code check is an HMAC and a
