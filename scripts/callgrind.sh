@@ -15,7 +15,7 @@ cargo build --release --example hot_path -q
 out=$(mktemp -d)
 for op in "${ops[@]}"; do
   valgrind --tool=callgrind --toggle-collect='hot_path::measured*' \
-    --callgrind-out-file="$out/$op.out" target/release/examples/hot_path "$op" "$users" "$count" \
+    --callgrind-out-file="$out/$op.out" "${CARGO_TARGET_DIR:-target}/release/examples/hot_path" "$op" "$users" "$count" \
     >/dev/null 2>&1
   total=$(callgrind_annotate "$out/$op.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
   printf '%-22s %10d instructions per operation\n' "$op" $(( total / count ))

@@ -29,7 +29,7 @@ impl IndexKey {
     /// client with `PreventUserExistenceErrors=ENABLED` looks it up, as its last key.
     #[must_use]
     pub fn decoy() -> Self {
-        Self::from_stored(DECOY_KEY.to_owned())
+        Self::of(DECOY_KEY)
     }
 }
 

@@ -482,6 +482,18 @@ impl Operation for WireOperation {
 }
 
 impl Machine for WireOperation {
+    fn client_id(&self) -> &str {
+        match &self.inner {
+            Inner::SignUp(op) => op.client_id(),
+            Inner::ConfirmSignUp(op) => op.client_id(),
+            Inner::ResendConfirmationCode(op) => op.client_id(),
+            Inner::AdminConfirmSignUp(op) => op.client_id(),
+            Inner::AdminGetUser(op) => op.client_id(),
+            Inner::AdminDisableUser(op) => op.client_id(),
+            Inner::AdminEnableUser(op) => op.client_id(),
+        }
+    }
+
     fn begin(&mut self) -> Raw<WireSuccess> {
         match &mut self.inner {
             Inner::SignUp(op) => serialized(op.begin()),

@@ -101,7 +101,7 @@ impl<T> AdminMachine<T> {
 
     fn find(&mut self, pool: Arc<PoolContext>) -> Raw<T> {
         let need = Ask::Find {
-            pool_id: pool.pool.id.clone(),
+            pool_id: Arc::clone(pool.id()),
             keys: lookup_keys(&pool.pool, &self.username),
         };
         self.state = AdminState::Find(pool);
@@ -128,7 +128,7 @@ impl<T> AdminMachine<T> {
                     Decision::Commit(record, version) => {
                         self.commits = self.commits.saturating_add(1);
                         let need = Ask::Commit {
-                            pool_id: pool.pool.id.clone(),
+                            pool_id: Arc::clone(pool.id()),
                             commit: Commit {
                                 records: vec![RecordWrite {
                                     expected_version: Some(version),

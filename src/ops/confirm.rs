@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -18,19 +18,23 @@ use crate::error::{Error, Exception, messages};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
 use crate::protocol::{Bucket, ClientContext};
-use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, KeyList, RecordWrite, Versioned,
+};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{ConfirmSignUpRequest, ConfirmSignUpResponse};
 use crate::user::{UserRecord, UserStatus};
 use crate::validate::{self, Violations};
+use std::sync::Arc;
 
 enum State {
     Gate(PublicGate),
     FindUser(ClientContext),
     FindHolder {
         cx: ClientContext,
-        user: Versioned<UserRecord>,
+        /// Boxed: the state is moved at every step, and this variant is rare.
+        user: Box<Versioned<UserRecord>>,
         attribute: VerifiableAttribute,
         proof: CodeVerified,
     },
@@ -43,8 +47,9 @@ enum State {
     },
     CommitConfirm {
         cx: ClientContext,
-        /// The confirmed record, kept only when a PostConfirmation trigger will need it.
-        user: Option<UserRecord>,
+        /// The confirmed record, kept only when a PostConfirmation trigger will need it (boxed:
+        /// the state is moved at every step).
+        user: Option<Box<UserRecord>>,
     },
     PostConfirmation,
     Done,
@@ -126,7 +131,7 @@ impl ConfirmSignUp {
             keys.push(IndexKey::decoy());
         }
         let need = Ask::Find {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             keys,
         };
         self.state = State::FindUser(cx);
@@ -144,7 +149,7 @@ impl ConfirmSignUp {
     fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Raw<Out> {
         self.commits = self.commits.saturating_add(1);
         Raw::Need(Ask::Commit {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             commit,
         })
     }
@@ -285,12 +290,12 @@ impl ConfirmSignUp {
             Some(value) if pool.alias_attributes.contains(&alias) => {
                 let key = alias_key(pool, alias, value);
                 let need = Ask::Find {
-                    pool_id: pool.id.clone(),
-                    keys: vec![key],
+                    pool_id: Arc::clone(cx.pool.id()),
+                    keys: KeyList::one(key),
                 };
                 self.state = State::FindHolder {
                     cx,
-                    user: found,
+                    user: Box::new(found),
                     attribute,
                     proof,
                 };
@@ -375,7 +380,7 @@ impl ConfirmSignUp {
             .lambda_config
             .post_confirmation
             .is_some()
-            .then(|| rec.clone());
+            .then(|| Box::new(rec.clone()));
         commit.records.insert(
             0,
             RecordWrite {
@@ -388,7 +393,7 @@ impl ConfirmSignUp {
         step
     }
 
-    fn on_confirmed(&mut self, cx: ClientContext, user: Option<UserRecord>) -> Raw<Out> {
+    fn on_confirmed(&mut self, cx: ClientContext, user: Option<Box<UserRecord>>) -> Raw<Out> {
         let inv = user.and_then(|user| {
             post_confirmation(
                 &cx.pool.pool,
@@ -412,6 +417,14 @@ impl ConfirmSignUp {
 
 impl BehindGate for ConfirmSignUp {
     type Out = Out;
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            client_id: self.client_id(),
+            username: self.username(),
+            secret_hash: self.req.secret_hash.as_deref(),
+            user_context_data: self.req.user_context_data.as_ref(),
+        }
+    }
     fn keep_gate(&mut self, gate: PublicGate) {
         self.state = State::Gate(gate);
     }
@@ -428,19 +441,15 @@ impl Operation for ConfirmSignUp {
 }
 
 impl Machine for ConfirmSignUp {
+    fn client_id(&self) -> &str {
+        self.req.client_id.as_deref().unwrap_or_default()
+    }
+
     fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(
-            Op::ConfirmSignUp,
-            Bucket::UserCreation,
-            self.req.client_id.as_deref().unwrap_or_default(),
-            self.username(),
-            self.req.secret_hash.as_deref(),
-            self.req.user_context_data.as_ref(),
-            self.now,
-        );
+        let gate = PublicGate::new(Op::ConfirmSignUp, Bucket::UserCreation, self.now);
         gate_step(self, gate, None)
     }
 
@@ -456,7 +465,7 @@ impl Machine for ConfirmSignUp {
                     proof,
                 },
                 Answer::Found(holder),
-            ) => self.on_holder(cx, user, attribute, holder, proof),
+            ) => self.on_holder(cx, *user, attribute, holder, proof),
             (State::CommitFailure { .. }, Answer::Committed(CommitOutcome::Committed))
             | (State::CommitFailure { hidden: true, .. }, Answer::Committed(_)) => {
                 self.fail(code_mismatch())

@@ -25,6 +25,8 @@ pub(crate) enum Gated<T> {
 pub(crate) trait BehindGate {
     /// The operation's response.
     type Out;
+    /// What the gate reads of the request, lent at every step.
+    fn asked(&self) -> Asked<'_>;
     /// Keeps the gate as the operation's state while it waits.
     fn keep_gate(&mut self, gate: PublicGate);
     /// Ends the operation with `e`.
@@ -42,7 +44,7 @@ pub(crate) fn gate_step<M: BehindGate>(
 ) -> Raw<M::Out> {
     let g = match answer {
         None => gate.start(),
-        Some(answer) => gate.resume(answer),
+        Some(answer) => gate.resume(answer, &op.asked()),
     };
     op.keep_gate(gate);
     match g {
@@ -59,54 +61,47 @@ enum PublicState {
     Done,
 }
 
+/// What the gate reads of the request, lent by the operation that holds it at every step.
+pub(crate) struct Asked<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) secret_hash: Option<&'a str>,
+    pub(crate) user_context_data: Option<&'a UserContextData>,
+}
+
 /// The gate of public operations: client, enabled, guard, throttle, SecretHash.
 pub(crate) struct PublicGate {
     operation: OperationName,
     bucket: Bucket,
-    client_id: String,
-    username: String,
-    secret_hash: Option<String>,
-    user_context_data: Option<UserContextData>,
     now: Timestamp,
     state: PublicState,
 }
 
 impl PublicGate {
-    pub(crate) fn new(
-        operation: OperationName,
-        bucket: Bucket,
-        client_id: &str,
-        username: &str,
-        secret_hash: Option<&str>,
-        user_context_data: Option<&UserContextData>,
-        now: Timestamp,
-    ) -> Self {
+    pub(crate) fn new(operation: OperationName, bucket: Bucket, now: Timestamp) -> Self {
         Self {
             operation,
             bucket,
-            client_id: client_id.to_owned(),
-            username: username.to_owned(),
-            secret_hash: secret_hash.map(str::to_owned),
-            user_context_data: user_context_data.cloned(),
             now,
             state: PublicState::Client,
         }
     }
 
+    /// The client lookup: the operation lends its `ClientId` ([`Machine::client_id`]).
+    ///
+    /// [`Machine::client_id`]: crate::protocol::machine::Machine::client_id
     pub(crate) fn start(&self) -> Gated<ClientContext> {
-        Gated::Need(Ask::Client {
-            client_id: self.client_id.clone(),
-        })
+        Gated::Need(Ask::Client)
     }
 
-    pub(crate) fn resume(&mut self, answer: Answer) -> Gated<ClientContext> {
+    pub(crate) fn resume(&mut self, answer: Answer, asked: &Asked<'_>) -> Gated<ClientContext> {
         match (
             std::mem::replace(&mut self.state, PublicState::Done),
             answer,
         ) {
             (PublicState::Client, Answer::Client(None)) => Gated::Fail(Error::new(
                 Exception::ResourceNotFound,
-                format!("User pool client {} does not exist.", self.client_id),
+                format!("User pool client {} does not exist.", asked.client_id),
             )),
             (PublicState::Client, Answer::Client(Some(cx))) => {
                 if cx.pool.pool.disabled_operations.contains(&self.operation) {
@@ -117,9 +112,9 @@ impl PublicGate {
                 }
                 let need = Ask::Guard(GuardRequest {
                     operation: self.operation,
-                    pool_id: cx.pool.pool.id.clone(),
-                    client_id: self.client_id.clone(),
-                    user_context_data: self.user_context_data.take(),
+                    pool_id: Arc::clone(cx.pool.id()),
+                    client_id: Arc::clone(cx.id()),
+                    user_context_data: asked.user_context_data.cloned(),
                 });
                 self.state = PublicState::Guard(cx);
                 Gated::Need(need)
@@ -137,12 +132,7 @@ impl PublicGate {
                 messages::RATE_EXCEEDED,
             )),
             (PublicState::Throttle(cx), Answer::Throttle(true)) => {
-                match check_secret_hash(
-                    &cx,
-                    &self.client_id,
-                    &self.username,
-                    self.secret_hash.as_deref(),
-                ) {
+                match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash) {
                     Ok(()) => Gated::Pass(cx),
                     Err(e) => Gated::Fail(e),
                 }
@@ -159,7 +149,7 @@ fn throttle(pool: &PoolContext, bucket: Bucket, now: Timestamp) -> Ask {
         Bucket::ResendConfirmationCode => (p.resend_rate, p.resend_burst),
     };
     Ask::Throttle(ThrottleRequest {
-        pool_id: pool.pool.id.clone(),
+        pool_id: Arc::clone(pool.id()),
         bucket,
         rate,
         burst,

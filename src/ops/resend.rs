@@ -9,7 +9,7 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
@@ -33,6 +33,7 @@ use crate::types::{
 };
 use crate::user::{PendingCode, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
+use std::sync::Arc;
 
 enum State {
     Gate(PublicGate),
@@ -214,7 +215,7 @@ impl ResendConfirmationCode {
 
     fn find_user(&mut self, cx: ClientContext) -> Raw<Out> {
         let need = Ask::Find {
-            pool_id: cx.pool.pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             keys: lookup_keys(&cx.pool.pool, self.username()),
         };
         self.state = State::FindUser(cx);
@@ -351,7 +352,7 @@ impl ResendConfirmationCode {
         };
         self.commits = self.commits.saturating_add(1);
         let need = Ask::Commit {
-            pool_id: pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             commit,
         };
         self.state = State::Commit {
@@ -393,6 +394,14 @@ impl ResendConfirmationCode {
 
 impl BehindGate for ResendConfirmationCode {
     type Out = Out;
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            client_id: self.client_id(),
+            username: self.username(),
+            secret_hash: self.req.secret_hash.as_deref(),
+            user_context_data: self.req.user_context_data.as_ref(),
+        }
+    }
     fn keep_gate(&mut self, gate: PublicGate) {
         self.state = State::Gate(gate);
     }
@@ -409,6 +418,10 @@ impl Operation for ResendConfirmationCode {
 }
 
 impl Machine for ResendConfirmationCode {
+    fn client_id(&self) -> &str {
+        self.req.client_id.as_deref().unwrap_or_default()
+    }
+
     fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
@@ -416,10 +429,6 @@ impl Machine for ResendConfirmationCode {
         let gate = PublicGate::new(
             Op::ResendConfirmationCode,
             Bucket::ResendConfirmationCode,
-            self.req.client_id.as_deref().unwrap_or_default(),
-            self.username(),
-            self.req.secret_hash.as_deref(),
-            self.req.user_context_data.as_ref(),
             self.now,
         );
         gate_step(self, gate, None)

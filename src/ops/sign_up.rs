@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -21,7 +21,9 @@ use crate::password::check_policy;
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
 use crate::protocol::{Bucket, ClientContext, Message, Trigger};
-use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+use crate::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, KeyList, RecordWrite, Versioned,
+};
 use crate::seed::{Entropy, Seed};
 use crate::time::Timestamp;
 use crate::triggers::{
@@ -31,6 +33,7 @@ use crate::triggers::{
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
 use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
+use std::sync::Arc;
 
 /// Standard attributes of a user pool schema.
 const STANDARD_ATTRIBUTES: &[&str] = &[
@@ -357,8 +360,8 @@ impl SignUp {
 
     fn find_existing(&mut self, cx: ClientContext) -> Raw<Out> {
         let need = Ask::Find {
-            pool_id: cx.pool.pool.id.clone(),
-            keys: self.existing_keys(&cx.pool.pool),
+            pool_id: Arc::clone(cx.pool.id()),
+            keys: self.existing_keys(&cx.pool.pool).into(),
         };
         self.state = State::FindExisting(cx);
         Raw::Need(need)
@@ -585,8 +588,8 @@ impl SignUp {
         };
         let pool = &cx.pool.pool;
         let need = Ask::Find {
-            pool_id: pool.id.clone(),
-            keys: vec![alias_key(pool, attr.as_alias(), &value)],
+            pool_id: Arc::clone(cx.pool.id()),
+            keys: KeyList::one(alias_key(pool, attr.as_alias(), &value)),
         };
         self.state = State::FindHolder { cx, attrs, holders };
         Raw::Need(need)
@@ -693,7 +696,7 @@ impl SignUp {
         }
         self.commits = self.commits.saturating_add(1);
         let need = Ask::Commit {
-            pool_id: pool.id.clone(),
+            pool_id: Arc::clone(cx.pool.id()),
             commit,
         };
         self.state = State::Commit(cx);
@@ -747,6 +750,14 @@ impl SignUp {
 
 impl BehindGate for SignUp {
     type Out = Out;
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            client_id: self.client_id(),
+            username: self.username(),
+            secret_hash: self.req.secret_hash.as_deref(),
+            user_context_data: self.req.user_context_data.as_ref(),
+        }
+    }
     fn keep_gate(&mut self, gate: PublicGate) {
         self.state = State::Gate(gate);
     }
@@ -763,19 +774,15 @@ impl Operation for SignUp {
 }
 
 impl Machine for SignUp {
+    fn client_id(&self) -> &str {
+        self.req.client_id.as_deref().unwrap_or_default()
+    }
+
     fn begin(&mut self) -> Raw<Out> {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(
-            Op::SignUp,
-            Bucket::UserCreation,
-            self.req.client_id.as_deref().unwrap_or_default(),
-            self.username(),
-            self.req.secret_hash.as_deref(),
-            self.req.user_context_data.as_ref(),
-            self.now,
-        );
+        let gate = PublicGate::new(Op::SignUp, Bucket::UserCreation, self.now);
         gate_step(self, gate, None)
     }
 

@@ -5,7 +5,7 @@ use crate::code::Code;
 use crate::config::{AliasAttribute, DeliveryMedium, UserPool, VerifiableAttribute};
 use crate::error::{Error, Exception, messages};
 use crate::mask::{mask_email, mask_phone};
-use crate::protocol::{IndexKey, IndexWrite};
+use crate::protocol::{IndexKey, IndexWrite, KeyList};
 use crate::protocol::{LambdaInvocation, Trigger};
 use crate::time::Timestamp;
 use crate::triggers::{
@@ -50,8 +50,8 @@ pub(crate) fn alias_key(pool: &UserPool, attr: AliasAttribute, value: &str) -> I
 /// The keys under which `Username` of a request may find a user, in order: the username, the
 /// active aliases (alias pools) or sign-in attributes (username-attribute pools), the `sub`
 /// ([username-lookup]).
-pub(crate) fn lookup_keys(pool: &UserPool, name: &str) -> Vec<IndexKey> {
-    let mut keys = Vec::with_capacity(4);
+pub(crate) fn lookup_keys(pool: &UserPool, name: &str) -> KeyList {
+    let mut keys = KeyList::new();
     keys.push(IndexKey::username(&fold(pool, name)));
     for attr in &pool.alias_attributes {
         keys.push(alias_key(pool, *attr, name));

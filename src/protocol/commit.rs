@@ -7,18 +7,48 @@ use std::fmt;
 
 /// A key of the per-pool index: a username, a `sub`, or an active alias, already folded as the
 /// pool's case rule says. Opaque to stores: compare and hash it as a string.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IndexKey(String);
+///
+/// A key of up to 38 bytes (every username and `sub` key of a typical pool) is kept
+/// inside the value: making one allocates nothing.
+#[derive(Clone)]
+pub struct IndexKey(Text);
 
-/// `parts` joined, in one allocation of the exact size (no formatting machinery: keys are built
-/// on every request).
-fn joined(parts: &[&str]) -> String {
+/// Keys up to this many bytes are kept inline in an [`IndexKey`].
+const INLINE_KEY: usize = 38;
+
+/// An index key's text: inline when short, boxed otherwise. Always UTF-8: it is only ever made
+/// from `str` parts.
+#[derive(Clone)]
+enum Text {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Boxed(Box<str>),
+}
+
+/// `parts` joined: inline when they fit, else in one allocation of the exact size (no
+/// formatting machinery: keys are built on every request).
+fn joined(parts: &[&str]) -> Text {
     let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
-    let mut s = String::with_capacity(len);
-    for p in parts {
-        s.push_str(p);
+    match u8::try_from(len) {
+        Ok(short) if len <= INLINE_KEY => {
+            let mut bytes = [0u8; INLINE_KEY];
+            let mut at = 0usize;
+            for p in parts {
+                let end = at.saturating_add(p.len());
+                if let Some(dst) = bytes.get_mut(at..end) {
+                    dst.copy_from_slice(p.as_bytes());
+                }
+                at = end;
+            }
+            Text::Inline { len: short, bytes }
+        }
+        _ => {
+            let mut s = String::with_capacity(len);
+            for p in parts {
+                s.push_str(p);
+            }
+            Text::Boxed(s.into_boxed_str())
+        }
     }
-    s
 }
 
 impl IndexKey {
@@ -44,22 +74,154 @@ impl IndexKey {
     /// The key as a string, for stores that keep it in a text column.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+            Text::Boxed(s) => s,
+        }
+    }
+
+    /// The key's bytes (its UTF-8 text): what a store hashes and compares.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Text::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Text::Boxed(s) => s.as_bytes(),
+        }
+    }
+
+    /// A key of this text, copied.
+    pub(crate) fn of(text: &str) -> Self {
+        Self(joined(&[text]))
     }
 
     /// A key read back from a store's text column.
     #[must_use]
     pub fn from_stored(text: String) -> Self {
-        Self(text)
+        if text.len() <= INLINE_KEY {
+            Self(joined(&[&text]))
+        } else {
+            Self(Text::Boxed(text.into_boxed_str()))
+        }
+    }
+}
+
+impl IndexKey {
+    /// The empty key, a placeholder in a [`KeyList`]'s free slots.
+    const EMPTY: IndexKey = IndexKey(Text::Inline {
+        len: 0,
+        bytes: [0; INLINE_KEY],
+    });
+}
+
+/// How many keys a [`KeyList`] holds without allocating: a username and a `sub`, and the decoy
+/// under `PreventUserExistenceErrors=ENABLED`.
+const INLINE_KEYS: usize = 3;
+
+/// The keys of one lookup, in order: up to three inline, more in a vector.
+#[derive(Clone)]
+pub enum KeyList {
+    Inline {
+        len: u8,
+        keys: [IndexKey; INLINE_KEYS],
+    },
+    Spilled(Vec<IndexKey>),
+}
+
+impl KeyList {
+    /// No key yet.
+    pub(crate) const fn new() -> Self {
+        Self::Inline {
+            len: 0,
+            keys: [IndexKey::EMPTY; INLINE_KEYS],
+        }
+    }
+
+    /// One key.
+    pub(crate) fn one(key: IndexKey) -> Self {
+        let mut list = Self::new();
+        list.push(key);
+        list
+    }
+
+    /// Appends `key`.
+    pub(crate) fn push(&mut self, key: IndexKey) {
+        match self {
+            Self::Inline { len, keys } => {
+                if let Some(slot) = keys.get_mut(usize::from(*len)) {
+                    *slot = key;
+                    *len = len.saturating_add(1);
+                } else {
+                    let mut spilled = Vec::with_capacity(INLINE_KEYS.saturating_mul(2));
+                    spilled.extend(
+                        keys.iter_mut()
+                            .map(|k| std::mem::replace(k, IndexKey::EMPTY)),
+                    );
+                    spilled.push(key);
+                    *self = Self::Spilled(spilled);
+                }
+            }
+            Self::Spilled(keys) => keys.push(key),
+        }
+    }
+
+    /// The keys, in order.
+    pub(crate) fn as_slice(&self) -> &[IndexKey] {
+        match self {
+            Self::Inline { len, keys } => keys.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Spilled(keys) => keys,
+        }
+    }
+}
+
+impl From<Vec<IndexKey>> for KeyList {
+    fn from(keys: Vec<IndexKey>) -> Self {
+        Self::Spilled(keys)
+    }
+}
+
+impl fmt::Debug for KeyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for IndexKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IndexKey {}
+
+impl std::hash::Hash for IndexKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for IndexKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IndexKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // UTF-8 orders as its code points do: the bytes order as the text does.
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
 impl fmt::Debug for IndexKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Alias keys hold addresses: print only the kind.
-        let kind = self.0.split(':').next().unwrap_or("");
+        let text = self.as_str();
+        let kind = text.split(':').next().unwrap_or("");
         let attr = if kind == "a" {
-            self.0.split(':').nth(1).unwrap_or("")
+            text.split(':').nth(1).unwrap_or("")
         } else {
             ""
         };

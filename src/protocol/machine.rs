@@ -12,27 +12,26 @@ use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, KeyList, Versioned};
 use crate::user::{PasswordHash, UserRecord};
 use std::fmt;
 use std::sync::Arc;
 
 /// What an operation asks next; [`Step::lift`](super::Step) turns it into a typed [`Need`](super::Need).
 pub enum Ask {
-    Client {
-        client_id: String,
-    },
+    /// The client the request names: [`Machine::client_id`].
+    Client,
     Pool {
         pool_id: String,
     },
     Guard(GuardRequest),
     Throttle(ThrottleRequest),
     Find {
-        pool_id: String,
-        keys: Vec<IndexKey>,
+        pool_id: Arc<str>,
+        keys: KeyList,
     },
     Commit {
-        pool_id: String,
+        pool_id: Arc<str>,
         commit: Commit,
     },
     Invoke(LambdaInvocation),
@@ -88,10 +87,7 @@ impl fmt::Debug for Answer {
 impl fmt::Debug for Ask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Ask::Client { client_id } => f
-                .debug_struct("Client")
-                .field("client_id", client_id)
-                .finish(),
+            Ask::Client => f.write_str("Client"),
             Ask::Pool { pool_id } => f.debug_struct("Pool").field("pool_id", pool_id).finish(),
             Ask::Guard(r) => f.debug_tuple("Guard").field(r).finish(),
             Ask::Throttle(r) => f.debug_tuple("Throttle").field(r).finish(),
@@ -134,4 +130,10 @@ pub trait Machine {
     fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output>
     where
         Self: Operation;
+
+    /// The `ClientId` of the request, lent to [`Need::Client`](super::Need::Client) (which an
+    /// operation asks only with a client id): empty for operations that name no client.
+    fn client_id(&self) -> &str {
+        ""
+    }
 }

@@ -8,6 +8,7 @@ pub(crate) mod machine;
 mod requests;
 mod step;
 
+pub(crate) use commit::KeyList;
 pub use commit::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
 pub use requests::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, InvokeFailure,

@@ -9,22 +9,68 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A pool as the core needs it: its settings and its code-tagging keys.
+/// A pool as the core needs it: its settings, its code-tagging keys, and its id in a shared
+/// string that every request naming the pool lends instead of copying.
+///
+/// Made with [`new`](Self::new); its members are read-only once it is shared (a directory hands
+/// it out behind an [`Arc`]).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct PoolContext {
     /// The settings.
     pub pool: UserPool,
     /// The keys that tag codes ([code-storage]).
     pub code_keys: CodeKeys,
+    /// `pool.id`, shared.
+    id: Arc<str>,
 }
 
-/// An app client together with its pool.
+impl PoolContext {
+    /// The context of `pool` with its code keys.
+    #[must_use]
+    pub fn new(pool: UserPool, code_keys: CodeKeys) -> Self {
+        let id = Arc::from(pool.id.as_str());
+        Self {
+            pool,
+            code_keys,
+            id,
+        }
+    }
+
+    /// The pool's id (`pool.id`), shared: cloning it copies no text.
+    #[must_use]
+    pub fn id(&self) -> &Arc<str> {
+        &self.id
+    }
+}
+
+/// An app client together with its pool, and the client's id in a shared string.
+///
+/// Made with [`new`](Self::new).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ClientContext {
     /// The pool.
     pub pool: Arc<PoolContext>,
     /// The client.
     pub client: Arc<AppClient>,
+    /// `client.client_id`, shared.
+    id: Arc<str>,
+}
+
+impl ClientContext {
+    /// The context of `client`, a client of `pool`.
+    #[must_use]
+    pub fn new(pool: Arc<PoolContext>, client: Arc<AppClient>) -> Self {
+        let id = Arc::from(client.client_id.as_str());
+        Self { pool, client, id }
+    }
+
+    /// The client's id (`client.client_id`), shared: cloning it copies no text.
+    #[must_use]
+    pub fn id(&self) -> &Arc<str> {
+        &self.id
+    }
 }
 
 /// What the request guard sees of a public operation.
@@ -33,9 +79,9 @@ pub struct GuardRequest {
     /// The operation.
     pub operation: OperationName,
     /// The pool the client belongs to.
-    pub pool_id: String,
-    /// The app client.
-    pub client_id: String,
+    pub pool_id: Arc<str>,
+    /// The app client, as the directory holds it.
+    pub client_id: Arc<str>,
     /// The request's `UserContextData`.
     pub user_context_data: Option<UserContextData>,
 }
@@ -63,7 +109,7 @@ pub enum Bucket {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThrottleRequest {
     /// The pool.
-    pub pool_id: String,
+    pub pool_id: Arc<str>,
     /// The bucket.
     pub bucket: Bucket,
     /// Tokens added per second.

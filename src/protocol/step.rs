@@ -8,7 +8,7 @@ use crate::protocol::{
     ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, LambdaInvocation, LambdaReply,
     Message, PoolContext, ThrottleRequest,
 };
-use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
+use crate::protocol::{Commit, CommitOutcome, IndexKey, KeyList, Versioned};
 use crate::user::UserRecord;
 use std::fmt;
 use std::sync::Arc;
@@ -73,10 +73,11 @@ where
 
 impl<O: Operation> Step<O> {
     /// Gives the operation's ask its typed continuation.
+    #[inline(always)]
     pub(crate) fn lift(op: O, raw: Raw<O::Output>) -> Self {
         let need = match raw {
             Raw::Done(result) => return Step::Done(result),
-            Raw::Need(Ask::Client { client_id }) => Need::Client(LookUpClient { op, client_id }),
+            Raw::Need(Ask::Client) => Need::Client(LookUpClient { op }),
             Raw::Need(Ask::Pool { pool_id }) => Need::Pool(LookUpPool { op, pool_id }),
             Raw::Need(Ask::Guard(request)) => Need::Guard(CheckGuard { op, request }),
             Raw::Need(Ask::Throttle(request)) => Need::Throttle(TakeToken { op, request }),
@@ -102,6 +103,7 @@ impl<O: Operation> Step<O> {
 }
 
 /// Resumes `op` with `answer` and gives its next ask a continuation.
+#[inline(always)]
 fn resume<O: Operation>(mut op: O, answer: Answer) -> Step<O> {
     let raw = op.advance(answer);
     Step::lift(op, raw)
@@ -218,7 +220,7 @@ impl<O: Operation> Need<O> {
     }
 }
 
-impl<O> fmt::Debug for Need<O> {
+impl<O: Operation> fmt::Debug for Need<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Need::Client(n) => n.fmt(f),
@@ -278,16 +280,25 @@ macro_rules! fallible {
     };
 }
 
-continuation!(
-    /// [`Need::Client`]: look up an app client and its pool.
-    LookUpClient { client_id: String }
-);
+/// [`Need::Client`]: look up an app client and its pool.
+#[must_use = "the operation waits inside until this is answered"]
+pub struct LookUpClient<O> {
+    op: O,
+}
+
+impl<O: Operation> fmt::Debug for LookUpClient<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookUpClient")
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
+    }
+}
 
 impl<O: Operation> LookUpClient<O> {
-    /// `ClientId`.
+    /// `ClientId`, lent from the request.
     #[must_use]
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        self.op.client_id()
     }
 
     /// The client and its pool, or `None` when there is no such client. Cheap.
@@ -354,7 +365,7 @@ impl<O: Operation> TakeToken<O> {
 
 continuation!(
     /// [`Need::Find`]: the user held by the first present key.
-    FindUser { pool_id: String, keys: Vec<IndexKey> }
+    FindUser { pool_id: Arc<str>, keys: KeyList }
 );
 
 impl<O: Operation> FindUser<O> {
@@ -367,7 +378,7 @@ impl<O: Operation> FindUser<O> {
     /// The keys, in order.
     #[must_use]
     pub fn keys(&self) -> &[IndexKey] {
-        &self.keys
+        self.keys.as_slice()
     }
 
     /// The user found, with its version, or `None`. Cheap (a code check is an HMAC and a
@@ -380,7 +391,7 @@ fallible!(FindUser, Option<Versioned<UserRecord>>);
 
 continuation!(
     /// [`Need::Commit`]: apply every change of the operation at once, or none.
-    CommitChanges { pool_id: String, commit: Commit }
+    CommitChanges { pool_id: Arc<str>, commit: Commit }
 );
 
 impl<O: Operation> CommitChanges<O> {

@@ -86,12 +86,7 @@ impl StaticDirectory {
     pub fn add_pool(&mut self, pool: UserPool, code_keys: CodeKeys) -> &mut Self {
         let id = pool.id.clone();
         let copies: Box<[Arc<PoolContext>]> = (0..Self::REPLICAS)
-            .map(|_| {
-                Arc::new(PoolContext {
-                    pool: pool.clone(),
-                    code_keys: code_keys.clone(),
-                })
-            })
+            .map(|_| Arc::new(PoolContext::new(pool.clone(), code_keys.clone())))
             .collect();
         for client in self.clients.values_mut() {
             for (c, pool) in client.iter_mut().zip(&copies) {
@@ -123,10 +118,7 @@ impl StaticDirectory {
         client.user_pool_id = Some(pool_id.to_owned());
         let copies = pools
             .iter()
-            .map(|pool| ClientContext {
-                pool: Arc::clone(pool),
-                client: Arc::new(client.clone()),
-            })
+            .map(|pool| ClientContext::new(Arc::clone(pool), Arc::new(client.clone())))
             .collect();
         self.clients.insert(client.client_id, copies);
         Ok(self)

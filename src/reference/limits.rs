@@ -87,9 +87,9 @@ impl RateLimiter for MemoryRateLimiter {
             // A poisoned limiter fails closed.
             return false;
         };
-        let pool = match pools.get_mut(r.pool_id.as_str()) {
+        let pool = match pools.get_mut(&*r.pool_id) {
             Some(p) => p,
-            None => pools.entry(r.pool_id.clone()).or_default(),
+            None => pools.entry(r.pool_id.to_string()).or_default(),
         };
         let slot = match r.bucket {
             Bucket::UserCreation => &mut pool.user_creation,

@@ -393,16 +393,16 @@ impl PoolShard {
         id
     }
 
-    fn entry(&self, hash: u64, key: &str) -> Option<u32> {
+    fn entry(&self, hash: u64, key: &[u8]) -> Option<u32> {
         self.index
             .find(hash, |&e| {
-                self.entries[at(e)].key.as_ref().map(KeyText::bytes) == Some(key.as_bytes())
+                self.entries[at(e)].key.as_ref().map(KeyText::bytes) == Some(key)
             })
             .copied()
     }
 
     fn set_entry(&mut self, hashes: &Hashes, hash: u64, key: &str, target: Target) {
-        if let Some(e) = self.entry(hash, key) {
+        if let Some(e) = self.entry(hash, key.as_bytes()) {
             self.entries[at(e)].target = target;
             return;
         }
@@ -657,7 +657,7 @@ impl UserStore for MemoryStore {
         let (mut stack, mut heap) = ([0u64; 8], Vec::new());
         let hashes = small(
             keys.len(),
-            |i| self.hashes.key(keys[i].as_str().as_bytes()),
+            |i| self.hashes.key(keys[i].as_bytes()),
             &mut stack,
             &mut heap,
         );
@@ -675,7 +675,7 @@ impl UserStore for MemoryStore {
                     .get(shard_of(h))
                     .and_then(|g| g.pool(pool_hash, pool_id))
                     .and_then(|pool| {
-                        let e = pool.entry(h, k.as_str())?;
+                        let e = pool.entry(h, k.as_bytes())?;
                         Some(pool.entries[at(e)].target)
                     });
                 first_held = first_held.or(held.map(|_| i));
@@ -684,7 +684,7 @@ impl UserStore for MemoryStore {
             let Some(target) = target else {
                 return Ok(None);
             };
-            if first_held.is_some_and(|i| keys[i].as_str() == DECOY_KEY) {
+            if first_held.is_some_and(|i| keys[i].as_bytes() == DECOY_KEY.as_bytes()) {
                 // Only the decoy matched: the name is missing ([hide-same-work]). Every missing
                 // name of a pool reads the one decoy, which so stays in cache, while a present
                 // user's record is usually read from memory: read what a present user's lookup
@@ -737,7 +737,7 @@ impl UserStore for MemoryStore {
             |i| {
                 let w = &commit.index[i];
                 IndexHashes {
-                    key: hashes.key(w.key.as_str().as_bytes()),
+                    key: hashes.key(w.key.as_bytes()),
                     expected: w.expected.as_deref().map(|s| hashes.sub(s)),
                     new: w.new.as_deref().map(|s| hashes.sub(s)),
                 }
@@ -783,7 +783,7 @@ impl UserStore for MemoryStore {
                 .get(shard_of(h.key))
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| {
-                    p.entry(h.key, w.key.as_str())
+                    p.entry(h.key, w.key.as_bytes())
                         .map(|e| p.entries[at(e)].target)
                 });
             let holds = match (held, w.expected.as_deref().zip(h.expected)) {

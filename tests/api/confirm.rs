@@ -130,8 +130,8 @@ fn request_guard_block_is_forbidden_and_sees_user_context_data() {
     );
     let seen = h.guard.seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(seen.operation, OperationName::ConfirmSignUp);
-    assert_eq!(seen.client_id, CLIENT);
-    assert_eq!(seen.pool_id, POOL);
+    assert_eq!(&*seen.client_id, CLIENT);
+    assert_eq!(&*seen.pool_id, POOL);
     assert_eq!(
         seen.user_context_data.unwrap().ip_address.as_deref(),
         Some("192.0.2.1")

@@ -405,13 +405,13 @@ fn a_legacy_client_never_looks_the_decoy_up() {
     h.confirm("nobody", &Host::wrong(&code)).unwrap_err();
     let mut legacy = h.client.clone();
     legacy.prevent_user_existence_errors = PreventUserExistenceErrors::Legacy;
-    let cx = ClientContext {
-        pool: std::sync::Arc::new(PoolContext {
-            pool: h.pool.clone(),
-            code_keys: CodeKeys::new(&[[1u8; 32]]).unwrap(),
-        }),
-        client: std::sync::Arc::new(legacy),
-    };
+    let cx = ClientContext::new(
+        std::sync::Arc::new(PoolContext::new(
+            h.pool.clone(),
+            CodeKeys::new(&[[1u8; 32]]).unwrap(),
+        )),
+        std::sync::Arc::new(legacy),
+    );
     let op = confirm_op(&h, "nobody", "123456", false);
     let mut step = op.start();
     let mut finds = 0;
