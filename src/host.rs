@@ -3,10 +3,12 @@
 //! are asked is in [`protocol`](crate::protocol), and the implementations shipped with them are
 //! in [`reference`](crate::reference).
 
+use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
 use crate::protocol::{
-    ClientContext, Commit, CommitOutcome, GuardRequest, GuardVerdict, HiddenResendRequest,
-    IndexKey, LambdaInvocation, LambdaReply, Message, PoolContext, ThrottleRequest, Versioned,
+    CatalogOutcome, ClientContext, Commit, CommitOutcome, GuardRequest, GuardVerdict,
+    HiddenResendRequest, IndexKey, LambdaInvocation, LambdaReply, Message, PoolContext,
+    ThrottleRequest, Versioned,
 };
 use crate::time::Timestamp;
 use crate::user::UserRecord;
@@ -128,6 +130,109 @@ pub trait UserStore: Send + Sync {
     /// # Errors
     /// The host's failure; the operation answers InternalErrorException.
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError>;
+
+    /// Up to `limit` of the pool's user records whose `sub` sorts after `after` (all when
+    /// `None`), in ascending byte order of `sub`, each with its version; never the decoy
+    /// record. ListUsers pages through a pool with it.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        // PENDING(issue 12): every store implements this; the default goes then.
+        let _ = (pool_id, after, limit);
+        Err("this store does not list users".into())
+    }
+}
+
+/// Where a host keeps the pools and app clients created through the API (CreateUserPool,
+/// CreateUserPoolClient, …): their settings, as data.
+///
+/// # Contract
+/// * Every write is atomic and answers what it did ([`CatalogOutcome`]); a write that cannot be
+///   applied applies nothing.
+/// * [`delete_pool`](Self::delete_pool) removes the pool, all of its clients and all of its
+///   users (records and index entries) as one unit: afterwards no client of the pool resolves
+///   and no user of it is found.
+/// * Reads see every write that answered [`CatalogOutcome::Done`] before them.
+/// * A store that keeps users in the same database implements this trait on the same value, so
+///   that [`delete_pool`](Self::delete_pool) can remove the users in the same transaction.
+pub trait PoolCatalog: Send + Sync {
+    /// Adds a pool; [`CatalogOutcome::Conflict`] if its id is taken.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError>;
+
+    /// Replaces the settings of the pool with `pool.id`; [`CatalogOutcome::NotFound`] if absent.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError>;
+
+    /// Removes the pool with its clients and users (see the contract);
+    /// [`CatalogOutcome::NotFound`] if absent.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError>;
+
+    /// The pool with this id.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError>;
+
+    /// Up to `limit` pools whose id sorts after `after` (all when `None`), in ascending byte
+    /// order of id.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError>;
+
+    /// Adds a client of the pool `client.user_pool_id` (always `Some` here);
+    /// [`CatalogOutcome::Conflict`] if its id is taken, [`CatalogOutcome::NotFound`] if the pool
+    /// is absent.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn insert_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError>;
+
+    /// Replaces the client with `client.client_id` in the pool `client.user_pool_id`;
+    /// [`CatalogOutcome::NotFound`] if either is absent.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn replace_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError>;
+
+    /// Removes the client `client_id` of the pool `pool_id`; [`CatalogOutcome::NotFound`] if
+    /// either is absent.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<CatalogOutcome, HostError>;
+
+    /// The client with this id (with `user_pool_id` set).
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError>;
+
+    /// Up to `limit` clients of the pool whose id sorts after `after`, in ascending byte order
+    /// of client id.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AppClient>, HostError>;
 }
 
 impl<S: UserStore + ?Sized> UserStore for &S {
@@ -141,6 +246,14 @@ impl<S: UserStore + ?Sized> UserStore for &S {
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         (**self).commit(pool_id, commit)
     }
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        (**self).list(pool_id, after, limit)
+    }
 }
 
 impl<S: UserStore + ?Sized> UserStore for Arc<S> {
@@ -153,5 +266,13 @@ impl<S: UserStore + ?Sized> UserStore for Arc<S> {
     }
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         (**self).commit(pool_id, commit)
+    }
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        (**self).list(pool_id, after, limit)
     }
 }

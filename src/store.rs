@@ -12,6 +12,9 @@
 pub mod plan;
 
 pub use crate::decoy::DECOY_SUB;
-pub use crate::host::UserStore;
-pub use crate::protocol::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+pub use crate::host::{PoolCatalog, UserStore};
+pub use crate::protocol::{
+    CatalogOutcome, Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite,
+    Versioned,
+};
 pub use crate::reference::{MemoryStore, PoisonedStore};

@@ -151,6 +151,7 @@ pub fn populate(store: &MemoryStore, keys: &CodeKeys, range: std::ops::Range<usi
     for i in range {
         let rec = record(keys, i);
         let commit = Commit {
+            removals: Vec::new(),
             index: vec![
                 IndexWrite {
                     key: IndexKey::username(&rec.username),
@@ -179,6 +180,7 @@ pub fn rearm(store: &MemoryStore, keys: &CodeKeys, i: usize) {
         .unwrap()
         .expect("populated");
     let commit = Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: Some(found.version),
             record: record(keys, i),

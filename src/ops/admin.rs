@@ -130,6 +130,7 @@ impl<T> AdminMachine<T> {
                         let need = Ask::Commit {
                             pool_id: Arc::clone(pool.id()),
                             commit: Commit {
+                                removals: Vec::new(),
                                 records: vec![RecordWrite {
                                     expected_version: Some(version),
                                     record: record.clone(),

@@ -161,6 +161,7 @@ impl ConfirmSignUp {
         let (pool, keys) = (&cx.pool.pool, &cx.pool.code_keys);
         verify_decoy(keys, &pool.id, self.username(), self.code());
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: None,
                 record: decoy_record(self.now),
@@ -201,6 +202,7 @@ impl ConfirmSignUp {
                 .map_or(next, |cap| next.min(cap));
         }
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(version),
                 record: rec,
@@ -344,6 +346,7 @@ impl ConfirmSignUp {
         rec.code = None;
         rec.last_modified = self.now;
         let mut commit = Commit {
+            removals: Vec::new(),
             records: Vec::with_capacity(2),
             index: Vec::new(),
         };

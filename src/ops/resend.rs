@@ -344,6 +344,7 @@ impl ResendConfirmationCode {
             policy.resends_per_window,
         );
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(found.version),
                 record: rec.clone(),

@@ -651,6 +651,7 @@ impl SignUp {
         };
         let user = &d.user;
         let mut commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: None,
                 record: user.clone(),

@@ -258,13 +258,38 @@ pub struct IndexWrite {
     pub new: Option<String>,
 }
 
+/// One record removed by a commit (AdminDeleteUser).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRemoval {
+    /// The `sub` of the record.
+    pub sub: String,
+    /// The version the record must have now.
+    pub expected_version: u64,
+}
+
 /// Everything one operation changes, applied atomically by [`UserStore::commit`](crate::host::UserStore::commit).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Commit {
     /// Records written (one, or two when an alias moves from its previous holder).
     pub records: Vec<RecordWrite>,
+    /// Records removed, each with its expected version; a removal whose record is missing or at
+    /// another version fails the commit like any other precondition.
+    pub removals: Vec<RecordRemoval>,
     /// Index entries written.
     pub index: Vec<IndexWrite>,
+}
+
+/// What a [`PoolCatalog`](crate::host::PoolCatalog) write did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum CatalogOutcome {
+    /// The write was applied.
+    Done,
+    /// An insert found its id taken; nothing was applied.
+    Conflict,
+    /// The pool or client to replace or delete (or, for a client insert, its pool) is absent;
+    /// nothing was applied.
+    NotFound,
 }
 
 /// What [`UserStore::commit`](crate::host::UserStore::commit) did.

@@ -9,7 +9,10 @@ mod requests;
 mod step;
 
 pub(crate) use commit::KeyList;
-pub use commit::{Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned};
+pub use commit::{
+    CatalogOutcome, Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite,
+    Versioned,
+};
 pub use requests::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, InvokeFailure,
     LambdaInvocation, LambdaReply, Message, PoolContext, SKETCH_ROWS, ThrottleRequest, Trigger,

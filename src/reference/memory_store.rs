@@ -870,6 +870,7 @@ mod tests {
 
     fn create(store: &MemoryStore, pool: &str, sub: &str, name: &str) -> CommitOutcome {
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: None,
                 record: user(sub, name),
@@ -899,6 +900,7 @@ mod tests {
         // No user, no decoy: nothing (the shard the first key falls in may be empty).
         assert_eq!(store.find("p", &keys).unwrap(), None);
         let decoy = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: None,
                 record: user(DECOY_SUB, "decoy-record"),
@@ -945,6 +947,7 @@ mod tests {
         full.email = None;
         full.status = UserStatus::Confirmed;
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(1),
                 record: full.clone(),
@@ -977,6 +980,7 @@ mod tests {
         let _ = create(&store, "p", "s2", "bob");
         // The record write holds, the index precondition does not: nothing is applied.
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(1),
                 record: user("s1", "alice-changed"),
@@ -997,6 +1001,7 @@ mod tests {
         );
         // A stale version conflicts too; a new record where one exists conflicts.
         let stale = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(7),
                 record: user("s1", "x"),
@@ -1014,11 +1019,13 @@ mod tests {
         let _ = create(&store, "p", "s2", "bob");
         let alias = IndexKey::alias(AliasAttribute::Email, "x@example.com");
         let add = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), None, Some("s1"))],
         };
         assert_eq!(store.commit("p", &add).unwrap(), CommitOutcome::Committed);
         let wrong_holder = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), Some("s2"), Some("s2"))],
         };
@@ -1027,6 +1034,7 @@ mod tests {
             CommitOutcome::Conflict
         );
         let moved = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), Some("s1"), Some("s2"))],
         };
@@ -1037,6 +1045,7 @@ mod tests {
             .unwrap();
         assert_eq!(holder.value.sub, "s2");
         let removed = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), Some("s2"), None)],
         };
@@ -1052,6 +1061,7 @@ mod tests {
         );
         // An entry pointing at a sub without a record finds nothing, and stops the search.
         let dangling = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), None, Some("s9"))],
         };
@@ -1074,6 +1084,7 @@ mod tests {
             &format!("{}@example.com", "l".repeat(60)),
         );
         let add_long = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(long.clone(), None, Some("s1"))],
         };
@@ -1088,6 +1099,7 @@ mod tests {
         assert_eq!(found.value.sub, "s1");
         assert!(store.index("p").unwrap().iter().any(|(k, _)| *k == long));
         let remove_long = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(long.clone(), Some("s1"), None)],
         };
@@ -1103,6 +1115,7 @@ mod tests {
         );
         // The freed entry id is reused.
         let reused = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(IndexKey::username("zed"), None, Some("s1"))],
         };
@@ -1122,6 +1135,7 @@ mod tests {
         let _ = create(&store, "p", "sb", "b");
         let alias = IndexKey::alias(AliasAttribute::Email, "shared@example.com");
         let start = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(alias.clone(), None, Some("sa"))],
         };
@@ -1143,6 +1157,7 @@ mod tests {
                             .unwrap()
                             .unwrap();
                         let commit = Commit {
+                            removals: Vec::new(),
                             records: vec![
                                 RecordWrite {
                                     expected_version: Some(holder.version),
@@ -1201,6 +1216,7 @@ mod tests {
                             let mut rec = found.value;
                             rec.failed_confirmations.push(Timestamp::from_millis(1));
                             let commit = Commit {
+                                removals: Vec::new(),
                                 records: vec![RecordWrite {
                                     expected_version: Some(found.version),
                                     record: rec,

@@ -121,6 +121,7 @@ mod tests {
     #[test]
     fn sorts_records_by_sub_and_index_by_key() {
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![
                 RecordWrite {
                     expected_version: Some(1),
@@ -143,6 +144,7 @@ mod tests {
     #[test]
     fn duplicate_writes_with_equal_preconditions_keep_the_last_value() {
         let commit = Commit {
+            removals: Vec::new(),
             records: vec![
                 RecordWrite {
                     expected_version: Some(3),
@@ -165,6 +167,7 @@ mod tests {
     #[test]
     fn duplicate_writes_with_different_preconditions_are_a_conflict() {
         let records = Commit {
+            removals: Vec::new(),
             records: vec![
                 RecordWrite {
                     expected_version: Some(3),
@@ -179,6 +182,7 @@ mod tests {
         };
         assert!(plan(&records).is_none());
         let index_writes = Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![index("k", None, Some("a")), index("k", Some("a"), None)],
         };

@@ -49,6 +49,7 @@ pub fn insert(record: UserRecord) -> Commit {
         claim(IndexKey::sub(&record.sub), &record.sub),
     ];
     Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: None,
             record,

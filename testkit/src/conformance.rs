@@ -235,6 +235,7 @@ fn insert(record: UserRecord) -> Commit {
         claim(IndexKey::sub(&record.sub), &record.sub),
     ];
     Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: None,
             record,
@@ -245,6 +246,7 @@ fn insert(record: UserRecord) -> Commit {
 
 fn update(record: UserRecord, expected_version: u64) -> Commit {
     Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: Some(expected_version),
             record,
@@ -442,6 +444,7 @@ fn conflict_insert_existing<S: UserStore>(s: &S) -> Result<(), String> {
     let mut again = user("sub-a", "alice2");
     again.status = UserStatus::Confirmed;
     let c = Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: None,
             record: again,
@@ -484,6 +487,7 @@ fn conflict_index_expected_absent<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice")])?;
     // A new user claiming alice's username.
     let c = Commit {
+        removals: Vec::new(),
         records: vec![RecordWrite {
             expected_version: None,
             record: user("sub-b", "alice"),
@@ -521,6 +525,7 @@ fn conflict_index_other_holder<S: UserStore>(s: &S) -> Result<(), String> {
         s,
         POOL,
         &Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(key.clone(), "sub-a")],
         },
@@ -531,6 +536,7 @@ fn conflict_index_other_holder<S: UserStore>(s: &S) -> Result<(), String> {
         CommitOutcome::Committed,
     )?;
     let mv = Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![IndexWrite {
             key: key.clone(),
@@ -551,6 +557,7 @@ fn conflict_index_expected_present<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice")])?;
     let key = IndexKey::alias(AliasAttribute::Email, "nobody@example.com");
     let c = Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![IndexWrite {
             key: key.clone(),
@@ -574,6 +581,7 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
         s,
         POOL,
         &Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(key.clone(), "sub-a")],
         },
@@ -581,6 +589,7 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
     expect_outcome("claim of an absent key", got, CommitOutcome::Committed)?;
     expect_found(s, POOL, key.clone(), "sub-a", 1, None)?;
     let removal = |expected: &str| Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![IndexWrite {
             key: key.clone(),
@@ -613,6 +622,7 @@ fn index_removal<S: UserStore>(s: &S) -> Result<(), String> {
         s,
         POOL,
         &Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(key.clone(), "sub-a")],
         },
@@ -637,6 +647,7 @@ fn index_precondition_without_write<S: UserStore>(s: &S) -> Result<(), String> {
         let mut rec = user("sub-a", "alice");
         rec.failed_confirmations = vec![Timestamp::from_secs(version)];
         let c = Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(version),
                 record: rec.clone(),
@@ -715,6 +726,7 @@ fn preconditions_before_commit<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
     let key = IndexKey::alias(AliasAttribute::Email, "twice@example.com");
     let c = Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![
             claim(key.clone(), "sub-a"),
@@ -751,6 +763,7 @@ fn duplicate_writes_conflict<S: UserStore>(s: &S) -> Result<(), String> {
     };
     for (first, second) in [(1, 2), (2, 1)] {
         let c = Commit {
+            removals: Vec::new(),
             records: vec![written(first), written(second)],
             index: Vec::new(),
         };
@@ -780,6 +793,7 @@ fn duplicate_writes_conflict<S: UserStore>(s: &S) -> Result<(), String> {
         .map_err(|e| format!("a rejected commit inserted its record: {e}"))?;
     let key = IndexKey::alias(AliasAttribute::Email, "twice@example.com");
     let c = Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![
             claim(key.clone(), "sub-a"),
@@ -866,6 +880,7 @@ fn atomicity_record_last<S: UserStore>(s: &S) -> Result<(), String> {
     let mut b2 = b.clone();
     b2.email_verified = true;
     let c = Commit {
+        removals: Vec::new(),
         records: vec![
             RecordWrite {
                 expected_version: Some(1),
@@ -912,6 +927,7 @@ fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
         s,
         POOL,
         &Commit {
+            removals: Vec::new(),
             records: Vec::new(),
             index: vec![claim(held.clone(), "sub-b")],
         },
@@ -924,6 +940,7 @@ fn atomicity_index_last<S: UserStore>(s: &S) -> Result<(), String> {
     let mut b2 = user("sub-b", "bob");
     b2.enabled = false;
     let c = Commit {
+        removals: Vec::new(),
         records: vec![
             RecordWrite {
                 expected_version: Some(1),
@@ -980,6 +997,7 @@ fn multi_record_commit_applies_all<S: UserStore>(s: &S) -> Result<(), String> {
         s,
         POOL,
         &Commit {
+            removals: Vec::new(),
             records: vec![RecordWrite {
                 expected_version: Some(1),
                 record: a.clone(),
@@ -994,6 +1012,7 @@ fn multi_record_commit_applies_all<S: UserStore>(s: &S) -> Result<(), String> {
     b2.email_verified = true;
     b2.status = UserStatus::Confirmed;
     let mv = Commit {
+        removals: Vec::new(),
         records: vec![
             RecordWrite {
                 expected_version: Some(1),
@@ -1020,6 +1039,7 @@ fn alias_index_uniqueness<S: UserStore>(s: &S) -> Result<(), String> {
     setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
     let key = IndexKey::alias(AliasAttribute::Email, "one@example.com");
     let claim_for = |sub: &str| Commit {
+        removals: Vec::new(),
         records: Vec::new(),
         index: vec![claim(key.clone(), sub)],
     };
@@ -1266,6 +1286,7 @@ fn alias_move_to<S: UserStore>(s: &S, sub: &str, key: &IndexKey) -> Result<Optio
     theirs.email_verified = false;
     let previous = theirs.sub.clone();
     Ok(Some(Commit {
+        removals: Vec::new(),
         records: vec![
             RecordWrite {
                 expected_version: Some(me.version),
