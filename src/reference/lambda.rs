@@ -3,7 +3,7 @@
 use crate::host::LambdaInvoker;
 use crate::protocol::{InvokeFailure, LambdaInvocation, LambdaReply};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// An invoker for hosts without Lambda: a configured trigger cannot be invoked
 /// (UnexpectedLambdaException with AccessDeniedException, as when Cognito lacks permission).
@@ -19,10 +19,11 @@ impl LambdaInvoker for NoLambda {
 type LambdaHandler = dyn Fn(&LambdaInvocation) -> LambdaReply + Send + Sync;
 
 /// An invoker that records every invocation and answers with a handler (by default: echo the
-/// event back, which is what a trigger that changes nothing returns).
+/// event back, which is what a trigger that changes nothing returns). The handler can be
+/// replaced between calls ([`answer`](Self::answer)).
 pub struct RecordingLambda {
     calls: Mutex<Vec<LambdaInvocation>>,
-    handler: Box<LambdaHandler>,
+    handler: Mutex<Arc<LambdaHandler>>,
 }
 
 impl fmt::Debug for RecordingLambda {
@@ -51,8 +52,16 @@ impl RecordingLambda {
     ) -> Self {
         Self {
             calls: Mutex::new(Vec::new()),
-            handler: Box::new(handler),
+            handler: Mutex::new(Arc::new(handler)),
         }
+    }
+
+    /// Answers later invocations with `handler` instead.
+    pub fn answer(
+        &self,
+        handler: impl Fn(&LambdaInvocation) -> LambdaReply + Send + Sync + 'static,
+    ) {
+        *self.handler.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(handler);
     }
 
     /// Every invocation so far.
@@ -67,6 +76,8 @@ impl LambdaInvoker for RecordingLambda {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(invocation.clone());
         }
-        (self.handler)(invocation)
+        // The handler runs outside the lock: it may itself look at this invoker.
+        let handler = Arc::clone(&self.handler.lock().unwrap_or_else(PoisonError::into_inner));
+        handler(invocation)
     }
 }

@@ -1,6 +1,6 @@
 //! A configurable test host: one pool and its clients in a [`StaticDirectory`], a
-//! [`ManualClock`], a recording Lambda and delivery, no rate limit and fast password hashing,
-//! over whatever store the test gives.
+//! [`ManualClock`], a recording Lambda and delivery, no rate limit (or the pool's) and fast
+//! password hashing, over whatever store the test gives.
 //!
 //! ```
 //! use cognito_signup::{AppClient, MemoryStore, SignUpRequest, UserPool};
@@ -18,7 +18,7 @@
 //! The hashing is `PasswordHashing::insecure_fast_for_tests()` and the keys are fixed: a test
 //! double, with **no security**.
 
-use cognito_signup::host::{Delivery, UserStore};
+use cognito_signup::host::{Delivery, RateLimiter, RequestGuard, UserStore};
 use cognito_signup::reference::Unlimited;
 use cognito_signup::{
     AppClient, CodeKeys, Driver, ManualClock, PasswordHashing, Randomness, RecordingDelivery,
@@ -52,6 +52,8 @@ pub struct HostBuilder<D = RecordingDelivery> {
     randomness: Option<Arc<dyn Randomness>>,
     lambda: Arc<RecordingLambda>,
     delivery: Arc<D>,
+    guard: Option<Arc<dyn RequestGuard>>,
+    limiter: Option<Arc<dyn RateLimiter>>,
 }
 
 impl<D> fmt::Debug for HostBuilder<D> {
@@ -78,6 +80,8 @@ impl HostBuilder {
             randomness: None,
             lambda: Arc::new(RecordingLambda::echo()),
             delivery: Arc::new(RecordingDelivery::new()),
+            guard: None,
+            limiter: Some(Arc::new(Unlimited)),
         }
     }
 }
@@ -124,6 +128,20 @@ impl<D: Delivery + 'static> HostBuilder<D> {
         self
     }
 
+    /// A request guard (none by default).
+    #[must_use]
+    pub fn guard(mut self, guard: Arc<dyn RequestGuard>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// The pool's own rate limits (the driver's default limiter) instead of none.
+    #[must_use]
+    pub fn pool_rate_limits(mut self) -> Self {
+        self.limiter = None;
+        self
+    }
+
     /// Another delivery: an outbox of the test's own.
     #[must_use]
     pub fn delivery<E: Delivery + 'static>(self, delivery: Arc<E>) -> HostBuilder<E> {
@@ -135,6 +153,8 @@ impl<D: Delivery + 'static> HostBuilder<D> {
             randomness: self.randomness,
             lambda: self.lambda,
             delivery,
+            guard: self.guard,
+            limiter: self.limiter,
         }
     }
 
@@ -160,10 +180,15 @@ impl<D: Delivery + 'static> HostBuilder<D> {
             .with_clock(clock.clone())
             .with_lambda(self.lambda.clone())
             .with_delivery(self.delivery.clone())
-            .with_rate_limiter(Arc::new(Unlimited))
             .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
         if let Some(randomness) = self.randomness {
             driver = driver.with_randomness(randomness);
+        }
+        if let Some(guard) = self.guard {
+            driver = driver.with_guard(guard);
+        }
+        if let Some(limiter) = self.limiter {
+            driver = driver.with_rate_limiter(limiter);
         }
         TestHost {
             driver,
@@ -171,5 +196,21 @@ impl<D: Delivery + 'static> HostBuilder<D> {
             delivery: self.delivery,
             lambda: self.lambda,
         }
+    }
+}
+
+/// The events a [`RecordingLambda`] was invoked with for one trigger source, parsed.
+pub trait LambdaEvents {
+    /// The payloads of the invocations whose trigger source is `source`, in call order.
+    fn events(&self, source: &str) -> Vec<serde_json::Value>;
+}
+
+impl LambdaEvents for RecordingLambda {
+    fn events(&self, source: &str) -> Vec<serde_json::Value> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.trigger_source == source)
+            .filter_map(|c| serde_json::from_str(&c.payload).ok())
+            .collect()
     }
 }

@@ -2,51 +2,18 @@
 //! in-memory store, all inspectable.
 
 use cognito_signup::host::RequestGuard;
-use cognito_signup::protocol::{GuardRequest, GuardVerdict, LambdaInvocation, LambdaReply};
+use cognito_signup::protocol::{GuardRequest, GuardVerdict};
 use cognito_signup::store::{Commit, CommitOutcome, IndexKey, Versioned};
 use cognito_signup::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cognito_signup_testkit::host::HostBuilder;
+pub use cognito_signup_testkit::host::{LambdaEvents, START};
+
 pub const POOL: &str = "us-east-1_TestPool";
 pub const CLIENT: &str = "testclient";
-pub const START: Timestamp = Timestamp::from_secs(1_795_000_000);
-
-type Handler = Box<dyn Fn(&LambdaInvocation) -> LambdaReply + Send + Sync>;
-
-/// A Lambda whose answer can be changed between calls; records every call.
-#[derive(Default)]
-pub struct Lambdas {
-    pub calls: Mutex<Vec<LambdaInvocation>>,
-    pub handler: Mutex<Option<Handler>>,
-}
-
-impl Lambdas {
-    pub fn answer(&self, f: impl Fn(&LambdaInvocation) -> LambdaReply + Send + Sync + 'static) {
-        *self.handler.lock().unwrap() = Some(Box::new(f));
-    }
-    pub fn calls(&self) -> Vec<LambdaInvocation> {
-        self.calls.lock().unwrap().clone()
-    }
-    pub fn events(&self, source: &str) -> Vec<serde_json::Value> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.trigger_source == source)
-            .map(|c| serde_json::from_str(&c.payload).unwrap())
-            .collect()
-    }
-}
-
-impl LambdaInvoker for Lambdas {
-    fn invoke(&self, inv: &LambdaInvocation) -> LambdaReply {
-        self.calls.lock().unwrap().push(inv.clone());
-        match &*self.handler.lock().unwrap() {
-            Some(h) => h(inv),
-            None => LambdaReply::Returned(inv.payload.clone().into_bytes()),
-        }
-    }
-}
 
 /// A guard that blocks when told to, and remembers what it saw.
 #[derive(Default)]
@@ -111,7 +78,7 @@ pub struct Host {
     pub store: Arc<Flaky>,
     pub clock: Arc<ManualClock>,
     pub delivery: Arc<RecordingDelivery>,
-    pub lambda: Arc<Lambdas>,
+    pub lambda: Arc<RecordingLambda>,
     pub guard: Arc<Guard>,
     pub pool: UserPool,
     pub client: AppClient,
@@ -180,9 +147,6 @@ impl Builder {
     }
 
     pub fn build(self) -> Host {
-        let mut dir = StaticDirectory::new();
-        dir.add_pool(self.pool.clone(), CodeKeys::new(&self.keys).unwrap());
-        dir.add_client(POOL, self.client.clone()).unwrap();
         let store = Arc::new(Flaky {
             inner: MemoryStore::new(),
             fail_finds: AtomicBool::new(false),
@@ -190,23 +154,20 @@ impl Builder {
             conflict_commits: AtomicU32::new(0),
             commits: AtomicU32::new(0),
         });
-        let clock = Arc::new(ManualClock::new(START));
-        let delivery = Arc::new(RecordingDelivery::new());
-        let lambda = Arc::new(Lambdas::default());
         let guard = Arc::new(Guard::default());
-        let driver = Driver::new(store.clone(), Arc::new(dir))
-            .with_clock(clock.clone())
-            .with_randomness(self.randomness)
-            .with_delivery(delivery.clone())
-            .with_lambda(lambda.clone())
-            .with_guard(guard.clone())
-            .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+        let test = HostBuilder::new(self.pool.clone())
+            .client(self.client.clone())
+            .keys(&self.keys)
+            .randomness(self.randomness)
+            .guard(guard.clone())
+            .pool_rate_limits()
+            .build(store.clone());
         Host {
-            driver,
+            driver: test.driver,
             store,
-            clock,
-            delivery,
-            lambda,
+            clock: test.clock,
+            delivery: test.delivery,
+            lambda: test.lambda,
             guard,
             pool: self.pool,
             client: self.client,

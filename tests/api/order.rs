@@ -148,12 +148,12 @@ fn rotated_code_keys_still_confirm_codes_tagged_with_the_old_key() {
         let mut pool = UserPool::new(POOL);
         pool.auto_verified_attributes
             .insert(VerifiableAttribute::Email);
-        let mut dir = StaticDirectory::new();
-        dir.add_pool(pool, CodeKeys::new(keys).unwrap());
-        dir.add_client(POOL, AppClient::new(CLIENT)).unwrap();
-        Driver::new(store.clone(), Arc::new(dir))
-            .with_delivery(delivery.clone())
-            .with_password_hashing(PasswordHashing::insecure_fast_for_tests())
+        cognito_signup_testkit::host::HostBuilder::new(pool)
+            .client(AppClient::new(CLIENT))
+            .keys(keys)
+            .delivery(delivery.clone())
+            .build(store.clone())
+            .driver
     };
     let old = make(&[[1; 32]]);
     for name in ["alice", "bob"] {
