@@ -335,3 +335,65 @@ pub fn list_users(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const NAMES: [&str; 10] = [
+        "username",
+        "email",
+        "phone_number",
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "cognito:user_status",
+        "status",
+        "sub",
+    ];
+
+    /// A value written into a filter: quotes and backslashes escaped.
+    fn quoted(value: &str) -> String {
+        let mut out = String::from("\"");
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in ".{0,80}") {
+            let _ = parse_filter(&text);
+        }
+
+        #[test]
+        fn a_written_filter_parses_back(
+            name in 0usize..10,
+            prefix: bool,
+            value in "[ -~\u{e9}\u{1F600}]{0,20}",
+            left in "[ \t]{0,2}",
+            right in "[ \t]{0,2}",
+        ) {
+            let op = if prefix { "^=" } else { "=" };
+            let text = format!("{}{left}{op}{right}{}", NAMES[name], quoted(&value));
+            let f = parse_filter(&text).unwrap().unwrap();
+            prop_assert_eq!(f.attribute, Searched::of(NAMES[name]).unwrap());
+            prop_assert_eq!(f.kind, if prefix { Match::Prefix } else { Match::Exact });
+            prop_assert_eq!(f.value, value);
+        }
+
+        #[test]
+        fn a_token_names_the_sub_it_was_made_from(sub in "\\PC{1,40}") {
+            prop_assert_eq!(parse_token(&token_after(&sub)).unwrap(), sub);
+        }
+    }
+}
