@@ -145,6 +145,10 @@ pub enum OperationName {
     AdminDisableUser,
     /// `AdminEnableUser`
     AdminEnableUser,
+    /// `AdminDeleteUser`
+    AdminDeleteUser,
+    /// `ListUsers`
+    ListUsers,
 }
 
 impl OperationName {
@@ -157,6 +161,8 @@ impl OperationName {
         OperationName::AdminGetUser,
         OperationName::AdminDisableUser,
         OperationName::AdminEnableUser,
+        OperationName::AdminDeleteUser,
+        OperationName::ListUsers,
     ];
 
     /// The operation name, e.g. `"ConfirmSignUp"`.
@@ -170,6 +176,8 @@ impl OperationName {
             OperationName::AdminGetUser => "AdminGetUser",
             OperationName::AdminDisableUser => "AdminDisableUser",
             OperationName::AdminEnableUser => "AdminEnableUser",
+            OperationName::AdminDeleteUser => "AdminDeleteUser",
+            OperationName::ListUsers => "ListUsers",
         }
     }
 

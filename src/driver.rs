@@ -11,8 +11,8 @@ use crate::host::{
     RequestGuard,
 };
 use crate::ops::{
-    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
-    ResendConfirmationCode, SignUp,
+    AdminConfirmSignUp, AdminDeleteUser, AdminDisableUser, AdminEnableUser, AdminGetUser,
+    ConfirmSignUp, ResendConfirmationCode, SignUp,
 };
 use crate::password::{PasswordHasher, PasswordHashing};
 use crate::protocol::GuardVerdict;
@@ -23,8 +23,9 @@ use crate::reference::{
 use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
-    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
-    AdminUserUpdateResponse, ConfirmSignUpRequest, ConfirmSignUpResponse,
+    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminDeleteUserRequest,
+    AdminDeleteUserResponse, AdminGetUserResponse, AdminUserRequest, AdminUserUpdateResponse,
+    ConfirmSignUpRequest, ConfirmSignUpResponse, ListUsersRequest, ListUsersResponse,
     ResendConfirmationCodeRequest, ResendConfirmationCodeResponse, SignUpRequest, SignUpResponse,
 };
 use std::fmt;
@@ -144,6 +145,11 @@ impl<S: UserStore> Driver<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The directory of pools and clients.
+    pub fn directory(&self) -> &Arc<dyn Directory> {
+        &self.directory
     }
 
     /// Reads the clock: the `now` of one operation.
@@ -304,5 +310,29 @@ impl<S: UserStore> Driver<S> {
         request: AdminUserRequest,
     ) -> Result<AdminUserUpdateResponse, Error> {
         self.run(AdminEnableUser::new(request, self.clock.now()))
+    }
+
+    /// AdminDeleteUser ([admin-delete-user]).
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn admin_delete_user(
+        &self,
+        request: AdminDeleteUserRequest,
+    ) -> Result<AdminDeleteUserResponse, Error> {
+        self.run(AdminDeleteUser::new(request, self.clock.now()))
+    }
+
+    /// ListUsers ([list-users]), over the driver's directory and store. Blocking: it reads
+    /// the store as many times as the page takes.
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`).
+    pub fn list_users(&self, request: &ListUsersRequest) -> Result<ListUsersResponse, Error> {
+        crate::ops::list_users(
+            request,
+            |id| Ok(self.directory.pool(id)?.map(|p| p.pool.clone())),
+            &self.store,
+        )
     }
 }

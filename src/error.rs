@@ -230,6 +230,15 @@ pub mod messages {
     pub const USERNAME_CLIENT_NOT_FOUND: &str = "Username/client id combination not found.";
     /// UserNotFoundException for admin operations.
     pub const USER_DOES_NOT_EXIST: &str = "User does not exist.";
+    /// InvalidParameterException of ListUsers for a `Filter` that does not parse
+    /// ([list-users-filter]).
+    pub const FILTER_PARSE_ERROR: &str = "Error while parsing filter.";
+    /// InvalidParameterException of ListUsers for an `AttributesToGet` name no user can have
+    /// ([list-users-attributes]).
+    pub const ATTRIBUTES_DO_NOT_EXIST: &str = "One or more requested attributes do not exist.";
+    /// InvalidParameterException of ListUsers for a `PaginationToken` it did not issue
+    /// ([list-users-pagination]).
+    pub const INVALID_PAGINATION_TOKEN: &str = "Paging marker is invalid for request.";
     /// NotAuthorizedException for a disabled user.
     pub const USER_DISABLED: &str = "User is disabled.";
     /// InvalidParameterException for a resend to a confirmed user ([resend-confirmed]).

@@ -105,6 +105,16 @@ pub trait Delivery: Send + Sync {
 ///   record's version by one (a new record gets version 1). If any does not hold it applies
 ///   nothing and answers [`CommitOutcome::Conflict`]. After `Committed`, every later `find` sees
 ///   the writes (read-your-writes).
+/// * A commit's [`removals`](Commit::removals) are preconditions like the others: each names a
+///   record that must exist at exactly `expected_version`. Applied, the record is gone: no key
+///   finds it, [`list`](Self::list) skips it, and a later commit may insert a record with the
+///   same `sub` (`expected_version: None`, version 1 again). Removing a record does not remove
+///   its index entries: the commit removes them with index writes (`new: None`) of its own. A
+///   commit that both writes and removes one record, or removes it at two versions, is a
+///   `Conflict` whatever the store holds.
+/// * [`list`](Self::list) answers the pool's records in ascending byte order of `sub`, starting
+///   after `after`, never the decoy: paging with the last `sub` of each page as the next `after`
+///   visits every record present throughout exactly once.
 /// * A commit with no writes is valid, answers `Committed` and changes nothing.
 /// * The pool's decoy record ([`DECOY_SUB`](crate::decoy::DECOY_SUB)) is an ordinary record with one index key,
 ///   [`IndexKey::decoy`]: a store needs no special case for it.
@@ -142,11 +152,7 @@ pub trait UserStore: Send + Sync {
         pool_id: &str,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
-        // PENDING(issue 12): every store implements this; the default goes then.
-        let _ = (pool_id, after, limit);
-        Err("this store does not list users".into())
-    }
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError>;
 }
 
 /// Where a host keeps the pools and app clients created through the API (CreateUserPool,

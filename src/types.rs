@@ -555,3 +555,142 @@ impl AdminGetUserResponse {
 /// `AdminDisableUserResponse` and `AdminEnableUserResponse`: empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUserUpdateResponse {}
+
+/// `AdminDeleteUserRequest`.
+pub type AdminDeleteUserRequest = AdminUserRequest;
+
+/// AdminDeleteUser's answer: the service model gives the operation no output; the wire body is
+/// `{}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminDeleteUserResponse {}
+
+/// `ListUsersRequest`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListUsersRequest {
+    /// `UserPoolId` (required)
+    #[serde(default)]
+    pub user_pool_id: Option<String>,
+    /// `AttributesToGet`: the attributes each user is answered with; absent, all of them
+    /// ([list-users-attributes]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_to_get: Option<Vec<String>>,
+    /// `Limit`: at most this many users (0 to 60; 60 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `PaginationToken`: where the previous page ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<String>,
+    /// `Filter`, e.g. `email ^= "alice"` ([list-users-filter]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+impl fmt::Debug for ListUsersRequest {
+    /// The filter holds addresses and names: not printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListUsersRequest")
+            .field("user_pool_id", &self.user_pool_id)
+            .field("attributes_to_get", &self.attributes_to_get)
+            .field("limit", &self.limit)
+            .field(
+                "pagination_token",
+                &self.pagination_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("filter", &self.filter.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl ListUsersRequest {
+    /// A request for every user of a pool.
+    #[must_use]
+    pub fn new(user_pool_id: impl Into<String>) -> Self {
+        Self {
+            user_pool_id: Some(user_pool_id.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `Filter`.
+    #[must_use]
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Sets `Limit`.
+    #[must_use]
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets `PaginationToken`.
+    #[must_use]
+    pub fn pagination_token(mut self, token: impl Into<String>) -> Self {
+        self.pagination_token = Some(token.into());
+        self
+    }
+
+    /// Sets `AttributesToGet`.
+    #[must_use]
+    pub fn attributes_to_get<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.attributes_to_get = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// `UserType`, one user of a ListUsers answer: the members AdminGetUser answers, with
+/// `Attributes` for `UserAttributes`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserType {
+    /// `Username`
+    pub username: String,
+    /// `Attributes`
+    pub attributes: Vec<AttributeType>,
+    /// `UserCreateDate`, seconds since the epoch.
+    pub user_create_date: f64,
+    /// `UserLastModifiedDate`, seconds since the epoch.
+    pub user_last_modified_date: f64,
+    /// `Enabled`
+    pub enabled: bool,
+    /// `UserStatus`
+    pub user_status: String,
+}
+
+impl fmt::Debug for UserType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserType")
+            .field("enabled", &self.enabled)
+            .field("user_status", &self.user_status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserType {
+    /// An attribute's value by name.
+    #[must_use]
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name))
+            .and_then(|a| a.value.as_deref())
+    }
+}
+
+/// `ListUsersResponse`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListUsersResponse {
+    /// `Users`, in ascending order of `sub`.
+    pub users: Vec<UserType>,
+    /// `PaginationToken`: present when more users match after the last one answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<String>,
+}

@@ -205,6 +205,25 @@ impl Violations {
         }
     }
 
+    /// Checks an integer member against its range; the value is echoed, as Coral does for
+    /// numbers (`Value '61' at 'limit' …`).
+    pub(crate) fn integer(&mut self, c: IntConstraint, value: Option<i64>) {
+        let Some(value) = value else { return };
+        let path = c.path;
+        if value < c.min {
+            let min = c.min;
+            self.push(|| format!(
+                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+            ));
+        }
+        if value > c.max {
+            let max = c.max;
+            self.push(|| format!(
+                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {max}"
+            ));
+        }
+    }
+
     /// The InvalidParameterException, if anything was violated.
     pub(crate) fn finish(self) -> Result<(), Error> {
         let listed = self.listed.join("; ");
@@ -226,6 +245,39 @@ impl Violations {
         }
     }
 }
+
+/// The range of an integer member.
+#[derive(Clone, Copy)]
+pub(crate) struct IntConstraint {
+    pub(crate) path: &'static str,
+    pub(crate) min: i64,
+    pub(crate) max: i64,
+}
+
+/// ListUsers's `Limit` (`QueryLimitType`, 0 to 60).
+pub(crate) const C_LIST_USERS_LIMIT: IntConstraint = IntConstraint {
+    path: "limit",
+    min: 0,
+    max: 60,
+};
+/// ListUsers's `PaginationToken` (`SearchPaginationTokenType`).
+pub(crate) const C_SEARCH_PAGINATION_TOKEN: Constraint = Constraint {
+    path: "paginationToken",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(NON_SPACE),
+    min: Some(1),
+    max: None,
+};
+/// ListUsers's `Filter` (`UserFilterType`).
+pub(crate) const C_USER_FILTER: Constraint = Constraint {
+    path: "filter",
+    required: false,
+    echo: Echo::No,
+    pattern: None,
+    min: None,
+    max: Some(256),
+};
 
 pub(crate) const C_CLIENT_ID: Constraint = Constraint {
     path: "clientId",

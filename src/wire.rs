@@ -44,20 +44,22 @@
 //! has read them whole ([`WireResponse::too_large`]).
 
 use crate::config::OperationName as Op;
+use crate::config::UserPool;
 use crate::driver::Driver;
+use crate::error::HostError;
 use crate::error::{Error, Exception, messages};
 use crate::host::UserStore;
 use crate::ops::{
-    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, ConfirmSignUp,
-    ResendConfirmationCode, SignUp,
+    AdminConfirmSignUp, AdminDeleteUser, AdminDisableUser, AdminEnableUser, AdminGetUser,
+    ConfirmSignUp, ResendConfirmationCode, SignUp,
 };
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Machine, Raw};
 use crate::seed::Seed;
 use crate::time::Timestamp;
 use crate::types::{
-    AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,
-    ResendConfirmationCodeRequest, SignUpRequest,
+    AdminConfirmSignUpRequest, AdminDeleteUserRequest, AdminUserRequest, ConfirmSignUpRequest,
+    ListUsersRequest, ResendConfirmationCodeRequest, SignUpRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -219,9 +221,12 @@ pub fn operation_of(target: &str) -> Result<Op, WireResponse> {
 pub const fn requires_signature(operation: Op) -> bool {
     match operation {
         Op::SignUp | Op::ConfirmSignUp | Op::ResendConfirmationCode => false,
-        Op::AdminConfirmSignUp | Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser => {
-            true
-        }
+        Op::AdminConfirmSignUp
+        | Op::AdminGetUser
+        | Op::AdminDisableUser
+        | Op::AdminEnableUser
+        | Op::AdminDeleteUser
+        | Op::ListUsers => true,
     }
 }
 
@@ -243,6 +248,10 @@ pub enum WireRequest {
     AdminDisableUser(AdminUserRequest),
     /// `AdminEnableUser`
     AdminEnableUser(AdminUserRequest),
+    /// `AdminDeleteUser`
+    AdminDeleteUser(AdminDeleteUserRequest),
+    /// `ListUsers`: not a step machine; answered by [`list_users`].
+    ListUsers(ListUsersRequest),
 }
 
 impl WireRequest {
@@ -257,12 +266,17 @@ impl WireRequest {
             WireRequest::AdminGetUser(_) => Op::AdminGetUser,
             WireRequest::AdminDisableUser(_) => Op::AdminDisableUser,
             WireRequest::AdminEnableUser(_) => Op::AdminEnableUser,
+            WireRequest::AdminDeleteUser(_) => Op::AdminDeleteUser,
+            WireRequest::ListUsers(_) => Op::ListUsers,
         }
     }
 
     /// The core's operation for this request, at `now`; `seed` is used by SignUp and
     /// ResendConfirmationCode. SignUp's password is hashed by the host, when the operation
     /// asks for it ([`Need::Hash`](crate::ops::Need::Hash)).
+    ///
+    /// ListUsers is no step machine: its operation ends at once with InternalErrorException;
+    /// the host answers it with [`list_users`] instead ([`handle`] does).
     #[must_use]
     pub fn into_operation(self, now: Timestamp, seed: Seed) -> WireOperation {
         let inner = match self {
@@ -279,6 +293,8 @@ impl WireRequest {
                 Inner::AdminDisableUser(AdminDisableUser::new(r, now))
             }
             WireRequest::AdminEnableUser(r) => Inner::AdminEnableUser(AdminEnableUser::new(r, now)),
+            WireRequest::AdminDeleteUser(r) => Inner::AdminDeleteUser(AdminDeleteUser::new(r, now)),
+            WireRequest::ListUsers(_) => Inner::NotAMachine(Op::ListUsers),
         };
         WireOperation { inner }
     }
@@ -320,6 +336,8 @@ pub fn decode_body(operation: Op, body: &[u8]) -> Result<WireRequest, WireRespon
         Op::AdminGetUser => WireRequest::AdminGetUser(parse(body).map_err(e)?),
         Op::AdminDisableUser => WireRequest::AdminDisableUser(parse(body).map_err(e)?),
         Op::AdminEnableUser => WireRequest::AdminEnableUser(parse(body).map_err(e)?),
+        Op::AdminDeleteUser => WireRequest::AdminDeleteUser(parse(body).map_err(e)?),
+        Op::ListUsers => WireRequest::ListUsers(parse(body).map_err(e)?),
     })
 }
 
@@ -392,6 +410,8 @@ fn expected(e: &serde_json::Error) -> &'static str {
         "a string"
     } else if wanted.contains("bool") {
         "a boolean"
+    } else if wanted.contains("i64") || wanted.contains("integer") {
+        "an integer"
     } else if wanted.contains("sequence") {
         "a JSON array"
     } else if wanted.contains("map") || wanted.starts_with("struct") {
@@ -433,6 +453,9 @@ enum Inner {
     AdminGetUser(AdminGetUser),
     AdminDisableUser(AdminDisableUser),
     AdminEnableUser(AdminEnableUser),
+    AdminDeleteUser(AdminDeleteUser),
+    /// An operation answered outside the step machines (ListUsers).
+    NotAMachine(Op),
 }
 
 /// One of the core's operations behind the wire: an [`Operation`] whose output is the
@@ -462,19 +485,37 @@ impl WireOperation {
             Inner::AdminGetUser(_) => Op::AdminGetUser,
             Inner::AdminDisableUser(_) => Op::AdminDisableUser,
             Inner::AdminEnableUser(_) => Op::AdminEnableUser,
+            Inner::AdminDeleteUser(_) => Op::AdminDeleteUser,
+            Inner::NotAMachine(op) => *op,
         }
     }
+}
+
+fn serialize<T: Serialize>(output: &T) -> Result<WireSuccess, Error> {
+    serde_json::to_vec(output)
+        .map(|body| WireSuccess { body })
+        .map_err(|e| Error::internal(Box::new(e)))
 }
 
 fn serialized<T: Serialize>(raw: Raw<T>) -> Raw<WireSuccess> {
     match raw {
         Raw::Need(ask) => Raw::Need(ask),
-        Raw::Done(result) => Raw::Done(result.and_then(|output| {
-            serde_json::to_vec(&output)
-                .map(|body| WireSuccess { body })
-                .map_err(|e| Error::internal(Box::new(e)))
-        })),
+        Raw::Done(result) => Raw::Done(result.and_then(|output| serialize(&output))),
     }
+}
+
+/// Answers a decoded ListUsers request ([list-users]): `pool` looks the pool up by id (the
+/// host's [`Directory`](crate::host::Directory), or its pool catalog), `users` is the store.
+/// Blocking: it calls both. See [`ops::list_users`](crate::ops::list_users).
+#[must_use]
+pub fn list_users(
+    request: &ListUsersRequest,
+    pool: impl FnOnce(&str) -> Result<Option<UserPool>, HostError>,
+    users: &dyn UserStore,
+) -> WireResponse {
+    encode_result(
+        crate::ops::list_users(request, pool, users).and_then(|output| serialize(&output)),
+    )
 }
 
 impl Operation for WireOperation {
@@ -491,6 +532,8 @@ impl Machine for WireOperation {
             Inner::AdminGetUser(op) => op.client_id(),
             Inner::AdminDisableUser(op) => op.client_id(),
             Inner::AdminEnableUser(op) => op.client_id(),
+            Inner::AdminDeleteUser(op) => op.client_id(),
+            Inner::NotAMachine(_) => "",
         }
     }
 
@@ -503,6 +546,8 @@ impl Machine for WireOperation {
             Inner::AdminGetUser(op) => serialized(op.begin()),
             Inner::AdminDisableUser(op) => serialized(op.begin()),
             Inner::AdminEnableUser(op) => serialized(op.begin()),
+            Inner::AdminDeleteUser(op) => serialized(op.begin()),
+            Inner::NotAMachine(op) => Raw::Done(Err(not_a_machine(*op))),
         }
     }
 
@@ -515,8 +560,21 @@ impl Machine for WireOperation {
             Inner::AdminGetUser(op) => serialized(op.advance(answer)),
             Inner::AdminDisableUser(op) => serialized(op.advance(answer)),
             Inner::AdminEnableUser(op) => serialized(op.advance(answer)),
+            Inner::AdminDeleteUser(op) => serialized(op.advance(answer)),
+            Inner::NotAMachine(op) => Raw::Done(Err(not_a_machine(*op))),
         }
     }
+}
+
+/// The InternalErrorException of a step machine asked for an operation that has none.
+fn not_a_machine(op: Op) -> Error {
+    Error::internal(
+        format!(
+            "{} is not a step machine: the host answers it directly",
+            op.name()
+        )
+        .into(),
+    )
 }
 
 /// The response for an operation's result: 200 with the serialized output (`{}` for empty
@@ -538,6 +596,13 @@ pub fn handle<S: UserStore>(driver: &Driver<S>, target: &str, body: &[u8]) -> Wi
         Ok(request) => request,
         Err(refused) => return refused,
     };
+    if let WireRequest::ListUsers(request) = &request {
+        return encode_result(
+            driver
+                .list_users(request)
+                .and_then(|output| serialize(&output)),
+        );
+    }
     let seed = match driver.seed() {
         Ok(seed) => seed,
         Err(error) => return WireResponse::error(&error),
@@ -612,11 +677,17 @@ pub fn exceptions(operation: Op) -> &'static [Exception] {
             E::InvalidLambdaResponse,
             E::InternalError,
         ],
-        Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser => &[
+        Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser | Op::AdminDeleteUser => &[
             E::InvalidParameter,
             E::ResourceNotFound,
             E::OperationNotEnabled,
             E::UserNotFound,
+            E::InternalError,
+        ],
+        Op::ListUsers => &[
+            E::InvalidParameter,
+            E::ResourceNotFound,
+            E::OperationNotEnabled,
             E::InternalError,
         ],
     }

@@ -32,3 +32,5 @@ mod resend;
 mod sign_up;
 #[path = "api/surface.rs"]
 mod surface;
+#[path = "api/users.rs"]
+mod users;

@@ -1,4 +1,4 @@
-//! AdminConfirmSignUp, AdminGetUser, AdminDisableUser and AdminEnableUser.
+//! AdminConfirmSignUp, AdminGetUser, AdminDisableUser, AdminEnableUser and AdminDeleteUser.
 //!
 //! Admin operations name a pool, not a client: no SecretHash, no request guard, no
 //! PreventUserExistenceErrors. A missing user is UserNotFoundException "User does not exist.".
@@ -7,19 +7,23 @@
 
 use super::gate::{AdminGate, Gated};
 use super::support::{
-    cannot_confirm, finished, lookup_keys, post_confirmation, too_many_conflicts, unexpected,
+    alias_key, cannot_confirm, finished, fold, lookup_keys, post_confirmation, too_many_conflicts,
+    unexpected,
 };
 use crate::config::OperationName as Op;
 use crate::error::{Error, Exception, messages};
 use crate::protocol::Operation;
 use crate::protocol::machine::{Answer, Ask, Machine, Raw};
 use crate::protocol::{Bucket, PoolContext, Trigger};
-use crate::protocol::{Commit, CommitOutcome, RecordWrite, Versioned};
+use crate::protocol::{
+    Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite, Versioned,
+};
 use crate::time::Timestamp;
 use crate::triggers::{decode_post_confirmation, returned_body};
 use crate::types::{
-    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminGetUserResponse, AdminUserRequest,
-    AdminUserUpdateResponse, AttributeType, ClientMetadata,
+    AdminConfirmSignUpRequest, AdminConfirmSignUpResponse, AdminDeleteUserRequest,
+    AdminDeleteUserResponse, AdminGetUserResponse, AdminUserRequest, AdminUserUpdateResponse,
+    AttributeType, ClientMetadata,
 };
 use crate::user::{UserRecord, UserStatus};
 use crate::validate::{self, Violations};
@@ -47,6 +51,8 @@ fn user_not_found() -> Error {
 enum Decision<T> {
     Done(Result<T, Error>),
     Commit(UserRecord, u64),
+    /// A commit of its own (AdminDeleteUser's removal), with the record it concerns.
+    Apply(Commit, UserRecord),
 }
 
 /// The shared machine of admin operations: gate, find, decide, commit, then (optionally) a
@@ -108,6 +114,16 @@ impl<T> AdminMachine<T> {
         Raw::Need(need)
     }
 
+    fn commit(&mut self, pool: Arc<PoolContext>, commit: Commit, record: UserRecord) -> Raw<T> {
+        self.commits = self.commits.saturating_add(1);
+        let need = Ask::Commit {
+            pool_id: Arc::clone(pool.id()),
+            commit,
+        };
+        self.state = AdminState::Commit(pool, record);
+        Raw::Need(need)
+    }
+
     /// Drives the machine; `decide` sees the found user, `after` runs once the commit is in.
     fn resume(
         &mut self,
@@ -126,21 +142,17 @@ impl<T> AdminMachine<T> {
                 match decide(&pool, found, self.now) {
                     Decision::Done(r) => Raw::Done(r),
                     Decision::Commit(record, version) => {
-                        self.commits = self.commits.saturating_add(1);
-                        let need = Ask::Commit {
-                            pool_id: Arc::clone(pool.id()),
-                            commit: Commit {
-                                removals: Vec::new(),
-                                records: vec![RecordWrite {
-                                    expected_version: Some(version),
-                                    record: record.clone(),
-                                }],
-                                index: Vec::new(),
-                            },
+                        let commit = Commit {
+                            removals: Vec::new(),
+                            records: vec![RecordWrite {
+                                expected_version: Some(version),
+                                record: record.clone(),
+                            }],
+                            index: Vec::new(),
                         };
-                        self.state = AdminState::Commit(pool, record);
-                        Raw::Need(need)
+                        self.commit(pool, commit, record)
                     }
+                    Decision::Apply(commit, record) => self.commit(pool, commit, record),
                 }
             }
             (AdminState::Commit(pool, record), Answer::Committed(CommitOutcome::Committed)) => {
@@ -400,3 +412,114 @@ enabled_switch!(
     Op::AdminEnableUser,
     true
 );
+
+/// The AdminDeleteUser operation ([admin-delete-user]): the user named as AdminGetUser names
+/// one (username, active alias or sign-in attribute, `sub`) is removed with every index entry
+/// it holds, in one commit; afterwards its username, `sub` and aliases are free and its code
+/// confirms nothing.
+pub struct AdminDeleteUser {
+    req: AdminDeleteUserRequest,
+    m: AdminMachine<AdminDeleteUserResponse>,
+}
+
+impl std::fmt::Debug for AdminDeleteUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminDeleteUser")
+            .field("req", &self.req)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdminDeleteUser {
+    /// An AdminDeleteUser at time `now`.
+    #[must_use]
+    pub fn new(request: AdminDeleteUserRequest, now: Timestamp) -> Self {
+        let m = AdminMachine::new(
+            request.user_pool_id.as_deref(),
+            request.username.as_deref(),
+            now,
+        );
+        Self { req: request, m }
+    }
+}
+
+/// The index keys a user holds: its username (folded per the pool's case rule) and `sub`, the
+/// sign-in attribute of a username-attribute pool (claimed at sign-up, verified or not), and each
+/// alias of an alias pool that is verified (an alias becomes active, and its key the user's, when
+/// it is verified; it is unverified when it moves to another user).
+fn keys_held(pool: &crate::config::UserPool, user: &UserRecord) -> Vec<IndexKey> {
+    let mut keys = vec![
+        IndexKey::username(&fold(pool, &user.username)),
+        IndexKey::sub(&user.sub),
+    ];
+    for attr in &pool.username_attributes {
+        if let Some(value) = user.verifiable(*attr) {
+            keys.push(alias_key(pool, attr.as_alias(), value));
+        }
+    }
+    for attr in [
+        crate::config::VerifiableAttribute::Email,
+        crate::config::VerifiableAttribute::PhoneNumber,
+    ] {
+        let alias = attr.as_alias();
+        if !pool.alias_attributes.contains(&alias) || pool.username_attributes.contains(&attr) {
+            continue;
+        }
+        if let (true, Some(value)) = (user.is_verified(attr), user.verifiable(attr)) {
+            keys.push(alias_key(pool, alias, value));
+        }
+    }
+    keys
+}
+
+/// The commit that removes `user` (read at `version`) and every key it holds; each key must
+/// still point to it.
+fn removal(pool: &crate::config::UserPool, user: &UserRecord, version: u64) -> Commit {
+    Commit {
+        records: Vec::new(),
+        removals: vec![RecordRemoval {
+            sub: user.sub.clone(),
+            expected_version: version,
+        }],
+        index: keys_held(pool, user)
+            .into_iter()
+            .map(|key| IndexWrite {
+                key,
+                expected: Some(user.sub.clone()),
+                new: None,
+            })
+            .collect(),
+    }
+}
+
+impl Operation for AdminDeleteUser {
+    type Output = AdminDeleteUserResponse;
+}
+
+impl Machine for AdminDeleteUser {
+    fn begin(&mut self) -> Raw<<Self as Operation>::Output> {
+        if let Err(e) = validate_shape(
+            self.req.user_pool_id.as_deref(),
+            self.req.username.as_deref(),
+            None,
+        ) {
+            return self.m.fail(e);
+        }
+        self.m.start(Op::AdminDeleteUser, None)
+    }
+
+    fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
+        self.m.resume(
+            answer,
+            |pool, found, _| match found {
+                Some(found) if !found.value.is_decoy() => {
+                    let commit = removal(&pool.pool, &found.value, found.version);
+                    Decision::Apply(commit, found.value)
+                }
+                _ => Decision::Done(Err(user_not_found())),
+            },
+            |_, _| Raw::Done(Ok(AdminDeleteUserResponse {})),
+            |_, _| Err(finished()),
+        )
+    }
+}

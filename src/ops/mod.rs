@@ -26,14 +26,17 @@
 mod admin;
 mod confirm;
 mod gate;
+mod list_users;
 mod resend;
 mod sign_up;
 mod support;
 
 pub use admin::{
-    AdminConfirmSignUp, AdminDisableUser, AdminEnableUser, AdminGetUser, admin_get_user_response,
+    AdminConfirmSignUp, AdminDeleteUser, AdminDisableUser, AdminEnableUser, AdminGetUser,
+    admin_get_user_response,
 };
 pub use confirm::ConfirmSignUp;
+pub use list_users::{LIST_USERS_DEFAULT_LIMIT, list_users};
 pub use resend::ResendConfirmationCode;
 pub use sign_up::SignUp;
 

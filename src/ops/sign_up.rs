@@ -36,7 +36,7 @@ use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
 use std::sync::Arc;
 
 /// Standard attributes of a user pool schema.
-const STANDARD_ATTRIBUTES: &[&str] = &[
+pub(crate) const STANDARD_ATTRIBUTES: &[&str] = &[
     "address",
     "birthdate",
     "email",

@@ -1,6 +1,6 @@
 //! The thread-safe in-memory store.
 
-use crate::decoy::DECOY_KEY;
+use crate::decoy::{DECOY_KEY, DECOY_SUB};
 use crate::error::HostError;
 use crate::host::UserStore;
 use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
@@ -27,8 +27,8 @@ struct Shard {
     pools: HashTable<PoolShard>,
 }
 
-/// Where a record lives: its shard and its slot there. Slots are never freed (records are never
-/// deleted), so a target stays valid for the life of the store.
+/// Where a record lives: its shard and its slot there. Slots are never freed (a removed record
+/// leaves its slot empty), so a target stays valid for the life of the store.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Target {
     shard: u32,
@@ -639,6 +639,17 @@ fn small<'b, T: Copy + Default, const N: usize>(
     out
 }
 
+/// Whether a commit's removals can all hold together with its record writes: no record is
+/// both written and removed, and none is removed at two versions.
+fn removals_are_consistent(commit: &Commit) -> bool {
+    commit.removals.iter().enumerate().all(|(i, r)| {
+        !commit.records.iter().any(|w| w.record.sub == r.sub)
+            && !commit.removals[..i]
+                .iter()
+                .any(|o| o.sub == r.sub && o.expected_version != r.expected_version)
+    })
+}
+
 /// The hashes an index write needs.
 #[derive(Clone, Copy, Default)]
 struct IndexHashes {
@@ -726,6 +737,39 @@ impl UserStore for MemoryStore {
         }
     }
 
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        let guards = self.read_everything()?;
+        let hash = self.hashes.pool(pool_id);
+        // The slots after `after`, then the `limit` smallest of them, sorted; only those are
+        // copied out.
+        let mut slots: Vec<&Slot> = guards
+            .iter()
+            .filter_map(|g| g.pool(hash, pool_id))
+            .flat_map(|p| p.slots.iter())
+            .filter(|s| {
+                s.record.is_some()
+                    && s.sub() != DECOY_SUB
+                    && after.is_none_or(|a| s.sub().as_bytes() > a.as_bytes())
+            })
+            .collect();
+        if slots.len() > limit {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            slots.select_nth_unstable_by(limit.saturating_sub(1), |a, b| {
+                a.sub().as_bytes().cmp(b.sub().as_bytes())
+            });
+            slots.truncate(limit);
+        }
+        slots.sort_unstable_by(|a, b| a.sub().as_bytes().cmp(b.sub().as_bytes()));
+        Ok(slots.into_iter().filter_map(Slot::to_record).collect())
+    }
+
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         let hashes = &self.hashes;
         let pool_hash = hashes.pool(pool_id);
@@ -752,9 +796,14 @@ impl UserStore for MemoryStore {
             &mut stack,
             &mut heap,
         );
+        if !removals_are_consistent(commit) {
+            return Ok(CommitOutcome::Conflict);
+        }
+        let removal_hashes: Vec<u64> = commit.removals.iter().map(|r| hashes.sub(&r.sub)).collect();
         // Every shard the commit reads or writes.
         let mut mask = record_hashes
             .iter()
+            .chain(&removal_hashes)
             .fold(0u64, |m, &h| m | bit(shard_of(h)));
         for h in index_hashes {
             for x in [Some(h.key), h.expected, h.new].into_iter().flatten() {
@@ -775,6 +824,15 @@ impl UserStore for MemoryStore {
                 pool.slots[at(t.slot)].record.as_ref().map(|r| r.version)
             });
             if current != w.expected_version {
+                return Ok(CommitOutcome::Conflict);
+            }
+        }
+        for (r, &h) in commit.removals.iter().zip(&removal_hashes) {
+            let current = locate(&guards, h, &r.sub).and_then(|t| {
+                let pool = guards.get(t.shard)?.pool(pool_hash, pool_id)?;
+                pool.slots[at(t.slot)].record.as_ref().map(|r| r.version)
+            });
+            if current != Some(r.expected_version) {
                 return Ok(CommitOutcome::Conflict);
             }
         }
@@ -809,6 +867,19 @@ impl UserStore for MemoryStore {
             let t = slot_of(&mut guards, h, &w.record.sub)?;
             let g = guards.get_mut(t.shard).ok_or(PoisonedStore)?;
             g.pool_mut(pool_hash, pool_id).slots[at(t.slot)].write(&w.record, version);
+        }
+        for (r, &h) in commit.removals.iter().zip(&removal_hashes) {
+            // The slot stays (entries may still point at it, and find them dangling), emptied
+            // of the record and of its username and email.
+            if let Some(t) = locate(&guards, h, &r.sub) {
+                if let Some(g) = guards.get_mut(t.shard) {
+                    if let Some(p) = g.pools.find_mut(pool_hash, |p| *p.id == *pool_id) {
+                        if let Some(slot) = p.slots.get_mut(at(t.slot)) {
+                            *slot = Slot::empty(&r.sub);
+                        }
+                    }
+                }
+            }
         }
         for (w, h) in commit.index.iter().zip(index_hashes) {
             match w.new.as_deref().zip(h.new) {
@@ -1010,6 +1081,104 @@ mod tests {
         };
         assert_eq!(store.commit("p", &stale).unwrap(), CommitOutcome::Conflict);
         assert_eq!(create(&store, "p", "s1", "alice"), CommitOutcome::Conflict);
+    }
+
+    fn remove(sub: &str, version: u64, keys: &[IndexKey]) -> Commit {
+        Commit {
+            removals: vec![crate::protocol::RecordRemoval {
+                sub: sub.to_owned(),
+                expected_version: version,
+            }],
+            records: Vec::new(),
+            index: keys
+                .iter()
+                .map(|k| claim(k.clone(), Some(sub), None))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn list_pages_in_sub_order_without_the_decoy_or_other_pools() {
+        let store = MemoryStore::new();
+        for i in (0..40).rev() {
+            let _ = create(&store, "p", &format!("s{i:02}"), &format!("u{i}"));
+        }
+        let _ = create(&store, "q", "s00x", "other-pool");
+        let decoy = Commit {
+            removals: Vec::new(),
+            records: vec![RecordWrite {
+                expected_version: None,
+                record: user(DECOY_SUB, "decoy-record"),
+            }],
+            index: vec![claim(IndexKey::decoy(), None, Some(DECOY_SUB))],
+        };
+        assert_eq!(store.commit("p", &decoy).unwrap(), CommitOutcome::Committed);
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.list("p", after.as_deref(), 7).unwrap();
+            assert!(page.len() <= 7);
+            if page.is_empty() {
+                break;
+            }
+            after = page.last().map(|r| r.value.sub.clone());
+            seen.extend(page.into_iter().map(|r| (r.value.sub, r.version)));
+        }
+        let want: Vec<(String, u64)> = (0..40).map(|i| (format!("s{i:02}"), 1)).collect();
+        assert_eq!(seen, want);
+        assert!(store.list("p", None, 0).unwrap().is_empty());
+        assert!(store.list("p", Some("s39"), 10).unwrap().is_empty());
+        assert!(store.list("nopool", None, 10).unwrap().is_empty());
+        let q = store.list("q", None, 10).unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].value.username, "other-pool");
+    }
+
+    #[test]
+    fn a_removal_holds_only_at_the_current_version_and_frees_the_sub() {
+        let store = MemoryStore::new();
+        let _ = create(&store, "p", "s1", "alice");
+        let keys = [IndexKey::username("alice"), IndexKey::sub("s1")];
+        // Wrong version, missing record: nothing changes.
+        assert_eq!(
+            store.commit("p", &remove("s1", 2, &keys)).unwrap(),
+            CommitOutcome::Conflict
+        );
+        assert_eq!(
+            store.commit("p", &remove("s9", 1, &[])).unwrap(),
+            CommitOutcome::Conflict
+        );
+        assert_eq!(store.list("p", None, 10).unwrap().len(), 1);
+        // A failing index precondition keeps the record too.
+        let mut bad = remove("s1", 1, &keys);
+        bad.index
+            .push(claim(IndexKey::username("nobody"), Some("s1"), None));
+        assert_eq!(store.commit("p", &bad).unwrap(), CommitOutcome::Conflict);
+        assert!(store.find("p", &keys[1..]).unwrap().is_some());
+        // Written and removed in one commit: a conflict.
+        let mut both = remove("s1", 1, &[]);
+        both.records.push(RecordWrite {
+            expected_version: Some(1),
+            record: user("s1", "alice"),
+        });
+        assert_eq!(store.commit("p", &both).unwrap(), CommitOutcome::Conflict);
+        assert_eq!(
+            store.commit("p", &remove("s1", 1, &keys)).unwrap(),
+            CommitOutcome::Committed
+        );
+        assert!(store.find("p", &keys).unwrap().is_none());
+        assert!(store.list("p", None, 10).unwrap().is_empty());
+        assert!(store.records("p").unwrap().is_empty());
+        assert!(store.index("p").unwrap().is_empty());
+        // Removed twice: the second finds nothing to remove.
+        assert_eq!(
+            store.commit("p", &remove("s1", 1, &[])).unwrap(),
+            CommitOutcome::Conflict
+        );
+        // The sub and the name are free again; the new record starts at version 1.
+        assert_eq!(create(&store, "p", "s1", "alice"), CommitOutcome::Committed);
+        let again = store.find("p", &keys[..1]).unwrap().unwrap();
+        assert_eq!((again.version, again.value.sub.as_str()), (1, "s1"));
     }
 
     #[test]

@@ -29,6 +29,11 @@ fn string(c: Constraint) -> Value {
     Value::Object(m)
 }
 
+/// An integer member with the core's range.
+fn integer(c: validate::IntConstraint) -> Value {
+    json!({"type": "integer", "required": false, "min": c.min, "max": c.max})
+}
+
 fn optional(mut v: Value) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.insert("required".into(), false.into());
@@ -122,9 +127,21 @@ pub fn input(operation: Op) -> Value {
             ("Username", string(C_USERNAME)),
             ("ClientMetadata", client_metadata()),
         ]),
-        Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser => structure(&[
+        Op::AdminGetUser | Op::AdminDisableUser | Op::AdminEnableUser | Op::AdminDeleteUser => {
+            structure(&[
+                ("UserPoolId", string(C_USER_POOL_ID)),
+                ("Username", string(C_USERNAME)),
+            ])
+        }
+        Op::ListUsers => structure(&[
             ("UserPoolId", string(C_USER_POOL_ID)),
-            ("Username", string(C_USERNAME)),
+            ("AttributesToGet", list(string(validate::C_ATTRIBUTE_NAME))),
+            ("Limit", integer(validate::C_LIST_USERS_LIMIT)),
+            (
+                "PaginationToken",
+                string(validate::C_SEARCH_PAGINATION_TOKEN),
+            ),
+            ("Filter", string(validate::C_USER_FILTER)),
         ]),
     }
 }
@@ -139,6 +156,14 @@ fn code_delivery_details() -> Value {
         ("DeliveryMedium", out("string", false)),
         ("AttributeName", out("string", false)),
     ])
+}
+
+/// `AttributeListType` as the crate sends it: every attribute has a value.
+fn attribute_output_list() -> Value {
+    list(structure(&[
+        ("Name", out("string", true)),
+        ("Value", out("string", false)),
+    ]))
 }
 
 /// The output members of an operation (types and whether always present; outputs are made by
@@ -156,21 +181,31 @@ pub fn output(operation: Op) -> Value {
         }
         Op::AdminGetUser => structure(&[
             ("Username", out("string", true)),
-            (
-                "UserAttributes",
-                list(structure(&[
-                    ("Name", out("string", true)),
-                    ("Value", out("string", false)),
-                ])),
-            ),
+            ("UserAttributes", attribute_output_list()),
             ("UserCreateDate", out("timestamp", false)),
             ("UserLastModifiedDate", out("timestamp", false)),
             ("Enabled", out("boolean", false)),
             ("UserStatus", out("string", false)),
         ]),
-        Op::ConfirmSignUp | Op::AdminConfirmSignUp | Op::AdminDisableUser | Op::AdminEnableUser => {
-            structure(&[])
-        }
+        Op::ListUsers => structure(&[
+            (
+                "Users",
+                list(structure(&[
+                    ("Username", out("string", true)),
+                    ("Attributes", attribute_output_list()),
+                    ("UserCreateDate", out("timestamp", true)),
+                    ("UserLastModifiedDate", out("timestamp", true)),
+                    ("Enabled", out("boolean", true)),
+                    ("UserStatus", out("string", true)),
+                ])),
+            ),
+            ("PaginationToken", out("string", false)),
+        ]),
+        Op::ConfirmSignUp
+        | Op::AdminConfirmSignUp
+        | Op::AdminDisableUser
+        | Op::AdminEnableUser
+        | Op::AdminDeleteUser => structure(&[]),
     }
 }
 

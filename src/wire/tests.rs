@@ -379,7 +379,9 @@ fn admin_operations_require_a_signature() {
             Op::AdminConfirmSignUp,
             Op::AdminGetUser,
             Op::AdminDisableUser,
-            Op::AdminEnableUser
+            Op::AdminEnableUser,
+            Op::AdminDeleteUser,
+            Op::ListUsers
         ]
     );
 }
@@ -492,6 +494,7 @@ fn sample(desc: &Value) -> Value {
     match desc["type"].as_str().unwrap() {
         "string" => json!("x"),
         "boolean" => json!(true),
+        "integer" => json!(1),
         "list" => json!([sample(&desc["member"])]),
         "map" => json!({"k": "v"}),
         "structure" => Value::Object(
@@ -511,7 +514,8 @@ fn shape(v: &Value) -> Value {
     match v {
         Value::String(_) => json!("string"),
         Value::Bool(_) => json!("boolean"),
-        Value::Number(_) => json!("timestamp"),
+        Value::Number(n) if n.is_f64() => json!("timestamp"),
+        Value::Number(_) => json!("integer"),
         Value::Array(a) => json!({"list": shape(&a[0])}),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
         Value::Null => json!(null),
@@ -542,7 +546,9 @@ fn request_json(request: &WireRequest) -> Value {
         WireRequest::AdminConfirmSignUp(r) => serde_json::to_value(r),
         WireRequest::AdminGetUser(r)
         | WireRequest::AdminDisableUser(r)
-        | WireRequest::AdminEnableUser(r) => serde_json::to_value(r),
+        | WireRequest::AdminEnableUser(r)
+        | WireRequest::AdminDeleteUser(r) => serde_json::to_value(r),
+        WireRequest::ListUsers(r) => serde_json::to_value(r),
     }
     .unwrap()
 }
@@ -593,6 +599,27 @@ fn described_output_members_are_exactly_the_response_types_members() {
     assert_eq!(
         shape(&body_json(&r)),
         desc_shape(&model::output(Op::AdminGetUser))
+    );
+    // Two users, a page of one: every member, the token included.
+    let bob = br#"{"ClientId":"exampleclient","Username":"bob","Password":"Corr3ct-Horse!"}"#;
+    assert_eq!(handle(&driver, &target("SignUp"), bob).status, 200);
+    let r = handle(
+        &driver,
+        &target("ListUsers"),
+        br#"{"UserPoolId":"us-east-1_Example","Limit":1}"#,
+    );
+    assert_eq!(
+        shape(&body_json(&r)),
+        desc_shape(&model::output(Op::ListUsers))
+    );
+    let r = handle(
+        &driver,
+        &target("AdminDeleteUser"),
+        br#"{"UserPoolId":"us-east-1_Example","Username":"alice"}"#,
+    );
+    assert_eq!(
+        shape(&body_json(&r)),
+        desc_shape(&model::output(Op::AdminDeleteUser))
     );
 }
 

@@ -69,6 +69,17 @@ impl<S: UserStore> UserStore for Counting<S> {
         }
         Ok(outcome)
     }
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<
+        Vec<cognito_signup::store::Versioned<cognito_signup::UserRecord>>,
+        cognito_signup::HostError,
+    > {
+        self.inner.list(pool_id, after, limit)
+    }
 }
 
 /// The worker side: `args` are what follows `WORKER_FLAG`: role, spec, JSON plan.

@@ -34,6 +34,11 @@
 //!   even the writes before it;
 //! * **alias-index uniqueness**: two users claiming one index key: the second gets `Conflict`;
 //! * **pool isolation**: the same keys in two pools are independent;
+//! * **listing**: `list` pages through a pool's records in ascending byte order of `sub`
+//!   (`limit` at a time, after any `after`), never showing the decoy record;
+//! * **removals**: a record is removed only at its current version; a removal is atomic with
+//!   the commit's other writes; a removed `sub` can be inserted again; a commit that writes and
+//!   removes one record is a `Conflict`;
 //! * **concurrency**: threads racing commits on one record at one version: exactly one winner
 //!   per version, whose value is stored; racing claims of one alias key: exactly one winner; and
 //!   threads moving one alias between users from stale reads: one holder, the only user whose
@@ -44,10 +49,11 @@
 //! host to check that its own layers above the store cope with them.
 
 use cognito_signup::config::AliasAttribute;
+use cognito_signup::decoy::DECOY_SUB;
 use cognito_signup::error::HostError;
 use cognito_signup::host::UserStore;
 use cognito_signup::protocol::{
-    Commit, CommitOutcome, IndexKey, IndexWrite, RecordWrite, Versioned,
+    Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite, Versioned,
 };
 use cognito_signup::time::Timestamp;
 use cognito_signup::user::{UserRecord, UserStatus};
@@ -173,6 +179,17 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
         ),
         ("alias_index_uniqueness", alias_index_uniqueness),
         ("pools_are_isolated", pools_are_isolated),
+        ("list_pages_in_byte_order_of_sub", list_pages_in_byte_order),
+        ("list_never_shows_the_decoy", list_skips_the_decoy),
+        (
+            "removal_needs_the_current_version",
+            removal_needs_the_current_version,
+        ),
+        ("removal_is_atomic_with_its_index_writes", removal_is_atomic),
+        (
+            "removal_and_write_of_one_record_conflict",
+            removal_and_write_conflict,
+        ),
         (
             "concurrent_one_winner_per_version",
             concurrent_one_winner_per_version,
@@ -1098,6 +1115,310 @@ fn pools_are_isolated<S: UserStore>(s: &S) -> Result<(), String> {
     expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
 }
 
+fn list<S: UserStore>(
+    s: &S,
+    pool: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Versioned<UserRecord>>, String> {
+    s.list(pool, after, limit)
+        .map_err(|e| format!("list returned Err: {e}"))
+}
+
+/// The `sub`s and versions of a listing.
+fn subs_of(page: &[Versioned<UserRecord>]) -> Vec<(String, u64)> {
+    page.iter()
+        .map(|r| (r.value.sub.clone(), r.version))
+        .collect()
+}
+
+/// Every record, page by page (`limit` a page), each page starting after the last `sub` of the
+/// page before.
+fn list_all<S: UserStore>(
+    s: &S,
+    pool: &str,
+    limit: usize,
+) -> Result<Vec<Versioned<UserRecord>>, String> {
+    let mut out: Vec<Versioned<UserRecord>> = Vec::new();
+    loop {
+        let after = out.last().map(|r| r.value.sub.clone());
+        let page = list(s, pool, after.as_deref(), limit)?;
+        if page.len() > limit {
+            return Err(format!(
+                "list(limit {limit}) answered {} records",
+                page.len()
+            ));
+        }
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+        if out.len() > 1000 {
+            return Err("list keeps answering records after the last one".into());
+        }
+    }
+}
+
+/// `list` answers records in ascending *byte* order of `sub` (upper case before lower case, a
+/// multi-byte character after ASCII: a case-insensitive or locale collation fails), `limit` at a
+/// time, after `after` whether or not that `sub` exists, with their versions and values, and only
+/// the pool's own.
+fn list_pages_in_byte_order<S: UserStore>(s: &S) -> Result<(), String> {
+    let subs = ["s-b", "s-\u{e9}", "s-B", "s-a", "s-0", "s-Z", "s-ab", "s-_"];
+    for (i, sub) in subs.iter().enumerate() {
+        let got = commit(s, POOL, &insert(user(sub, &format!("user{i}"))))?;
+        expect_outcome(&format!("inserting {sub}"), got, CommitOutcome::Committed)?;
+    }
+    let got = commit(s, POOL, &update(user("s-a", "user3"), 1))?;
+    expect_outcome("updating s-a", got, CommitOutcome::Committed)?;
+    let got = commit(s, OTHER_POOL, &insert(user("s-1", "elsewhere")))?;
+    expect_outcome(
+        "inserting into the other pool",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    let mut sorted: Vec<&str> = subs.to_vec();
+    sorted.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let want: Vec<(String, u64)> = sorted
+        .iter()
+        .map(|s| ((*s).to_owned(), if *s == "s-a" { 2 } else { 1 }))
+        .collect();
+    for limit in [1, 3, 100] {
+        let got = subs_of(&list_all(s, POOL, limit)?);
+        if got != want {
+            return Err(format!(
+                "paging with limit {limit}: expected {want:?}, got {got:?}"
+            ));
+        }
+    }
+    let all = list(s, POOL, None, 100)?;
+    for r in &all {
+        let i = subs.iter().position(|x| *x == r.value.sub).unwrap_or(0);
+        if r.value != user(&r.value.sub, &format!("user{i}")) {
+            return Err(format!(
+                "list: the record of {} differs from the record written",
+                r.value.sub
+            ));
+        }
+    }
+    // `after` need not exist; a limit of 0 answers nothing; the last page is empty.
+    let got = subs_of(&list(s, POOL, Some("s-Y"), 2)?);
+    if got != [("s-Z".to_owned(), 1), ("s-_".to_owned(), 1)] {
+        return Err(format!(
+            "list(after s-Y, 2): expected s-Z, s-_, got {got:?}"
+        ));
+    }
+    if !list(s, POOL, None, 0)?.is_empty() {
+        return Err("list(limit 0) answered records".into());
+    }
+    if !list(s, POOL, Some("s-\u{e9}"), 10)?.is_empty() {
+        return Err("list after the last sub answered records".into());
+    }
+    let other = subs_of(&list(s, OTHER_POOL, None, 10)?);
+    if other != [("s-1".to_owned(), 1)] {
+        return Err(format!(
+            "list of the other pool: expected s-1 alone, got {other:?}"
+        ));
+    }
+    if !list(s, "us-west-2_Empty", None, 10)?.is_empty() {
+        return Err("list of a pool without records answered records".into());
+    }
+    Ok(())
+}
+
+/// The pool's decoy record ([`DECOY_SUB`], which sorts before every random `sub`) is never
+/// listed.
+fn list_skips_the_decoy<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let decoy = Commit {
+        removals: Vec::new(),
+        records: vec![RecordWrite {
+            expected_version: None,
+            record: user(DECOY_SUB, "decoy"),
+        }],
+        index: vec![claim(IndexKey::decoy(), DECOY_SUB)],
+    };
+    let got = commit(s, POOL, &decoy)?;
+    expect_outcome("inserting the decoy", got, CommitOutcome::Committed)?;
+    setup(s, &[("sub-b", "bob")])?;
+    for limit in [1, 10] {
+        let got = subs_of(&list_all(s, POOL, limit)?);
+        if got != [("sub-a".to_owned(), 1), ("sub-b".to_owned(), 1)] {
+            return Err(format!(
+                "paging with limit {limit}: expected sub-a, sub-b, got {got:?}"
+            ));
+        }
+    }
+    let first = subs_of(&list(s, POOL, None, 1)?);
+    if first != [("sub-a".to_owned(), 1)] {
+        return Err(format!("list(limit 1): expected sub-a, got {first:?}"));
+    }
+    Ok(())
+}
+
+/// A commit removing `sub` at `version` with its username and `sub` keys.
+fn removal(sub: &str, username: &str, version: u64) -> Commit {
+    Commit {
+        removals: vec![RecordRemoval {
+            sub: sub.to_owned(),
+            expected_version: version,
+        }],
+        records: Vec::new(),
+        index: [IndexKey::username(username), IndexKey::sub(sub)]
+            .into_iter()
+            .map(|key| IndexWrite {
+                key,
+                expected: Some(sub.to_owned()),
+                new: None,
+            })
+            .collect(),
+    }
+}
+
+/// A removal holds at the record's version only (not an older or a newer one, not for a missing
+/// record); applied, the record is gone from `find` and `list` and its `sub` may be inserted
+/// again, at version 1.
+fn removal_needs_the_current_version<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let got = commit(s, POOL, &update(user("sub-a", "alice"), 1))?;
+    expect_outcome("updating sub-a", got, CommitOutcome::Committed)?;
+    for (what, version) in [("an older version", 1), ("a newer version", 3)] {
+        let got = commit(s, POOL, &removal("sub-a", "alice", version))?;
+        expect_outcome(&format!("removal at {what}"), got, CommitOutcome::Conflict)?;
+        expect_found(s, POOL, IndexKey::sub("sub-a"), "sub-a", 2, None)?;
+    }
+    let missing = Commit {
+        removals: vec![RecordRemoval {
+            sub: "sub-z".to_owned(),
+            expected_version: 1,
+        }],
+        records: Vec::new(),
+        index: Vec::new(),
+    };
+    let got = commit(s, POOL, &missing)?;
+    expect_outcome("removal of a missing record", got, CommitOutcome::Conflict)?;
+    let got = commit(s, OTHER_POOL, &removal("sub-a", "alice", 2))?;
+    expect_outcome(
+        "removal of a record of another pool",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    let got = commit(s, POOL, &removal("sub-a", "alice", 2))?;
+    expect_outcome(
+        "removal at the current version",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_absent(s, POOL, IndexKey::sub("sub-a"))?;
+    expect_absent(s, POOL, IndexKey::username("alice"))?;
+    let left = subs_of(&list(s, POOL, None, 10)?);
+    if left != [("sub-b".to_owned(), 1)] {
+        return Err(format!(
+            "list after the removal: expected sub-b alone, got {left:?}"
+        ));
+    }
+    let got = commit(s, POOL, &removal("sub-a", "alice", 2))?;
+    expect_outcome("removal of a removed record", got, CommitOutcome::Conflict)?;
+    let again = user("sub-a", "alice");
+    let got = commit(s, POOL, &insert(again.clone()))?;
+    expect_outcome(
+        "inserting a removed sub again",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_found(
+        s,
+        POOL,
+        IndexKey::username("alice"),
+        "sub-a",
+        1,
+        Some(&again),
+    )?;
+    expect_untouched(s, IndexKey::username("bob"), "sub-b", "bob")
+}
+
+/// A removal whose commit has a failing precondition after it (an index entry expected at
+/// another holder; a stale record write) applies nothing: the record, its keys and the other
+/// writes stay as they were.
+fn removal_is_atomic<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let mut c = removal("sub-a", "alice", 1);
+    c.index.push(IndexWrite {
+        key: IndexKey::alias(AliasAttribute::Email, "alice@example.com"),
+        expected: Some("sub-a".to_owned()),
+        new: None,
+    });
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "removal with an index entry the record does not hold",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")?;
+    let mut c = removal("sub-a", "alice", 1);
+    c.records.push(RecordWrite {
+        expected_version: Some(7),
+        record: user("sub-b", "bob-renamed"),
+    });
+    c.index.push(claim(IndexKey::username("carol"), "sub-b"));
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "removal with a stale record write",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::sub("sub-a"), "sub-a", "alice")?;
+    expect_untouched(s, IndexKey::username("bob"), "sub-b", "bob")?;
+    expect_absent(s, POOL, IndexKey::username("carol"))?;
+    let listed = subs_of(&list(s, POOL, None, 10)?);
+    if listed != [("sub-a".to_owned(), 1), ("sub-b".to_owned(), 1)] {
+        return Err(format!("list after the failed removals: got {listed:?}"));
+    }
+    // Two removals in one commit, with every key: both go.
+    let mut both = removal("sub-a", "alice", 1);
+    let b = removal("sub-b", "bob", 1);
+    both.removals.extend(b.removals);
+    both.index.extend(b.index);
+    let got = commit(s, POOL, &both)?;
+    expect_outcome("two removals in one commit", got, CommitOutcome::Committed)?;
+    expect_absent(s, POOL, IndexKey::username("alice"))?;
+    expect_absent(s, POOL, IndexKey::sub("sub-b"))?;
+    if !list(s, POOL, None, 10)?.is_empty() {
+        return Err("list after removing every record answered records".into());
+    }
+    Ok(())
+}
+
+/// A commit that writes and removes one record (each at its current version), or removes one
+/// record at two versions, cannot hold as a whole: `Conflict`, nothing applied.
+fn removal_and_write_conflict<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice")])?;
+    let mut c = removal("sub-a", "alice", 1);
+    c.records.push(RecordWrite {
+        expected_version: Some(1),
+        record: user("sub-a", "alice"),
+    });
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "a write and a removal of one record",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")?;
+    let mut c = removal("sub-a", "alice", 1);
+    c.removals.push(RecordRemoval {
+        sub: "sub-a".to_owned(),
+        expected_version: 2,
+    });
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "one record removed at two versions",
+        got,
+        CommitOutcome::Conflict,
+    )?;
+    expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
+}
+
 /// Runs `threads` threads that each prepare a commit with `prepare(t)` (`None`: nothing to
 /// commit), wait until every thread has prepared, then commit; answers the threads whose commit
 /// was applied, or the first error.
@@ -1311,7 +1632,8 @@ fn alias_move_to<S: UserStore>(s: &S, sub: &str, key: &IndexKey) -> Result<Optio
 /// Which call of a [`FaultyStore`] fails, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault {
-    /// The 0-based index of the failing call, counting `find` and `commit` calls together.
+    /// The 0-based index of the failing call, counting `find`, `list` and `commit` calls
+    /// together.
     pub at_call: u64,
     /// What happens at that call.
     pub kind: FaultKind,
@@ -1323,10 +1645,10 @@ pub enum FaultKind {
     /// The call answers `Err` without reaching the inner store.
     ErrBefore,
     /// A commit is applied by the inner store, then the call answers `Err` (a lost
-    /// acknowledgement); a `find` answers `Err`.
+    /// acknowledgement); a `find` or `list` answers `Err`.
     ErrAfter,
-    /// A commit answers a spurious `Conflict` without reaching the inner store; a `find` is
-    /// passed through unchanged.
+    /// A commit answers a spurious `Conflict` without reaching the inner store; a `find` or
+    /// `list` is passed through unchanged.
     SpuriousConflict,
 }
 
@@ -1403,6 +1725,20 @@ impl<S: UserStore> UserStore for FaultyStore<S> {
                 Err(Box::new(InjectedFault(n)))
             }
             _ => self.inner.find(pool_id, keys),
+        }
+    }
+
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        match self.this_call() {
+            (n, Some(FaultKind::ErrBefore | FaultKind::ErrAfter)) => {
+                Err(Box::new(InjectedFault(n)))
+            }
+            _ => self.inner.list(pool_id, after, limit),
         }
     }
 

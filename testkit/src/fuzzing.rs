@@ -30,7 +30,7 @@ use cognito_signup::triggers::{
     decode_custom_message, decode_post_confirmation, decode_pre_sign_up,
 };
 use cognito_signup::types::{
-    AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest,
+    AdminConfirmSignUpRequest, AdminUserRequest, ConfirmSignUpRequest, ListUsersRequest,
     ResendConfirmationCodeRequest, SignUpRequest,
 };
 use sha2::Digest as _;
@@ -276,7 +276,7 @@ pub fn request_json(data: &[u8]) {
         pool.alias_attributes.insert(AliasAttribute::Email);
     }
     let driver = host(pool, which & 0x40 != 0, 2, RecordingLambda::echo()).driver;
-    let outcome: Option<(Result<(), Error>, Option<String>)> = match which % 6 {
+    let outcome: Option<(Result<(), Error>, Option<String>)> = match which % 8 {
         0 => serde_json::from_slice::<SignUpRequest>(json).ok().map(|r| {
             let password = r.password.clone().filter(|p| p.len() >= 6);
             (driver.sign_up(r).map(drop), password)
@@ -293,9 +293,15 @@ pub fn request_json(data: &[u8]) {
         4 => serde_json::from_slice::<AdminUserRequest>(json)
             .ok()
             .map(|r| (driver.admin_get_user(r).map(drop), None)),
-        _ => serde_json::from_slice::<AdminUserRequest>(json)
+        5 => serde_json::from_slice::<AdminUserRequest>(json)
             .ok()
             .map(|r| (driver.admin_disable_user(r).map(drop), None)),
+        6 => serde_json::from_slice::<ListUsersRequest>(json)
+            .ok()
+            .map(|r| (driver.list_users(&r).map(drop), None)),
+        _ => serde_json::from_slice::<AdminUserRequest>(json)
+            .ok()
+            .map(|r| (driver.admin_delete_user(r).map(drop), None)),
     };
     if let Some((Err(e), password)) = outcome {
         assert!(Exception::from_name(e.name()).is_some());

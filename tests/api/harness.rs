@@ -71,6 +71,17 @@ impl UserStore for Flaky {
         }
         self.inner.commit(pool, commit)
     }
+    fn list(
+        &self,
+        pool: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        if self.fail_finds.load(Ordering::SeqCst) {
+            return Err(Box::new(DiskOnFire));
+        }
+        self.inner.list(pool, after, limit)
+    }
 }
 
 pub struct Host {

@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use cognito_signup::ops::{
-    CommitChanges, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step,
+    AdminDeleteUser, CommitChanges, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step,
 };
 use cognito_signup::protocol::{ClientContext, PoolContext};
 use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
@@ -497,4 +497,42 @@ fn hidden_failures_under_a_limit_of_zero_leave_no_count() {
         .unwrap()
         .unwrap();
     assert!(decoy.value.failed_confirmations.is_empty());
+}
+
+#[test]
+fn a_confirmation_in_flight_when_the_user_is_deleted_confirms_nothing() {
+    let h = host().email_alias().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    // The confirmation has read alice and checked her code; then she is deleted.
+    let pending = until_commit(&h, confirm_op(&h, "alice", &code, false).start());
+    h.driver
+        .admin_delete_user(AdminDeleteUserRequest::new(POOL, "alice"))
+        .unwrap();
+    assert_eq!(
+        err(finish(&h, pending)),
+        pair(
+            "UserNotFoundException",
+            "Username/client id combination not found."
+        )
+    );
+    assert!(h.records().is_empty());
+    assert!(h.store.inner.index(POOL).unwrap().is_empty());
+}
+
+#[test]
+fn a_deletion_in_flight_when_the_user_confirms_removes_the_alias_it_gained() {
+    let h = host().email_alias().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    // The deletion read alice before she verified her email (no alias key yet).
+    let op = AdminDeleteUser::new(AdminDeleteUserRequest::new(POOL, "alice"), START);
+    let pending = until_commit(&h, op.start());
+    h.confirm("alice", &code).unwrap();
+    assert_eq!(h.get("alice@example.com").username, "alice");
+    // Its commit conflicts; it reads her again and removes the alias key too.
+    finish(&h, pending).unwrap();
+    assert!(h.records().is_empty());
+    assert!(h.store.inner.index(POOL).unwrap().is_empty());
+    let code = h.sign_up("bob", "alice@example.com");
+    h.confirm("bob", &code).unwrap();
+    assert_eq!(h.get("alice@example.com").username, "bob");
 }

@@ -57,6 +57,14 @@ enum Defect {
     KeepsLastDuplicate,
     /// Drops index writes that change nothing (`new` equal to `expected`), preconditions included.
     SkipsUnchangedKeys,
+    /// Lists in case-insensitive order of `sub` (a text column with a case-insensitive collation).
+    ListsFoldedOrder,
+    /// Lists the decoy record with the others.
+    ListsTheDecoy,
+    /// Removes a record whatever its version.
+    RemovesAnyVersion,
+    /// Applies a removal even when the commit writes the same record.
+    RemovesAndWrites,
 }
 
 #[derive(Default)]
@@ -105,8 +113,39 @@ impl UserStore for BrokenStore {
         })
     }
 
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        let pools = self.pools.lock().unwrap();
+        let Some(p) = pools.get(pool_id) else {
+            return Ok(Vec::new());
+        };
+        let order = |s: &str| {
+            if self.defect == Defect::ListsFoldedOrder {
+                s.to_lowercase()
+            } else {
+                s.to_owned()
+            }
+        };
+        let mut all: Vec<&Versioned<UserRecord>> = p
+            .records
+            .values()
+            .filter(|r| self.defect == Defect::ListsTheDecoy || !r.value.is_decoy())
+            .filter(|r| after.is_none_or(|a| order(&r.value.sub) > order(a)))
+            .collect();
+        all.sort_by_key(|r| order(&r.value.sub));
+        Ok(all.into_iter().take(limit).cloned().collect())
+    }
+
     fn commit(&self, pool_id: &str, c: &Commit) -> Result<CommitOutcome, HostError> {
-        if self.defect == Defect::EmptyIsConflict && c.records.is_empty() && c.index.is_empty() {
+        if self.defect == Defect::EmptyIsConflict
+            && c.records.is_empty()
+            && c.index.is_empty()
+            && c.removals.is_empty()
+        {
             return Ok(CommitOutcome::Conflict);
         }
         let rewritten;
@@ -149,7 +188,26 @@ impl UserStore for BrokenStore {
         let check_versions = self.defect != Defect::IgnoresVersions;
         let check_index = self.defect != Defect::IgnoresIndex;
         let atomic = self.defect != Defect::NotAtomic;
+        let removes_and_writes = c.removals.iter().enumerate().any(|(i, r)| {
+            c.records.iter().any(|w| w.record.sub == r.sub)
+                || c.removals[..i]
+                    .iter()
+                    .any(|o| o.sub == r.sub && o.expected_version != r.expected_version)
+        });
+        if removes_and_writes && self.defect != Defect::RemovesAndWrites {
+            return Ok(CommitOutcome::Conflict);
+        }
+        let removal_holds = |p: &Pool, r: &cognito_signup::store::RecordRemoval| {
+            let current = p.records.get(&r.sub).map(|v| v.version);
+            current.is_some()
+                && (self.defect == Defect::RemovesAnyVersion || current == Some(r.expected_version))
+        };
         if atomic {
+            for r in &c.removals {
+                if !removal_holds(p, r) {
+                    return Ok(CommitOutcome::Conflict);
+                }
+            }
             for w in &c.records {
                 if check_versions
                     && p.records.get(&w.record.sub).map(|r| r.version) != w.expected_version
@@ -179,6 +237,12 @@ impl UserStore for BrokenStore {
                     value: w.record.clone(),
                 },
             );
+        }
+        for r in &c.removals {
+            if !atomic && !removal_holds(p, r) {
+                return Ok(CommitOutcome::Conflict);
+            }
+            p.records.remove(&r.sub);
         }
         for w in &c.index {
             if !atomic && p.index.get(&w.key) != w.expected.as_ref() {
@@ -307,6 +371,62 @@ fn kit_rejects_a_store_that_checks_preconditions_write_by_write() {
         failed.contains(&"duplicate_writes_with_different_expectations_conflict"),
         "{failed:?}"
     );
+}
+
+#[test]
+fn kit_rejects_a_store_that_lists_in_a_case_insensitive_order() {
+    assert_eq!(
+        failed_checks(Defect::ListsFoldedOrder),
+        vec!["list_pages_in_byte_order_of_sub"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_lists_the_decoy() {
+    assert_eq!(
+        failed_checks(Defect::ListsTheDecoy),
+        vec!["list_never_shows_the_decoy"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_removes_at_any_version() {
+    assert_eq!(
+        failed_checks(Defect::RemovesAnyVersion),
+        vec!["removal_needs_the_current_version"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_store_that_removes_a_record_it_also_writes() {
+    assert_eq!(
+        failed_checks(Defect::RemovesAndWrites),
+        vec!["removal_and_write_of_one_record_conflict"]
+    );
+}
+
+#[test]
+fn kit_rejects_a_non_atomic_removal() {
+    let failed = failed_checks(Defect::NotAtomic);
+    assert!(
+        failed.contains(&"removal_is_atomic_with_its_index_writes"),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn faulty_store_counts_and_fails_list_calls() {
+    let s = FaultyStore::new(
+        MemoryStore::new(),
+        Some(Fault {
+            at_call: 1,
+            kind: FaultKind::ErrAfter,
+        }),
+    );
+    assert_eq!(s.list("p", None, 10).unwrap(), Vec::new());
+    assert!(s.list("p", None, 10).is_err());
+    assert!(s.fired());
+    assert_eq!(s.calls(), 2);
 }
 
 #[test]

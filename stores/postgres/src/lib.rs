@@ -706,6 +706,17 @@ impl UserStore for PostgresStore {
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         Ok(self.commit_inner(pool_id, commit)?)
     }
+
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        // PENDING(db task): listing is not implemented for this store yet.
+        let _ = (pool_id, after, limit);
+        Err("this store does not list users yet".into())
+    }
 }
 
 /// A schema name that can be quoted without escaping.

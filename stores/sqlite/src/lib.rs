@@ -571,6 +571,17 @@ impl UserStore for SqliteStore {
     fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
         Ok(self.commit_inner(pool_id, commit)?)
     }
+
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        // PENDING(db task): listing is not implemented for this store yet.
+        let _ = (pool_id, after, limit);
+        Err("this store does not list users yet".into())
+    }
 }
 
 /// A row read back as a record, checked to be what this crate writes.
