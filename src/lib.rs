@@ -28,6 +28,7 @@ pub mod decoy;
 pub mod driver;
 pub mod error;
 pub mod host;
+pub mod manage;
 pub mod mask;
 pub mod ops;
 pub mod password;

@@ -379,9 +379,23 @@ fn admin_operations_require_a_signature() {
             Op::AdminConfirmSignUp,
             Op::AdminGetUser,
             Op::AdminDisableUser,
-            Op::AdminEnableUser
+            Op::AdminEnableUser,
+            // Pool and client management ([pool-operations]).
+            Op::CreateUserPool,
+            Op::DescribeUserPool,
+            Op::UpdateUserPool,
+            Op::DeleteUserPool,
+            Op::ListUserPools,
+            Op::CreateUserPoolClient,
+            Op::DescribeUserPoolClient,
+            Op::UpdateUserPoolClient,
+            Op::DeleteUserPoolClient,
+            Op::ListUserPoolClients,
         ]
     );
+    // Exactly the management operations run outside the step machines.
+    let managed: Vec<Op> = Op::ALL.iter().copied().filter(|&op| is_management(op)).collect();
+    assert_eq!(managed, signed[4..].to_vec());
 }
 
 #[test]
@@ -492,6 +506,7 @@ fn sample(desc: &Value) -> Value {
     match desc["type"].as_str().unwrap() {
         "string" => json!("x"),
         "boolean" => json!(true),
+        "integer" => json!(7),
         "list" => json!([sample(&desc["member"])]),
         "map" => json!({"k": "v"}),
         "structure" => Value::Object(
@@ -511,7 +526,7 @@ fn shape(v: &Value) -> Value {
     match v {
         Value::String(_) => json!("string"),
         Value::Bool(_) => json!("boolean"),
-        Value::Number(_) => json!("timestamp"),
+        Value::Number(_) => json!("number"),
         Value::Array(a) => json!({"list": shape(&a[0])}),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
         Value::Null => json!(null),
@@ -522,6 +537,7 @@ fn desc_shape(desc: &Value) -> Value {
     match desc["type"].as_str().unwrap() {
         "list" => json!({"list": desc_shape(&desc["member"])}),
         "map" => json!({"k": "string"}),
+        "integer" | "timestamp" => json!("number"),
         "structure" => Value::Object(
             desc["members"]
                 .as_object()
@@ -543,6 +559,20 @@ fn request_json(request: &WireRequest) -> Value {
         WireRequest::AdminGetUser(r)
         | WireRequest::AdminDisableUser(r)
         | WireRequest::AdminEnableUser(r) => serde_json::to_value(r),
+        // Pool and client management.
+        WireRequest::CreateUserPool(r) => serde_json::to_value(r),
+        WireRequest::DescribeUserPool(r) | WireRequest::DeleteUserPool(r) => {
+            serde_json::to_value(r)
+        }
+        WireRequest::UpdateUserPool(r) => serde_json::to_value(r),
+        WireRequest::ListUserPools(r) => serde_json::to_value(r),
+        WireRequest::CreateUserPoolClient(r) => serde_json::to_value(r),
+        WireRequest::DescribeUserPoolClient(r) | WireRequest::DeleteUserPoolClient(r) => {
+            serde_json::to_value(r)
+        }
+        WireRequest::UpdateUserPoolClient(r) => serde_json::to_value(r),
+        WireRequest::ListUserPoolClients(r) => serde_json::to_value(r),
+        other => panic!("no request type for {:?}", other.operation()),
     }
     .unwrap()
 }
