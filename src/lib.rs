@@ -52,8 +52,8 @@ pub use config::{
 pub use driver::Driver;
 pub use error::{Error, Exception, HostError};
 pub use host::{
-    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
-    RequestGuard, UserStore,
+    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, PoolCatalog, Randomness,
+    RateLimiter, RequestGuard, UserStore,
 };
 pub use password::{HashPermit, PasswordHasher, PasswordHashing};
 pub use protocol::{
@@ -61,9 +61,9 @@ pub use protocol::{
     Versioned,
 };
 pub use reference::{
-    ManualClock, MemoryHiddenResendLimiter, MemoryRateLimiter, MemoryStore, NoDelivery, NoLambda,
-    OsRandomness, RecordingDelivery, RecordingLambda, SeededRandomness, StaticDirectory,
-    SystemClock,
+    CatalogDirectory, ManualClock, MemoryHiddenResendLimiter, MemoryRateLimiter, MemoryStore,
+    NoDelivery, NoLambda, OsRandomness, RecordingDelivery, RecordingLambda, SeededRandomness,
+    StaticDirectory, SystemClock,
 };
 pub use seed::Seed;
 pub use time::Timestamp;

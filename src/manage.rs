@@ -103,7 +103,6 @@ pub fn client_not_found(client_id: &str) -> Error {
 /// `MinimumLength` is 8 ([pool-defaults]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
 pub struct PasswordPolicyInput {
     /// `MinimumLength` (6 to 99).
     #[serde(default)]
@@ -125,7 +124,6 @@ pub struct PasswordPolicyInput {
 /// `SignInPolicy` of a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
 pub struct SignInPolicyInput {
     /// `AllowedFirstAuthFactors`
     #[serde(default)]
@@ -135,7 +133,6 @@ pub struct SignInPolicyInput {
 /// `Policies` of a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
 pub struct PoliciesInput {
     /// `PasswordPolicy`
     #[serde(default)]
@@ -148,7 +145,6 @@ pub struct PoliciesInput {
 /// `UsernameConfiguration` of a request (`CaseSensitive` is required when it is given).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
 pub struct UsernameConfigurationInput {
     /// `CaseSensitive`
     #[serde(default)]

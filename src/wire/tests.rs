@@ -394,7 +394,11 @@ fn admin_operations_require_a_signature() {
         ]
     );
     // Exactly the management operations run outside the step machines.
-    let managed: Vec<Op> = Op::ALL.iter().copied().filter(|&op| is_management(op)).collect();
+    let managed: Vec<Op> = Op::ALL
+        .iter()
+        .copied()
+        .filter(|&op| is_management(op))
+        .collect();
     assert_eq!(managed, signed[4..].to_vec());
 }
 
