@@ -92,6 +92,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::config::{AppClient, UserPool};
+    use crate::protocol::CatalogOutcome;
     use crate::reference::MemoryStore;
 
     fn keys(_: &str) -> Result<CodeKeys, HostError> {
@@ -111,16 +112,19 @@ mod tests {
         assert!(d.pool("us-east-1_Fixed").unwrap().is_some());
         assert!(d.client("fixedclient").unwrap().is_some());
         assert!(d.pool("us-east-1_Api").unwrap().is_none());
-        store.insert_pool(&UserPool::new("us-east-1_Api")).unwrap();
+        assert_eq!(
+            store.insert_pool(&UserPool::new("us-east-1_Api")).unwrap(),
+            CatalogOutcome::Done
+        );
         let mut c = AppClient::new("apiclient");
         c.user_pool_id = Some("us-east-1_Api".into());
-        store.insert_client(&c).unwrap();
+        assert_eq!(store.insert_client(&c).unwrap(), CatalogOutcome::Done);
         let found = d.client("apiclient").unwrap().unwrap();
         assert_eq!(&**found.pool.id(), "us-east-1_Api");
         // An update is seen by the next call.
         let mut changed = UserPool::new("us-east-1_Api");
         changed.name = Some("renamed".into());
-        store.replace_pool(&changed).unwrap();
+        assert_eq!(store.replace_pool(&changed).unwrap(), CatalogOutcome::Done);
         assert_eq!(
             d.pool("us-east-1_Api")
                 .unwrap()
@@ -131,7 +135,10 @@ mod tests {
             Some("renamed")
         );
         // A deleted pool's clients no longer resolve.
-        store.delete_pool("us-east-1_Api").unwrap();
+        assert_eq!(
+            store.delete_pool("us-east-1_Api").unwrap(),
+            CatalogOutcome::Done
+        );
         assert!(d.client("apiclient").unwrap().is_none());
         assert!(d.pool("us-east-1_Api").unwrap().is_none());
     }
@@ -139,7 +146,10 @@ mod tests {
     #[test]
     fn a_failure_of_the_key_function_is_the_hosts_failure() {
         let store = Arc::new(MemoryStore::new());
-        store.insert_pool(&UserPool::new("us-east-1_Api")).unwrap();
+        assert_eq!(
+            store.insert_pool(&UserPool::new("us-east-1_Api")).unwrap(),
+            CatalogOutcome::Done
+        );
         let d = CatalogDirectory::new(StaticDirectory::new(), store, |_: &str| {
             Err::<CodeKeys, HostError>("no master key".into())
         });

@@ -219,7 +219,10 @@ mod tests {
             CatalogOutcome::Conflict
         );
         // A client is replaced and deleted only through its own pool.
-        s.insert_pool(&UserPool::new("us-east-1_B")).unwrap();
+        assert_eq!(
+            s.insert_pool(&UserPool::new("us-east-1_B")).unwrap(),
+            CatalogOutcome::Done
+        );
         assert_eq!(
             s.replace_client(&client("c1", "us-east-1_B")).unwrap(),
             CatalogOutcome::NotFound
@@ -239,7 +242,10 @@ mod tests {
     fn lists_page_in_id_order() {
         let s = MemoryStore::new();
         for id in ["us-east-1_C", "us-east-1_A", "us-east-1_B"] {
-            s.insert_pool(&UserPool::new(id)).unwrap();
+            assert_eq!(
+                s.insert_pool(&UserPool::new(id)).unwrap(),
+                CatalogOutcome::Done
+            );
         }
         let ids = |v: Vec<UserPool>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
         assert_eq!(
@@ -255,7 +261,10 @@ mod tests {
             ("b", "us-east-1_B"),
             ("a", "us-east-1_A"),
         ] {
-            s.insert_client(&client(c, p)).unwrap();
+            assert_eq!(
+                s.insert_client(&client(c, p)).unwrap(),
+                CatalogOutcome::Done
+            );
         }
         let cids = |v: Vec<AppClient>| v.into_iter().map(|c| c.client_id).collect::<Vec<_>>();
         assert_eq!(
@@ -273,10 +282,19 @@ mod tests {
         // [pool-delete]
         let s = MemoryStore::new();
         for id in ["us-east-1_A", "us-east-1_B"] {
-            s.insert_pool(&UserPool::new(id)).unwrap();
+            assert_eq!(
+                s.insert_pool(&UserPool::new(id)).unwrap(),
+                CatalogOutcome::Done
+            );
         }
-        s.insert_client(&client("ca", "us-east-1_A")).unwrap();
-        s.insert_client(&client("cb", "us-east-1_B")).unwrap();
+        assert_eq!(
+            s.insert_client(&client("ca", "us-east-1_A")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(
+            s.insert_client(&client("cb", "us-east-1_B")).unwrap(),
+            CatalogOutcome::Done
+        );
         for i in 0..50 {
             add_user(&s, "us-east-1_A", &format!("a{i}"));
             add_user(&s, "us-east-1_B", &format!("b{i}"));
@@ -309,7 +327,10 @@ mod tests {
     fn a_concurrent_reader_sees_all_of_a_deleted_pool_or_none() {
         // [pool-delete] Every shard is write-locked at once: a whole-pool read never sees a part.
         let s = Arc::new(MemoryStore::new());
-        s.insert_pool(&UserPool::new("us-east-1_A")).unwrap();
+        assert_eq!(
+            s.insert_pool(&UserPool::new("us-east-1_A")).unwrap(),
+            CatalogOutcome::Done
+        );
         for i in 0..200 {
             add_user(&s, "us-east-1_A", &format!("u{i}"));
         }
