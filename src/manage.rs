@@ -983,15 +983,7 @@ impl Manager<'_> {
         );
         if let Some(u) = &r.username_configuration {
             if u.case_sensitive.is_none() {
-                v.integer(
-                    validate::Range {
-                        path: "usernameConfiguration.caseSensitive",
-                        required: true,
-                        min: 0,
-                        max: 0,
-                    },
-                    None,
-                );
+                v.null("usernameConfiguration.caseSensitive");
             }
         }
         check_settings(&mut v, &r.settings);

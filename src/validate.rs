@@ -494,6 +494,13 @@ impl Violations {
         }
     }
 
+    /// Reports a required member that is absent (members that are not strings).
+    pub(crate) fn null(&mut self, path: &str) {
+        self.push(|| {
+            format!("Value null at '{path}' failed to satisfy constraint: Member must not be null")
+        });
+    }
+
     /// Checks an enumerated string member.
     pub(crate) fn one_of(&mut self, path: &str, value: Option<&str>, allowed: &[&str]) {
         if let Some(value) = value {

@@ -1012,3 +1012,31 @@ fn handle_routes_management_requests_to_the_drivers_catalog() {
     );
     assert!(wire::requires_signature(OperationName::CreateUserPool));
 }
+
+#[test]
+fn settings_with_dates_still_load_from_describe_output() {
+    // [pool-dates] A number is a date; the AWS CLI's text dates read as no date.
+    let cli = r#"{"UserPool": {"Id": "us-east-1_Cli", "Name": "cli",
+        "CreationDate": "2024-05-01T10:00:00.123000+00:00",
+        "LastModifiedDate": 1714557600.5, "MfaConfiguration": "OFF"}}"#;
+    let p = UserPool::from_json(cli).unwrap();
+    assert_eq!(p.name.as_deref(), Some("cli"));
+    assert_eq!(p.creation_date, None);
+    assert_eq!(
+        p.last_modified_date,
+        Some(Timestamp::from_millis(1_714_557_600_500))
+    );
+    // What a pool serializes to loads back equal.
+    let h = host();
+    let made = pool(&h, "round trip");
+    let text = serde_json::to_string(&made).unwrap();
+    assert_eq!(UserPool::from_json(&text).unwrap(), made);
+    let c = client(&h, &made.id, true);
+    let text = serde_json::to_string(&c).unwrap();
+    assert_eq!(AppClient::from_json(&text).unwrap(), c);
+    let cli = r#"{"UserPoolClient": {"ClientId": "abc", "UserPoolId": "us-east-1_Cli",
+        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"], "CreationDate": "2024-05-01T10:00:00+00:00"}}"#;
+    let c = AppClient::from_json(cli).unwrap();
+    assert_eq!(c.explicit_auth_flows, ["ALLOW_USER_SRP_AUTH"]);
+    assert_eq!(c.creation_date, None);
+}
