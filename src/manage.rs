@@ -493,10 +493,6 @@ fn date<S: serde::Serializer>(d: &Option<Timestamp>, s: S) -> Result<S::Ok, S::E
     }
 }
 
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
 /// `UsernameConfiguration` on the wire.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -579,9 +575,6 @@ pub(crate) struct ClientView<'a> {
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     explicit_auth_flows: &'a [String],
     prevent_user_existence_errors: PreventUserExistenceErrors,
-    // Sent as AWS sends it for an app client without hosted UI settings.
-    #[serde(skip_serializing_if = "is_false")]
-    allowed_o_auth_flows_user_pool_client: bool,
 }
 
 impl<'a> ClientView<'a> {
@@ -595,7 +588,6 @@ impl<'a> ClientView<'a> {
             creation_date: c.creation_date,
             explicit_auth_flows: &c.explicit_auth_flows,
             prevent_user_existence_errors: c.prevent_user_existence_errors,
-            allowed_o_auth_flows_user_pool_client: false,
         }
     }
 }

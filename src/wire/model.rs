@@ -316,7 +316,6 @@ fn client_output() -> Value {
         ("CreationDate", out("timestamp", false)),
         ("ExplicitAuthFlows", list(out("string", false))),
         ("PreventUserExistenceErrors", out("string", true)),
-        ("AllowedOAuthFlowsUserPoolClient", out("boolean", false)),
     ])
 }
 

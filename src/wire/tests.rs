@@ -1024,3 +1024,83 @@ fn long_messages_are_cut_at_a_character_boundary() {
     let r = WireResponse::error(&Error::new(Exception::UserLambdaValidation, exact.clone()));
     assert_eq!(body_json(&r)["message"], json!(exact));
 }
+
+#[test]
+fn described_management_outputs_are_the_serialized_responses() {
+    // [pool-describe] Every modelled member filled: the serialized response has exactly the
+    // described members.
+    use crate::config::{AliasAttribute, AppClient, UserPool, VerifiableAttribute};
+    use crate::manage::{
+        EmptyResponse, ListUserPoolClientsResponse, ListUserPoolsResponse, UserPoolClientResponse,
+        UserPoolResponse,
+    };
+    let mut pool = UserPool::new("us-east-1_Full");
+    pool.name = Some("full".into());
+    pool.arn = Some("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Full".into());
+    pool.creation_date = Some(Timestamp::from_secs(1));
+    pool.last_modified_date = Some(Timestamp::from_secs(2));
+    pool.alias_attributes.insert(AliasAttribute::Email);
+    pool.username_attributes.insert(VerifiableAttribute::Email);
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    pool.policies.sign_in_policy.allowed_first_auth_factors = vec!["PASSWORD".into()];
+    pool.lambda_config.pre_sign_up = Some("arn:a".into());
+    pool.lambda_config.custom_message = Some("arn:b".into());
+    pool.lambda_config.post_confirmation = Some("arn:c".into());
+    pool.sms_verification_message = Some("{####}".into());
+    pool.email_verification_message = Some("{####}".into());
+    pool.email_verification_subject = Some("s".into());
+    pool.verification_message_template.sms_message = Some("{####}".into());
+    pool.verification_message_template.email_message = Some("{####}".into());
+    pool.verification_message_template.email_subject = Some("s".into());
+    let mut client = AppClient::new("c").with_secret("s".repeat(52));
+    client.user_pool_id = Some(pool.id.clone());
+    client.client_name = Some("app".into());
+    client.explicit_auth_flows = vec!["ALLOW_USER_SRP_AUTH".into()];
+    client.creation_date = Some(Timestamp::from_secs(1));
+    client.last_modified_date = Some(Timestamp::from_secs(2));
+    let check = |op: Op, value: Value| {
+        assert_eq!(shape(&value), desc_shape(&model::output(op)), "{op:?}");
+    };
+    let pool_response = UserPoolResponse {
+        user_pool: pool.clone(),
+    };
+    let client_response = UserPoolClientResponse {
+        user_pool_client: client.clone(),
+    };
+    for op in [Op::CreateUserPool, Op::DescribeUserPool] {
+        check(op, serde_json::to_value(&pool_response).unwrap());
+    }
+    for op in [
+        Op::CreateUserPoolClient,
+        Op::DescribeUserPoolClient,
+        Op::UpdateUserPoolClient,
+    ] {
+        check(op, serde_json::to_value(&client_response).unwrap());
+    }
+    for op in [
+        Op::UpdateUserPool,
+        Op::DeleteUserPool,
+        Op::DeleteUserPoolClient,
+    ] {
+        check(op, serde_json::to_value(EmptyResponse::default()).unwrap());
+    }
+    check(
+        Op::ListUserPools,
+        serde_json::to_value(ListUserPoolsResponse {
+            user_pools: vec![pool],
+            next_token: Some("t".into()),
+        })
+        .unwrap(),
+    );
+    let listed = serde_json::to_value(ListUserPoolClientsResponse {
+        user_pool_clients: vec![client],
+        next_token: Some("t".into()),
+    })
+    .unwrap();
+    assert!(
+        !listed.to_string().contains(&"s".repeat(52)),
+        "no secret in a list"
+    );
+    check(Op::ListUserPoolClients, listed);
+}

@@ -81,7 +81,7 @@ OMITTED_SHAPE_OUTPUT = {
         "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits",
         "ReadAttributes", "WriteAttributes", "SupportedIdentityProviders", "CallbackURLs",
         "LogoutURLs", "DefaultRedirectURI", "AllowedOAuthFlows", "AllowedOAuthScopes",
-        "AnalyticsConfiguration", "EnableTokenRevocation",
+        "AllowedOAuthFlowsUserPoolClient", "AnalyticsConfiguration", "EnableTokenRevocation",
         "EnablePropagateAdditionalUserContextData", "AuthSessionValidity", "RefreshTokenRotation",
         # Every client of the crate is a REGULAR one, with its secret kept by the host
         # ([client-settings]).
