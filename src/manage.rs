@@ -782,7 +782,9 @@ fn page_size(max_results: Option<i64>, default: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Validation.
 
-fn check_settings(v: &mut Violations, s: &PoolSettings) {
+/// The settings the model lists before the attribute lists: Policies, LambdaConfig,
+/// AutoVerifiedAttributes. Violations are reported in the model's member order.
+fn check_policies(v: &mut Violations, s: &PoolSettings) {
     if let Some(p) = &s.policies {
         if let Some(pp) = &p.password_policy {
             v.integer(validate::R_MINIMUM_LENGTH, pp.minimum_length);
@@ -809,6 +811,10 @@ fn check_settings(v: &mut Violations, s: &PoolSettings) {
         s.auto_verified_attributes.as_deref(),
         VERIFIED_VALUES,
     );
+}
+
+/// The message settings, which the model lists after the attribute lists.
+fn check_messages(v: &mut Violations, s: &PoolSettings) {
     v.string_at(
         "smsVerificationMessage",
         validate::C_SMS_MESSAGE,
@@ -963,6 +969,7 @@ impl Manager<'_> {
     ) -> Result<UserPoolResponse, Error> {
         let mut v = Violations::default();
         v.string(validate::C_POOL_NAME, r.pool_name.as_deref());
+        check_policies(&mut v, &r.settings);
         v.all_of(
             "aliasAttributes",
             r.alias_attributes.as_deref(),
@@ -973,12 +980,12 @@ impl Manager<'_> {
             r.username_attributes.as_deref(),
             VERIFIED_VALUES,
         );
+        check_messages(&mut v, &r.settings);
         if let Some(u) = &r.username_configuration {
             if u.case_sensitive.is_none() {
                 v.null("usernameConfiguration.caseSensitive");
             }
         }
-        check_settings(&mut v, &r.settings);
         v.finish()?;
         if !r.alias_attributes.as_deref().unwrap_or_default().is_empty()
             && !r
@@ -1039,10 +1046,12 @@ impl Manager<'_> {
     ) -> Result<EmptyResponse, Error> {
         let mut v = Violations::default();
         v.string(validate::C_USER_POOL_ID, r.user_pool_id.as_deref());
+        check_policies(&mut v, &r.settings);
+        check_messages(&mut v, &r.settings);
+        // PoolName comes late in UpdateUserPool's model.
         if let Some(name) = r.pool_name.as_deref() {
             v.string(validate::C_POOL_NAME, Some(name));
         }
-        check_settings(&mut v, &r.settings);
         v.finish()?;
         let id = r.user_pool_id.unwrap_or_default();
         let mut pool = self.pool(&id)?;

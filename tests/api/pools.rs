@@ -1040,3 +1040,26 @@ fn settings_with_dates_still_load_from_describe_output() {
     assert_eq!(c.explicit_auth_flows, ["ALLOW_USER_SRP_AUTH"]);
     assert_eq!(c.creation_date, None);
 }
+
+#[test]
+fn violations_are_listed_in_the_models_member_order() {
+    // [pool-validation]
+    let h = host();
+    let mut r = CreateUserPoolRequest::new("a/b");
+    r.username_configuration = Some(UsernameConfigurationInput::default());
+    r.alias_attributes = Some(vec!["x".into()]);
+    r.settings.email_verification_subject = Some(String::new());
+    invalid(
+        h.driver.create_user_pool(r).unwrap_err(),
+        "5 validation errors detected: Value 'a/b' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+; Value '[x]' at 'aliasAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email, preferred_username]]; Value at 'emailVerificationSubject' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+; Value at 'emailVerificationSubject' failed to satisfy constraint: Member must have length greater than or equal to 1; Value null at 'usernameConfiguration.caseSensitive' failed to satisfy constraint: Member must not be null",
+    );
+    let p = pool(&h, "p");
+    let mut u = UpdateUserPoolRequest::new(&p.id);
+    u.pool_name = Some("q/r".into());
+    u.settings.sms_verification_message = Some("{####}".into());
+    u.settings.auto_verified_attributes = Some(vec!["nickname".into()]);
+    invalid(
+        h.driver.update_user_pool(u).unwrap_err(),
+        "2 validation errors detected: Value '[nickname]' at 'autoVerifiedAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]; Value 'q/r' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+",
+    );
+}
