@@ -11,6 +11,8 @@
 //! * [`reference`](mod@reference): the implementations shipped with the traits (in-memory store, manual clock,
 //!   static directory, in-memory limits, no-op and recording Lambda and delivery).
 //! * [`driver`]: the synchronous loop over the traits; [`wire`] (feature `wire`): AWS JSON 1.1.
+//! * [`manage`]: pool and app client management (CreateUserPool, …, ListUserPoolClients) over
+//!   the host's [`PoolCatalog`]; [`CatalogDirectory`] serves the catalog's pools to the rest.
 //! * [`store`]: what a store implementation needs, in one place (re-exports, and
 //!   [`store::plan`]); [`decoy`]: the record that stands for a missing user.
 //!
