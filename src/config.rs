@@ -11,6 +11,30 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::time::Timestamp;
+
+/// A date as AWS's JSON protocol sends it: seconds since the epoch, a JSON number.
+fn ser_date<S: serde::Serializer>(d: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(t) => s.serialize_f64(t.as_secs_f64()),
+        None => s.serialize_none(),
+    }
+}
+
+/// A date: seconds since the epoch (a JSON number, as the API sends it). Any other value (the
+/// AWS CLI prints dates as text) reads as no date ([pool-dates]).
+fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(v.as_f64().and_then(|secs| {
+        let millis = (secs * 1000.0).round();
+        // In range and not negative: the cast below cannot wrap.
+        (millis.is_finite() && (0.0..=1e17).contains(&millis)).then(|| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Timestamp::from_millis(millis as u64)
+        })
+    }))
+}
+
 /// An attribute that can act as an alias of the username (`AliasAttributes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -149,6 +173,27 @@ pub enum OperationName {
     AdminDeleteUser,
     /// `ListUsers`
     ListUsers,
+    // Pool and client management ([pool-operations]).
+    /// `CreateUserPool`
+    CreateUserPool,
+    /// `DescribeUserPool`
+    DescribeUserPool,
+    /// `UpdateUserPool`
+    UpdateUserPool,
+    /// `DeleteUserPool`
+    DeleteUserPool,
+    /// `ListUserPools`
+    ListUserPools,
+    /// `CreateUserPoolClient`
+    CreateUserPoolClient,
+    /// `DescribeUserPoolClient`
+    DescribeUserPoolClient,
+    /// `UpdateUserPoolClient`
+    UpdateUserPoolClient,
+    /// `DeleteUserPoolClient`
+    DeleteUserPoolClient,
+    /// `ListUserPoolClients`
+    ListUserPoolClients,
 }
 
 impl OperationName {
@@ -163,6 +208,17 @@ impl OperationName {
         OperationName::AdminEnableUser,
         OperationName::AdminDeleteUser,
         OperationName::ListUsers,
+        // Pool and client management.
+        OperationName::CreateUserPool,
+        OperationName::DescribeUserPool,
+        OperationName::UpdateUserPool,
+        OperationName::DeleteUserPool,
+        OperationName::ListUserPools,
+        OperationName::CreateUserPoolClient,
+        OperationName::DescribeUserPoolClient,
+        OperationName::UpdateUserPoolClient,
+        OperationName::DeleteUserPoolClient,
+        OperationName::ListUserPoolClients,
     ];
 
     /// The operation name, e.g. `"ConfirmSignUp"`.
@@ -178,6 +234,17 @@ impl OperationName {
             OperationName::AdminEnableUser => "AdminEnableUser",
             OperationName::AdminDeleteUser => "AdminDeleteUser",
             OperationName::ListUsers => "ListUsers",
+            // Pool and client management.
+            OperationName::CreateUserPool => "CreateUserPool",
+            OperationName::DescribeUserPool => "DescribeUserPool",
+            OperationName::UpdateUserPool => "UpdateUserPool",
+            OperationName::DeleteUserPool => "DeleteUserPool",
+            OperationName::ListUserPools => "ListUserPools",
+            OperationName::CreateUserPoolClient => "CreateUserPoolClient",
+            OperationName::DescribeUserPoolClient => "DescribeUserPoolClient",
+            OperationName::UpdateUserPoolClient => "UpdateUserPoolClient",
+            OperationName::DeleteUserPoolClient => "DeleteUserPoolClient",
+            OperationName::ListUserPoolClients => "ListUserPoolClients",
         }
     }
 
@@ -277,10 +344,13 @@ impl Default for UsernameConfiguration {
 #[non_exhaustive]
 pub struct LambdaConfig {
     /// `PreSignUp`
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pre_sign_up: Option<String>,
     /// `PostConfirmation`
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub post_confirmation: Option<String>,
     /// `CustomMessage`
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_message: Option<String>,
 }
 
@@ -290,10 +360,13 @@ pub struct LambdaConfig {
 #[non_exhaustive]
 pub struct VerificationMessageTemplate {
     /// `SmsMessage`, must hold `{####}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_message: Option<String>,
     /// `EmailMessage`, must hold `{####}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_message: Option<String>,
     /// `EmailSubject`
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_subject: Option<String>,
 }
 
@@ -464,6 +537,28 @@ impl<'de> Deserialize<'de> for SignUpPolicy {
 pub struct UserPool {
     /// `Id`, e.g. `us-east-1_Example`; the part before `_` is the region.
     pub id: String,
+    /// `Name` (`PoolName` of CreateUserPool); absent in configuration files that omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `Arn`: kept when the settings carry one ([pool-arn]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `CreationDate` ([pool-dates]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_date",
+        deserialize_with = "de_date"
+    )]
+    pub creation_date: Option<Timestamp>,
+    /// `LastModifiedDate` ([pool-dates]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_date",
+        deserialize_with = "de_date"
+    )]
+    pub last_modified_date: Option<Timestamp>,
     /// `AliasAttributes`
     #[serde(default)]
     pub alias_attributes: BTreeSet<AliasAttribute>,
@@ -544,6 +639,10 @@ impl UserPool {
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
+            name: None,
+            arn: None,
+            creation_date: None,
+            last_modified_date: None,
             alias_attributes: BTreeSet::new(),
             username_attributes: BTreeSet::new(),
             auto_verified_attributes: BTreeSet::new(),
@@ -640,6 +739,26 @@ pub struct AppClient {
     /// `PreventUserExistenceErrors`
     #[serde(default)]
     pub prevent_user_existence_errors: PreventUserExistenceErrors,
+    /// `ExplicitAuthFlows`: kept and described; this crate signs no one in, so it does not act
+    /// on them ([client-settings]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explicit_auth_flows: Vec<String>,
+    /// `CreationDate` ([pool-dates]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_date",
+        deserialize_with = "de_date"
+    )]
+    pub creation_date: Option<Timestamp>,
+    /// `LastModifiedDate` ([pool-dates]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_date",
+        deserialize_with = "de_date"
+    )]
+    pub last_modified_date: Option<Timestamp>,
     /// The HMAC key schedule of `client_secret`, set up on first use instead of per request.
     #[serde(skip)]
     secret_key: SecretHashKey,
@@ -653,6 +772,9 @@ impl PartialEq for AppClient {
             && self.client_name == other.client_name
             && self.client_secret == other.client_secret
             && self.prevent_user_existence_errors == other.prevent_user_existence_errors
+            && self.explicit_auth_flows == other.explicit_auth_flows
+            && self.creation_date == other.creation_date
+            && self.last_modified_date == other.last_modified_date
     }
 }
 
@@ -672,6 +794,9 @@ impl std::fmt::Debug for AppClient {
                 "prevent_user_existence_errors",
                 &self.prevent_user_existence_errors,
             )
+            .field("explicit_auth_flows", &self.explicit_auth_flows)
+            .field("creation_date", &self.creation_date)
+            .field("last_modified_date", &self.last_modified_date)
             .finish()
     }
 }
@@ -686,6 +811,9 @@ impl AppClient {
             client_name: None,
             client_secret: None,
             prevent_user_existence_errors: PreventUserExistenceErrors::Legacy,
+            explicit_auth_flows: Vec::new(),
+            creation_date: None,
+            last_modified_date: None,
             secret_key: SecretHashKey::default(),
         }
     }

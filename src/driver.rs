@@ -5,10 +5,16 @@
 //! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `examples/server.rs`).
 
 use crate::error::Error;
-use crate::host::UserStore;
 use crate::host::{
     Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
     RequestGuard,
+};
+use crate::host::{PoolCatalog, UserStore};
+use crate::manage::{
+    CreateUserPoolClientRequest, CreateUserPoolRequest, EmptyResponse, ListUserPoolClientsRequest,
+    ListUserPoolClientsResponse, ListUserPoolsRequest, ListUserPoolsResponse, Manager,
+    UpdateUserPoolClientRequest, UpdateUserPoolRequest, UserPoolClientRequest,
+    UserPoolClientResponse, UserPoolRequest, UserPoolResponse,
 };
 use crate::ops::{
     AdminConfirmSignUp, AdminDeleteUser, AdminDisableUser, AdminEnableUser, AdminGetUser,
@@ -31,6 +37,9 @@ use crate::types::{
 use std::fmt;
 use std::sync::Arc;
 
+/// The region pool ids are made in when none is set ([pool-ids]).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
 /// Runs operations against a store and the host's other traits.
 ///
 /// Defaults: [`SystemClock`], [`OsRandomness`], [`NoLambda`], [`NoDelivery`], no request guard,
@@ -51,6 +60,8 @@ pub struct Driver<S> {
     limiter: Arc<dyn RateLimiter>,
     hidden: Arc<dyn HiddenResendLimiter>,
     hasher: Arc<PasswordHasher>,
+    catalog: Option<Arc<dyn PoolCatalog>>,
+    region: String,
 }
 
 impl<S> fmt::Debug for Driver<S> {
@@ -75,6 +86,8 @@ impl<S: UserStore> Driver<S> {
             limiter: Arc::new(MemoryRateLimiter::new()),
             hidden: Arc::new(MemoryHiddenResendLimiter::new()),
             hasher: Arc::new(PasswordHasher::new(PasswordHashing::default())),
+            catalog: None,
+            region: DEFAULT_REGION.to_owned(),
         }
     }
 
@@ -140,6 +153,33 @@ impl<S: UserStore> Driver<S> {
     pub fn with_hasher(mut self, hasher: Arc<PasswordHasher>) -> Self {
         self.hasher = hasher;
         self
+    }
+
+    /// Sets the catalog the pool and client management operations run against
+    /// ([`create_user_pool`](Self::create_user_pool), …). Pair it with a
+    /// [`CatalogDirectory`](crate::reference::CatalogDirectory) over the same catalog so that
+    /// the pools it holds serve SignUp and the rest.
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: Arc<dyn PoolCatalog>) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// Sets the region new pool ids are made in ([`DEFAULT_REGION`] by default).
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// The catalog, if one was set.
+    pub fn catalog(&self) -> Option<&Arc<dyn PoolCatalog>> {
+        self.catalog.as_ref()
+    }
+
+    /// The region new pool ids are made in.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// The store.
@@ -334,5 +374,120 @@ impl<S: UserStore> Driver<S> {
             |id| Ok(self.directory.pool(id)?.map(|p| p.pool.clone())),
             &self.store,
         )
+    }
+
+    pub(crate) fn manager(&self) -> Result<Manager<'_>, Error> {
+        let catalog = self
+            .catalog
+            .as_deref()
+            .ok_or_else(|| Error::internal(crate::manage::messages::NO_CATALOG.into()))?;
+        Ok(Manager {
+            catalog,
+            clock: &*self.clock,
+            randomness: &*self.randomness,
+            region: &self.region,
+        })
+    }
+
+    /// CreateUserPool: a pool with a new id in the driver's region ([pool-create]).
+    ///
+    /// # Errors
+    /// The Cognito exception (see `docs/behaviour.md`, `## Pools and clients`);
+    /// InternalErrorException without a catalog ([`with_catalog`](Self::with_catalog)).
+    pub fn create_user_pool(
+        &self,
+        request: CreateUserPoolRequest,
+    ) -> Result<UserPoolResponse, Error> {
+        self.manager()?.create_user_pool(request)
+    }
+
+    /// DescribeUserPool.
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn describe_user_pool(&self, request: UserPoolRequest) -> Result<UserPoolResponse, Error> {
+        self.manager()?.describe_user_pool(request)
+    }
+
+    /// UpdateUserPool ([pool-update]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn update_user_pool(&self, request: UpdateUserPoolRequest) -> Result<EmptyResponse, Error> {
+        self.manager()?.update_user_pool(request)
+    }
+
+    /// DeleteUserPool: the pool, its clients and its users ([pool-delete]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn delete_user_pool(&self, request: UserPoolRequest) -> Result<EmptyResponse, Error> {
+        self.manager()?.delete_user_pool(request)
+    }
+
+    /// ListUserPools ([pool-list]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn list_user_pools(
+        &self,
+        request: ListUserPoolsRequest,
+    ) -> Result<ListUserPoolsResponse, Error> {
+        self.manager()?.list_user_pools(request)
+    }
+
+    /// CreateUserPoolClient ([client-create]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn create_user_pool_client(
+        &self,
+        request: CreateUserPoolClientRequest,
+    ) -> Result<UserPoolClientResponse, Error> {
+        self.manager()?.create_user_pool_client(request)
+    }
+
+    /// DescribeUserPoolClient.
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn describe_user_pool_client(
+        &self,
+        request: UserPoolClientRequest,
+    ) -> Result<UserPoolClientResponse, Error> {
+        self.manager()?.describe_user_pool_client(request)
+    }
+
+    /// UpdateUserPoolClient ([client-update]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn update_user_pool_client(
+        &self,
+        request: UpdateUserPoolClientRequest,
+    ) -> Result<UserPoolClientResponse, Error> {
+        self.manager()?.update_user_pool_client(request)
+    }
+
+    /// DeleteUserPoolClient.
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn delete_user_pool_client(
+        &self,
+        request: UserPoolClientRequest,
+    ) -> Result<EmptyResponse, Error> {
+        self.manager()?.delete_user_pool_client(request)
+    }
+
+    /// ListUserPoolClients ([pool-list]).
+    ///
+    /// # Errors
+    /// As [`create_user_pool`](Self::create_user_pool).
+    pub fn list_user_pool_clients(
+        &self,
+        request: ListUserPoolClientsRequest,
+    ) -> Result<ListUserPoolClientsResponse, Error> {
+        self.manager()?.list_user_pool_clients(request)
     }
 }

@@ -11,6 +11,8 @@
 //! * [`reference`](mod@reference): the implementations shipped with the traits (in-memory store, manual clock,
 //!   static directory, in-memory limits, no-op and recording Lambda and delivery).
 //! * [`driver`]: the synchronous loop over the traits; [`wire`] (feature `wire`): AWS JSON 1.1.
+//! * [`manage`]: pool and app client management (CreateUserPool, …, ListUserPoolClients) over
+//!   the host's [`PoolCatalog`]; [`CatalogDirectory`] serves the catalog's pools to the rest.
 //! * [`store`]: what a store implementation needs, in one place (re-exports, and
 //!   [`store::plan`]); [`decoy`]: the record that stands for a missing user.
 //!
@@ -28,6 +30,7 @@ pub mod decoy;
 pub mod driver;
 pub mod error;
 pub mod host;
+pub mod manage;
 pub mod mask;
 pub mod ops;
 pub mod password;
@@ -51,8 +54,8 @@ pub use config::{
 pub use driver::Driver;
 pub use error::{Error, Exception, HostError};
 pub use host::{
-    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
-    RequestGuard, UserStore,
+    Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, PoolCatalog, Randomness,
+    RateLimiter, RequestGuard, UserStore,
 };
 pub use password::{HashPermit, PasswordHasher, PasswordHashing};
 pub use protocol::{
@@ -60,9 +63,9 @@ pub use protocol::{
     Versioned,
 };
 pub use reference::{
-    ManualClock, MemoryHiddenResendLimiter, MemoryRateLimiter, MemoryStore, NoDelivery, NoLambda,
-    OsRandomness, RecordingDelivery, RecordingLambda, SeededRandomness, StaticDirectory,
-    SystemClock,
+    CatalogDirectory, ManualClock, MemoryHiddenResendLimiter, MemoryRateLimiter, MemoryStore,
+    NoDelivery, NoLambda, OsRandomness, RecordingDelivery, RecordingLambda, SeededRandomness,
+    StaticDirectory, SystemClock,
 };
 pub use seed::Seed;
 pub use time::Timestamp;

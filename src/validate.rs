@@ -205,25 +205,6 @@ impl Violations {
         }
     }
 
-    /// Checks an integer member against its range; the value is echoed, as Coral does for
-    /// numbers (`Value '61' at 'limit' …`).
-    pub(crate) fn integer(&mut self, c: IntConstraint, value: Option<i64>) {
-        let Some(value) = value else { return };
-        let path = c.path;
-        if value < c.min {
-            let min = c.min;
-            self.push(|| format!(
-                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
-            ));
-        }
-        if value > c.max {
-            let max = c.max;
-            self.push(|| format!(
-                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {max}"
-            ));
-        }
-    }
-
     /// The InvalidParameterException, if anything was violated.
     pub(crate) fn finish(self) -> Result<(), Error> {
         let listed = self.listed.join("; ");
@@ -246,17 +227,10 @@ impl Violations {
     }
 }
 
-/// The range of an integer member.
-#[derive(Clone, Copy)]
-pub(crate) struct IntConstraint {
-    pub(crate) path: &'static str,
-    pub(crate) min: i64,
-    pub(crate) max: i64,
-}
-
 /// ListUsers's `Limit` (`QueryLimitType`, 0 to 60).
-pub(crate) const C_LIST_USERS_LIMIT: IntConstraint = IntConstraint {
+pub(crate) const C_LIST_USERS_LIMIT: Range = Range {
     path: "limit",
+    required: false,
     min: 0,
     max: 60,
 };
@@ -360,6 +334,225 @@ pub(crate) const C_STRING: Constraint = Constraint {
     min: None,
     max: Some(131_072),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Pool and client management ([pool-validation]).
+
+/// `[\w\s+=,.@-]+`: pool and client names.
+pub(crate) const NAME: Pattern = Pattern {
+    text: r"[\w\s+=,.@-]+",
+    check: |s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| is_java_space(c) || (c.is_ascii() && is_ascii_word_or(c as u8, b"+=,.@-")))
+    },
+};
+/// `[\w+]+`: client secrets given by the caller.
+pub(crate) const CLIENT_SECRET: Pattern = Pattern {
+    text: r"[\w+]+",
+    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+")),
+};
+static ARN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let part = r"[A-Za-z0-9_+=/,.@-]";
+    Regex::new(&format!(
+        r"^arn:{part}+:{part}+:({part}*)?:[0-9]+:{part}+(:{part}+)?(:{part}+)?$"
+    ))
+    .ok()
+});
+/// `ArnType`: Lambda triggers given through the API.
+pub(crate) const ARN_PATTERN: Pattern = Pattern {
+    text: r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?",
+    check: |s| full_match(&ARN, s),
+};
+static SMS_MESSAGE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^(?s:[^\n\r]*)\{####\}[^\n\r]*$").ok());
+/// `.*\{####\}.*`: SMS messages (Java's `.` matches no line terminator).
+pub(crate) const SMS_MESSAGE_PATTERN: Pattern = Pattern {
+    text: r".*\{####\}.*",
+    check: |s| full_match(&SMS_MESSAGE, s),
+};
+static EMAIL_MESSAGE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let text = r"[\p{L}\p{M}\p{S}\p{N}\p{P} \t\n\x0B\f\r*]*";
+    Regex::new(&format!(r"^{text}\{{####\}}{text}$")).ok()
+});
+/// Email messages: the code placeholder among printable text and white space.
+pub(crate) const EMAIL_MESSAGE_PATTERN: Pattern = Pattern {
+    text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*",
+    check: |s| full_match(&EMAIL_MESSAGE, s),
+};
+static EMAIL_SUBJECT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P} \t\n\x0B\f\r]+$").ok());
+/// Email subjects.
+pub(crate) const EMAIL_SUBJECT_PATTERN: Pattern = Pattern {
+    text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+",
+    check: |s| full_match(&EMAIL_SUBJECT, s),
+};
+
+pub(crate) const C_POOL_NAME: Constraint = Constraint {
+    path: "poolName",
+    required: true,
+    echo: Echo::Yes,
+    pattern: Some(NAME),
+    min: Some(1),
+    max: Some(128),
+};
+pub(crate) const C_CLIENT_NAME: Constraint = Constraint {
+    path: "clientName",
+    required: true,
+    echo: Echo::Yes,
+    pattern: Some(NAME),
+    min: Some(1),
+    max: Some(128),
+};
+pub(crate) const C_CLIENT_SECRET: Constraint = Constraint {
+    path: "clientSecret",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(CLIENT_SECRET),
+    min: Some(24),
+    max: Some(64),
+};
+/// `NextToken` of ListUserPools (`PaginationKeyType`).
+pub(crate) const C_POOLS_NEXT_TOKEN: Constraint = Constraint {
+    path: "nextToken",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(NON_SPACE),
+    min: Some(1),
+    max: None,
+};
+/// `NextToken` of ListUserPoolClients (`PaginationKey`).
+pub(crate) const C_CLIENTS_NEXT_TOKEN: Constraint = Constraint {
+    path: "nextToken",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(NON_SPACE),
+    min: Some(1),
+    max: Some(131_072),
+};
+pub(crate) const C_ARN: Constraint = Constraint {
+    path: "",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(ARN_PATTERN),
+    min: Some(20),
+    max: Some(2048),
+};
+pub(crate) const C_SMS_MESSAGE: Constraint = Constraint {
+    path: "",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(SMS_MESSAGE_PATTERN),
+    min: Some(6),
+    max: Some(140),
+};
+pub(crate) const C_EMAIL_MESSAGE: Constraint = Constraint {
+    path: "",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(EMAIL_MESSAGE_PATTERN),
+    min: Some(6),
+    max: Some(20_000),
+};
+pub(crate) const C_EMAIL_SUBJECT: Constraint = Constraint {
+    path: "",
+    required: false,
+    echo: Echo::No,
+    pattern: Some(EMAIL_SUBJECT_PATTERN),
+    min: Some(1),
+    max: Some(140),
+};
+
+/// An integer member's range.
+#[derive(Clone, Copy)]
+pub(crate) struct Range {
+    pub(crate) path: &'static str,
+    pub(crate) required: bool,
+    pub(crate) min: i64,
+    pub(crate) max: i64,
+}
+
+/// `MaxResults` of ListUserPools (`PoolQueryLimitType`, required).
+pub(crate) const R_POOLS_MAX_RESULTS: Range = Range {
+    path: "maxResults",
+    required: true,
+    min: 1,
+    max: 60,
+};
+/// `MaxResults` of ListUserPoolClients (`QueryLimit`).
+pub(crate) const R_CLIENTS_MAX_RESULTS: Range = Range {
+    path: "maxResults",
+    required: false,
+    min: 1,
+    max: 60,
+};
+/// `PasswordPolicy.MinimumLength`.
+pub(crate) const R_MINIMUM_LENGTH: Range = Range {
+    path: "policies.passwordPolicy.minimumLength",
+    required: false,
+    min: 6,
+    max: 99,
+};
+
+impl Violations {
+    /// Checks an integer member against its range; the value is echoed, as Coral does.
+    pub(crate) fn integer(&mut self, r: Range, value: Option<i64>) {
+        let path = r.path;
+        let Some(value) = value else {
+            if r.required {
+                self.push(|| format!(
+                    "Value null at '{path}' failed to satisfy constraint: Member must not be null"
+                ));
+            }
+            return;
+        };
+        if value < r.min {
+            self.push(|| format!(
+                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {}",
+                r.min
+            ));
+        }
+        if value > r.max {
+            self.push(|| format!(
+                "Value '{value}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {}",
+                r.max
+            ));
+        }
+    }
+
+    /// Reports a required member that is absent (members that are not strings).
+    pub(crate) fn null(&mut self, path: &str) {
+        self.push(|| {
+            format!("Value null at '{path}' failed to satisfy constraint: Member must not be null")
+        });
+    }
+
+    /// Checks an enumerated string member.
+    pub(crate) fn one_of(&mut self, path: &str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(value) = value {
+            if !allowed.contains(&value) {
+                let shown = Self::value_part(Echo::Yes, value);
+                self.push(|| format!(
+                    "{shown} '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                    allowed.join(", ")
+                ));
+            }
+        }
+    }
+
+    /// Checks a list of enumerated strings: one violation for the list, which is shown whole.
+    pub(crate) fn all_of(&mut self, path: &str, list: Option<&[String]>, allowed: &[&str]) {
+        let Some(list) = list else { return };
+        if list.iter().all(|v| allowed.contains(&v.as_str())) {
+            return;
+        }
+        let shown = Self::value_part(Echo::Yes, &format!("[{}]", list.join(", ")));
+        self.push(|| format!(
+            "{shown} '{path}' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+            allowed.join(", ")
+        ));
+    }
+}
 
 /// Checks a list of attributes (`userAttributes`, `validationData`).
 pub(crate) fn attributes(

@@ -48,7 +48,12 @@ use crate::config::UserPool;
 use crate::driver::Driver;
 use crate::error::HostError;
 use crate::error::{Error, Exception, messages};
-use crate::host::UserStore;
+use crate::host::{Clock, Directory, PoolCatalog, Randomness, UserStore};
+use crate::manage::{
+    CreateUserPoolClientRequest, CreateUserPoolRequest, ListUserPoolClientsRequest,
+    ListUserPoolsRequest, Manager, UpdateUserPoolClientRequest, UpdateUserPoolRequest,
+    UserPoolClientRequest, UserPoolRequest,
+};
 use crate::ops::{
     AdminConfirmSignUp, AdminDeleteUser, AdminDisableUser, AdminEnableUser, AdminGetUser,
     ConfirmSignUp, ResendConfirmationCode, SignUp,
@@ -227,7 +232,136 @@ pub const fn requires_signature(operation: Op) -> bool {
         | Op::AdminEnableUser
         | Op::AdminDeleteUser
         | Op::ListUsers => true,
+        // Pool and client management.
+        Op::CreateUserPool
+        | Op::DescribeUserPool
+        | Op::UpdateUserPool
+        | Op::DeleteUserPool
+        | Op::ListUserPools
+        | Op::CreateUserPoolClient
+        | Op::DescribeUserPoolClient
+        | Op::UpdateUserPoolClient
+        | Op::DeleteUserPoolClient
+        | Op::ListUserPoolClients => true,
     }
+}
+
+/// Whether the operation is answered by [`Management::execute`] (the pool/client management
+/// operations and ListUsers) rather than by a step machine ([`WireRequest::into_operation`]).
+#[must_use]
+pub const fn is_management(operation: Op) -> bool {
+    match operation {
+        Op::SignUp
+        | Op::ConfirmSignUp
+        | Op::ResendConfirmationCode
+        | Op::AdminConfirmSignUp
+        | Op::AdminGetUser
+        | Op::AdminDisableUser
+        | Op::AdminEnableUser
+        | Op::AdminDeleteUser => false,
+        // ListUsers pages through the store: no step machine either ([list-users]).
+        Op::ListUsers => true,
+        // Pool and client management.
+        Op::CreateUserPool
+        | Op::DescribeUserPool
+        | Op::UpdateUserPool
+        | Op::DeleteUserPool
+        | Op::ListUserPools
+        | Op::CreateUserPoolClient
+        | Op::DescribeUserPoolClient
+        | Op::UpdateUserPoolClient
+        | Op::DeleteUserPoolClient
+        | Op::ListUserPoolClients => true,
+    }
+}
+
+/// What the management operations run against ([pool-operations]).
+pub struct Management<'a> {
+    /// The pools and clients.
+    pub catalog: &'a dyn PoolCatalog,
+    /// The users (ListUsers reads them).
+    pub users: &'a dyn UserStore,
+    /// The directory ListUsers finds the pool in: pools fixed at start as well as the
+    /// catalog's (a [`CatalogDirectory`](crate::reference::CatalogDirectory)).
+    pub directory: &'a dyn Directory,
+    /// The clock: creation and modification dates.
+    pub clock: &'a dyn Clock,
+    /// Fresh bytes for ids and secrets (the OS generator in a server).
+    pub randomness: &'a dyn Randomness,
+    /// The region pool ids are made in (`us-east-1`).
+    pub region: &'a str,
+}
+
+impl fmt::Debug for Management<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Management")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Management<'_> {
+    /// Runs a decoded management request and encodes its answer (success or error). Blocking:
+    /// it calls the catalog and the store. A request for an operation that is not a
+    /// management one ([`is_management`]) answers InternalErrorException.
+    #[must_use]
+    pub fn execute(&self, request: WireRequest) -> WireResponse {
+        if let WireRequest::ListUsers(request) = &request {
+            return list_users(
+                request,
+                |id| Ok(self.directory.pool(id)?.map(|p| p.pool.clone())),
+                self.users,
+            );
+        }
+        run_management(
+            &Manager {
+                catalog: self.catalog,
+                clock: self.clock,
+                randomness: self.randomness,
+                region: self.region,
+            },
+            request,
+        )
+    }
+}
+
+fn to_body<T: Serialize>(result: Result<T, Error>) -> WireResponse {
+    encode_result(result.and_then(|output| {
+        serde_json::to_vec(&output)
+            .map(|body| WireSuccess { body })
+            .map_err(|e| Error::internal(Box::new(e)))
+    }))
+}
+
+/// The one dispatch of the management operations, for [`Management::execute`] and [`handle`].
+fn run_management(m: &Manager<'_>, request: WireRequest) -> WireResponse {
+    match request {
+        WireRequest::CreateUserPool(r) => to_body(m.create_user_pool(r)),
+        WireRequest::DescribeUserPool(r) => to_body(m.describe_user_pool(r)),
+        WireRequest::UpdateUserPool(r) => to_body(m.update_user_pool(r)),
+        WireRequest::DeleteUserPool(r) => to_body(m.delete_user_pool(r)),
+        WireRequest::ListUserPools(r) => to_body(m.list_user_pools(r)),
+        WireRequest::CreateUserPoolClient(r) => to_body(m.create_user_pool_client(r)),
+        WireRequest::DescribeUserPoolClient(r) => to_body(m.describe_user_pool_client(r)),
+        WireRequest::UpdateUserPoolClient(r) => to_body(m.update_user_pool_client(r)),
+        WireRequest::DeleteUserPoolClient(r) => to_body(m.delete_user_pool_client(r)),
+        WireRequest::ListUserPoolClients(r) => to_body(m.list_user_pool_clients(r)),
+        other => WireResponse::error(&not_management(other.operation())),
+    }
+}
+
+fn not_management(op: Op) -> Error {
+    Error::internal(format!("{} is not a management operation", op.name()).into())
+}
+
+fn not_step_machine(op: Op) -> Error {
+    Error::internal(
+        format!(
+            "{} is a management operation: run it with wire::Management::execute",
+            op.name()
+        )
+        .into(),
+    )
 }
 
 /// A decoded request, not yet bound to a time and seed.
@@ -252,6 +386,27 @@ pub enum WireRequest {
     AdminDeleteUser(AdminDeleteUserRequest),
     /// `ListUsers`: not a step machine; answered by [`list_users`].
     ListUsers(ListUsersRequest),
+    // Pool and client management.
+    /// `CreateUserPool`
+    CreateUserPool(CreateUserPoolRequest),
+    /// `DescribeUserPool`
+    DescribeUserPool(UserPoolRequest),
+    /// `UpdateUserPool`
+    UpdateUserPool(UpdateUserPoolRequest),
+    /// `DeleteUserPool`
+    DeleteUserPool(UserPoolRequest),
+    /// `ListUserPools`
+    ListUserPools(ListUserPoolsRequest),
+    /// `CreateUserPoolClient`
+    CreateUserPoolClient(CreateUserPoolClientRequest),
+    /// `DescribeUserPoolClient`
+    DescribeUserPoolClient(UserPoolClientRequest),
+    /// `UpdateUserPoolClient`
+    UpdateUserPoolClient(UpdateUserPoolClientRequest),
+    /// `DeleteUserPoolClient`
+    DeleteUserPoolClient(UserPoolClientRequest),
+    /// `ListUserPoolClients`
+    ListUserPoolClients(ListUserPoolClientsRequest),
 }
 
 impl WireRequest {
@@ -268,15 +423,25 @@ impl WireRequest {
             WireRequest::AdminEnableUser(_) => Op::AdminEnableUser,
             WireRequest::AdminDeleteUser(_) => Op::AdminDeleteUser,
             WireRequest::ListUsers(_) => Op::ListUsers,
+            // Pool and client management.
+            WireRequest::CreateUserPool(_) => Op::CreateUserPool,
+            WireRequest::DescribeUserPool(_) => Op::DescribeUserPool,
+            WireRequest::UpdateUserPool(_) => Op::UpdateUserPool,
+            WireRequest::DeleteUserPool(_) => Op::DeleteUserPool,
+            WireRequest::ListUserPools(_) => Op::ListUserPools,
+            WireRequest::CreateUserPoolClient(_) => Op::CreateUserPoolClient,
+            WireRequest::DescribeUserPoolClient(_) => Op::DescribeUserPoolClient,
+            WireRequest::UpdateUserPoolClient(_) => Op::UpdateUserPoolClient,
+            WireRequest::DeleteUserPoolClient(_) => Op::DeleteUserPoolClient,
+            WireRequest::ListUserPoolClients(_) => Op::ListUserPoolClients,
         }
     }
 
     /// The core's operation for this request, at `now`; `seed` is used by SignUp and
     /// ResendConfirmationCode. SignUp's password is hashed by the host, when the operation
-    /// asks for it ([`Need::Hash`](crate::ops::Need::Hash)).
-    ///
-    /// ListUsers is no step machine: its operation ends at once with InternalErrorException;
-    /// the host answers it with [`list_users`] instead ([`handle`] does).
+    /// asks for it ([`Need::Hash`](crate::ops::Need::Hash)). A management request
+    /// ([`is_management`]) has no step machine: its operation finishes at once with
+    /// InternalErrorException (run it with [`Management::execute`]).
     #[must_use]
     pub fn into_operation(self, now: Timestamp, seed: Seed) -> WireOperation {
         let inner = match self {
@@ -294,7 +459,7 @@ impl WireRequest {
             }
             WireRequest::AdminEnableUser(r) => Inner::AdminEnableUser(AdminEnableUser::new(r, now)),
             WireRequest::AdminDeleteUser(r) => Inner::AdminDeleteUser(AdminDeleteUser::new(r, now)),
-            WireRequest::ListUsers(_) => Inner::NotAMachine(Op::ListUsers),
+            other => Inner::Management(other.operation()),
         };
         WireOperation { inner }
     }
@@ -338,6 +503,17 @@ pub fn decode_body(operation: Op, body: &[u8]) -> Result<WireRequest, WireRespon
         Op::AdminEnableUser => WireRequest::AdminEnableUser(parse(body).map_err(e)?),
         Op::AdminDeleteUser => WireRequest::AdminDeleteUser(parse(body).map_err(e)?),
         Op::ListUsers => WireRequest::ListUsers(parse(body).map_err(e)?),
+        // Pool and client management.
+        Op::CreateUserPool => WireRequest::CreateUserPool(parse(body).map_err(e)?),
+        Op::DescribeUserPool => WireRequest::DescribeUserPool(parse(body).map_err(e)?),
+        Op::UpdateUserPool => WireRequest::UpdateUserPool(parse(body).map_err(e)?),
+        Op::DeleteUserPool => WireRequest::DeleteUserPool(parse(body).map_err(e)?),
+        Op::ListUserPools => WireRequest::ListUserPools(parse(body).map_err(e)?),
+        Op::CreateUserPoolClient => WireRequest::CreateUserPoolClient(parse(body).map_err(e)?),
+        Op::DescribeUserPoolClient => WireRequest::DescribeUserPoolClient(parse(body).map_err(e)?),
+        Op::UpdateUserPoolClient => WireRequest::UpdateUserPoolClient(parse(body).map_err(e)?),
+        Op::DeleteUserPoolClient => WireRequest::DeleteUserPoolClient(parse(body).map_err(e)?),
+        Op::ListUserPoolClients => WireRequest::ListUserPoolClients(parse(body).map_err(e)?),
     })
 }
 
@@ -454,8 +630,8 @@ enum Inner {
     AdminDisableUser(AdminDisableUser),
     AdminEnableUser(AdminEnableUser),
     AdminDeleteUser(AdminDeleteUser),
-    /// An operation answered outside the step machines (ListUsers).
-    NotAMachine(Op),
+    /// A management request: no step machine ([`WireRequest::into_operation`]).
+    Management(Op),
 }
 
 /// One of the core's operations behind the wire: an [`Operation`] whose output is the
@@ -486,7 +662,7 @@ impl WireOperation {
             Inner::AdminDisableUser(_) => Op::AdminDisableUser,
             Inner::AdminEnableUser(_) => Op::AdminEnableUser,
             Inner::AdminDeleteUser(_) => Op::AdminDeleteUser,
-            Inner::NotAMachine(op) => *op,
+            Inner::Management(op) => *op,
         }
     }
 }
@@ -533,7 +709,7 @@ impl Machine for WireOperation {
             Inner::AdminDisableUser(op) => op.client_id(),
             Inner::AdminEnableUser(op) => op.client_id(),
             Inner::AdminDeleteUser(op) => op.client_id(),
-            Inner::NotAMachine(_) => "",
+            Inner::Management(_) => "",
         }
     }
 
@@ -547,7 +723,7 @@ impl Machine for WireOperation {
             Inner::AdminDisableUser(op) => serialized(op.begin()),
             Inner::AdminEnableUser(op) => serialized(op.begin()),
             Inner::AdminDeleteUser(op) => serialized(op.begin()),
-            Inner::NotAMachine(op) => Raw::Done(Err(not_a_machine(*op))),
+            Inner::Management(op) => Raw::Done(Err(not_step_machine(*op))),
         }
     }
 
@@ -561,20 +737,9 @@ impl Machine for WireOperation {
             Inner::AdminDisableUser(op) => serialized(op.advance(answer)),
             Inner::AdminEnableUser(op) => serialized(op.advance(answer)),
             Inner::AdminDeleteUser(op) => serialized(op.advance(answer)),
-            Inner::NotAMachine(op) => Raw::Done(Err(not_a_machine(*op))),
+            Inner::Management(op) => Raw::Done(Err(not_step_machine(*op))),
         }
     }
-}
-
-/// The InternalErrorException of a step machine asked for an operation that has none.
-fn not_a_machine(op: Op) -> Error {
-    Error::internal(
-        format!(
-            "{} is not a step machine: the host answers it directly",
-            op.name()
-        )
-        .into(),
-    )
 }
 
 /// The response for an operation's result: 200 with the serialized output (`{}` for empty
@@ -587,7 +752,8 @@ pub fn encode_result(result: Result<WireSuccess, Error>) -> WireResponse {
     }
 }
 
-/// Handles one request synchronously with a [`Driver`]: decode, run, encode.
+/// Handles one request synchronously with a [`Driver`]: decode, run, encode. Management
+/// requests run against the driver's catalog ([`Driver::with_catalog`]).
 ///
 /// The driver's clock is read once and a seed drawn once per request.
 #[must_use]
@@ -602,6 +768,12 @@ pub fn handle<S: UserStore>(driver: &Driver<S>, target: &str, body: &[u8]) -> Wi
                 .list_users(request)
                 .and_then(|output| serialize(&output)),
         );
+    }
+    if is_management(request.operation()) {
+        return match driver.manager() {
+            Ok(m) => run_management(&m, request),
+            Err(error) => WireResponse::error(&error),
+        };
     }
     let seed = match driver.seed() {
         Ok(seed) => seed,
@@ -690,6 +862,16 @@ pub fn exceptions(operation: Op) -> &'static [Exception] {
             E::OperationNotEnabled,
             E::InternalError,
         ],
+        // Pool and client management.
+        Op::CreateUserPool | Op::ListUserPools => &[E::InvalidParameter, E::InternalError],
+        Op::DescribeUserPool
+        | Op::UpdateUserPool
+        | Op::DeleteUserPool
+        | Op::CreateUserPoolClient
+        | Op::DescribeUserPoolClient
+        | Op::UpdateUserPoolClient
+        | Op::DeleteUserPoolClient
+        | Op::ListUserPoolClients => &[E::InvalidParameter, E::ResourceNotFound, E::InternalError],
     }
 }
 

@@ -24,6 +24,8 @@ mod confirm;
 mod interleave;
 #[path = "api/order.rs"]
 mod order;
+#[path = "api/pools.rs"]
+mod pools;
 #[path = "api/redaction.rs"]
 mod redaction;
 #[path = "api/resend.rs"]

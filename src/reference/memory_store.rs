@@ -462,6 +462,9 @@ impl PoolShard {
 pub struct MemoryStore {
     hashes: Hashes,
     shards: Box<[PaddedShard]>,
+    /// The pools and clients created through the API ([pool-delete]); see
+    /// `memory_catalog.rs`.
+    pub(super) catalog: RwLock<super::memory_catalog::Catalog>,
 }
 
 impl Default for MemoryStore {
@@ -469,6 +472,7 @@ impl Default for MemoryStore {
         Self {
             hashes: Hashes(RandomState::new()),
             shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
+            catalog: RwLock::default(),
         }
     }
 }
@@ -580,6 +584,22 @@ impl MemoryStore {
         let mut guards: ReadGuards<'_> = Held::new();
         self.read(u64::MAX, &mut guards)?;
         Ok(guards)
+    }
+
+    /// Removes every record and index entry of a pool, with every shard write-locked at once:
+    /// a concurrent call sees all of the pool's users or none ([pool-delete]).
+    pub(super) fn remove_pool_users(&self, pool_id: &str) -> Result<(), PoisonedStore> {
+        let mut guards: WriteGuards<'_> = Held::new();
+        self.write(u64::MAX, &mut guards)?;
+        let hash = self.hashes.pool(pool_id);
+        for s in shards_in(u64::MAX) {
+            if let Some(shard) = guards.get_mut(s) {
+                if let Ok(entry) = shard.pools.find_entry(hash, |p| *p.id == *pool_id) {
+                    entry.remove();
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every record of a pool with its version, in no particular order (for tests and tools).

@@ -3,14 +3,17 @@
 //! recording Lambda and delivery. Good for tests, simulations and small hosts; the crate root
 //! re-exports them, so that a quick start needs one `use`.
 
+mod catalog_directory;
 mod clock;
 mod delivery;
 mod directory;
 mod lambda;
 mod limits;
+mod memory_catalog;
 mod memory_store;
 mod randomness;
 
+pub use catalog_directory::{CatalogDirectory, CodeKeysFn};
 pub use clock::{ManualClock, SystemClock};
 pub use delivery::{DeliverySwitchedOff, NoDelivery, RecordingDelivery};
 pub use directory::{StaticDirectory, UnknownPool};

@@ -29,11 +29,6 @@ fn string(c: Constraint) -> Value {
     Value::Object(m)
 }
 
-/// An integer member with the core's range.
-fn integer(c: validate::IntConstraint) -> Value {
-    json!({"type": "integer", "required": false, "min": c.min, "max": c.max})
-}
-
 fn optional(mut v: Value) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.insert("required".into(), false.into());
@@ -82,6 +77,282 @@ fn user_context_data() -> Value {
         ("IpAddress", string(validate::C_STRING)),
         ("EncodedData", string(validate::C_STRING)),
     ])
+}
+
+/// An integer member with its range.
+fn integer(r: validate::Range) -> Value {
+    json!({"type": "integer", "required": r.required, "min": r.min, "max": r.max})
+}
+
+/// A structure whose unlisted members are accepted and ignored ([pool-unmodelled]).
+fn open(members: &[(&str, Value)]) -> Value {
+    let mut v = structure(members);
+    if let Some(m) = v.as_object_mut() {
+        m.insert("others".into(), "ignored".into());
+    }
+    v
+}
+
+fn strings() -> Value {
+    list(json!({"type": "string", "required": false}))
+}
+
+// Pool and client management ([pool-operations]).
+
+fn pool_settings_input() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "Policies",
+            structure(&[
+                (
+                    "PasswordPolicy",
+                    open(&[
+                        ("MinimumLength", integer(validate::R_MINIMUM_LENGTH)),
+                        ("RequireUppercase", boolean()),
+                        ("RequireLowercase", boolean()),
+                        ("RequireNumbers", boolean()),
+                        ("RequireSymbols", boolean()),
+                    ]),
+                ),
+                (
+                    "SignInPolicy",
+                    structure(&[("AllowedFirstAuthFactors", strings())]),
+                ),
+            ]),
+        ),
+        (
+            "LambdaConfig",
+            open(&[
+                ("PreSignUp", string(validate::C_ARN)),
+                ("CustomMessage", string(validate::C_ARN)),
+                ("PostConfirmation", string(validate::C_ARN)),
+            ]),
+        ),
+        ("AutoVerifiedAttributes", strings()),
+        ("SmsVerificationMessage", string(validate::C_SMS_MESSAGE)),
+        (
+            "EmailVerificationMessage",
+            string(validate::C_EMAIL_MESSAGE),
+        ),
+        (
+            "EmailVerificationSubject",
+            string(validate::C_EMAIL_SUBJECT),
+        ),
+        (
+            "VerificationMessageTemplate",
+            open(&[
+                ("SmsMessage", string(validate::C_SMS_MESSAGE)),
+                ("EmailMessage", string(validate::C_EMAIL_MESSAGE)),
+                ("EmailSubject", string(validate::C_EMAIL_SUBJECT)),
+            ]),
+        ),
+        (
+            "AdminCreateUserConfig",
+            open(&[("AllowAdminCreateUserOnly", boolean())]),
+        ),
+    ]
+}
+
+fn client_settings_input() -> Vec<(&'static str, Value)> {
+    vec![
+        ("ExplicitAuthFlows", strings()),
+        (
+            "PreventUserExistenceErrors",
+            json!({"type": "string", "required": false}),
+        ),
+    ]
+}
+
+/// The input of a management operation.
+fn management_input(operation: Op) -> Option<Value> {
+    use validate::{C_CLIENT_ID, C_CLIENT_NAME, C_POOL_NAME, C_USER_POOL_ID};
+    let mut members: Vec<(&str, Value)> = match operation {
+        Op::CreateUserPool => {
+            let mut m = vec![
+                ("PoolName", string(C_POOL_NAME)),
+                ("AliasAttributes", strings()),
+                ("UsernameAttributes", strings()),
+                (
+                    "UsernameConfiguration",
+                    structure(&[(
+                        "CaseSensitive",
+                        json!({"type": "boolean", "required": true}),
+                    )]),
+                ),
+            ];
+            m.extend(pool_settings_input());
+            m
+        }
+        Op::UpdateUserPool => {
+            let mut m = vec![
+                ("UserPoolId", string(C_USER_POOL_ID)),
+                ("PoolName", optional(string(C_POOL_NAME))),
+            ];
+            m.extend(pool_settings_input());
+            m
+        }
+        Op::DescribeUserPool | Op::DeleteUserPool => vec![("UserPoolId", string(C_USER_POOL_ID))],
+        Op::ListUserPools => vec![
+            ("NextToken", string(validate::C_POOLS_NEXT_TOKEN)),
+            ("MaxResults", integer(validate::R_POOLS_MAX_RESULTS)),
+        ],
+        Op::CreateUserPoolClient => {
+            let mut m = vec![
+                ("UserPoolId", string(C_USER_POOL_ID)),
+                ("ClientName", string(C_CLIENT_NAME)),
+                ("GenerateSecret", boolean()),
+                ("ClientSecret", string(validate::C_CLIENT_SECRET)),
+            ];
+            m.extend(client_settings_input());
+            m
+        }
+        Op::UpdateUserPoolClient => {
+            let mut m = vec![
+                ("UserPoolId", string(C_USER_POOL_ID)),
+                ("ClientId", string(C_CLIENT_ID)),
+                ("ClientName", optional(string(C_CLIENT_NAME))),
+            ];
+            m.extend(client_settings_input());
+            m
+        }
+        Op::DescribeUserPoolClient | Op::DeleteUserPoolClient => vec![
+            ("UserPoolId", string(C_USER_POOL_ID)),
+            ("ClientId", string(C_CLIENT_ID)),
+        ],
+        Op::ListUserPoolClients => vec![
+            ("UserPoolId", string(C_USER_POOL_ID)),
+            ("MaxResults", integer(validate::R_CLIENTS_MAX_RESULTS)),
+            ("NextToken", string(validate::C_CLIENTS_NEXT_TOKEN)),
+            ("ClientType", json!({"type": "string", "required": false})),
+        ],
+        _ => return None,
+    };
+    // Every request of these operations has members the crate does not model.
+    let open_request = matches!(
+        operation,
+        Op::CreateUserPool
+            | Op::UpdateUserPool
+            | Op::CreateUserPoolClient
+            | Op::UpdateUserPoolClient
+    );
+    members.sort_by_key(|(n, _)| *n);
+    Some(if open_request {
+        open(&members)
+    } else {
+        structure(&members)
+    })
+}
+
+fn lambda_config_output() -> Value {
+    structure(&[
+        ("PreSignUp", out("string", false)),
+        ("CustomMessage", out("string", false)),
+        ("PostConfirmation", out("string", false)),
+    ])
+}
+
+/// `UserPoolType` as the crate sends it.
+fn pool_output() -> Value {
+    let strings_out = || list(out("string", false));
+    structure(&[
+        ("Id", out("string", true)),
+        ("Name", out("string", false)),
+        (
+            "Policies",
+            structure(&[
+                (
+                    "PasswordPolicy",
+                    structure(&[
+                        ("MinimumLength", out("integer", true)),
+                        ("RequireUppercase", out("boolean", true)),
+                        ("RequireLowercase", out("boolean", true)),
+                        ("RequireNumbers", out("boolean", true)),
+                        ("RequireSymbols", out("boolean", true)),
+                    ]),
+                ),
+                (
+                    "SignInPolicy",
+                    structure(&[("AllowedFirstAuthFactors", strings_out())]),
+                ),
+            ]),
+        ),
+        ("LambdaConfig", lambda_config_output()),
+        ("LastModifiedDate", out("timestamp", false)),
+        ("CreationDate", out("timestamp", false)),
+        ("AutoVerifiedAttributes", strings_out()),
+        ("AliasAttributes", strings_out()),
+        ("UsernameAttributes", strings_out()),
+        ("SmsVerificationMessage", out("string", false)),
+        ("EmailVerificationMessage", out("string", false)),
+        ("EmailVerificationSubject", out("string", false)),
+        (
+            "VerificationMessageTemplate",
+            structure(&[
+                ("SmsMessage", out("string", false)),
+                ("EmailMessage", out("string", false)),
+                ("EmailSubject", out("string", false)),
+            ]),
+        ),
+        (
+            "AdminCreateUserConfig",
+            structure(&[("AllowAdminCreateUserOnly", out("boolean", true))]),
+        ),
+        (
+            "UsernameConfiguration",
+            structure(&[("CaseSensitive", out("boolean", true))]),
+        ),
+        ("Arn", out("string", false)),
+    ])
+}
+
+/// `UserPoolClientType` as the crate sends it.
+fn client_output() -> Value {
+    structure(&[
+        ("UserPoolId", out("string", false)),
+        ("ClientName", out("string", false)),
+        ("ClientId", out("string", true)),
+        ("ClientSecret", out("string", false)),
+        ("LastModifiedDate", out("timestamp", false)),
+        ("CreationDate", out("timestamp", false)),
+        ("ExplicitAuthFlows", list(out("string", false))),
+        ("PreventUserExistenceErrors", out("string", true)),
+    ])
+}
+
+/// The output of a management operation.
+fn management_output(operation: Op) -> Option<Value> {
+    Some(match operation {
+        Op::CreateUserPool | Op::DescribeUserPool => structure(&[("UserPool", pool_output())]),
+        Op::UpdateUserPool | Op::DeleteUserPool | Op::DeleteUserPoolClient => structure(&[]),
+        Op::ListUserPools => structure(&[
+            (
+                "UserPools",
+                list(structure(&[
+                    ("Id", out("string", true)),
+                    ("Name", out("string", false)),
+                    ("LambdaConfig", lambda_config_output()),
+                    ("LastModifiedDate", out("timestamp", false)),
+                    ("CreationDate", out("timestamp", false)),
+                ])),
+            ),
+            ("NextToken", out("string", false)),
+        ]),
+        Op::CreateUserPoolClient | Op::DescribeUserPoolClient | Op::UpdateUserPoolClient => {
+            structure(&[("UserPoolClient", client_output())])
+        }
+        Op::ListUserPoolClients => structure(&[
+            (
+                "UserPoolClients",
+                list(structure(&[
+                    ("ClientId", out("string", true)),
+                    ("UserPoolId", out("string", false)),
+                    ("ClientName", out("string", false)),
+                ])),
+            ),
+            ("NextToken", out("string", false)),
+        ]),
+        _ => return None,
+    })
 }
 
 /// The input members of an operation, as a structure description.
@@ -143,6 +414,8 @@ pub fn input(operation: Op) -> Value {
             ),
             ("Filter", string(validate::C_USER_FILTER)),
         ]),
+        // Pool and client management.
+        other => management_input(other).unwrap_or_else(|| structure(&[])),
     }
 }
 
@@ -206,6 +479,8 @@ pub fn output(operation: Op) -> Value {
         | Op::AdminDisableUser
         | Op::AdminEnableUser
         | Op::AdminDeleteUser => structure(&[]),
+        // Pool and client management.
+        other => management_output(other).unwrap_or_else(|| structure(&[])),
     }
 }
 

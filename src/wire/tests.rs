@@ -381,9 +381,27 @@ fn admin_operations_require_a_signature() {
             Op::AdminDisableUser,
             Op::AdminEnableUser,
             Op::AdminDeleteUser,
-            Op::ListUsers
+            Op::ListUsers,
+            // Pool and client management ([pool-operations]).
+            Op::CreateUserPool,
+            Op::DescribeUserPool,
+            Op::UpdateUserPool,
+            Op::DeleteUserPool,
+            Op::ListUserPools,
+            Op::CreateUserPoolClient,
+            Op::DescribeUserPoolClient,
+            Op::UpdateUserPoolClient,
+            Op::DeleteUserPoolClient,
+            Op::ListUserPoolClients,
         ]
     );
+    // Exactly ListUsers and the management operations run outside the step machines.
+    let managed: Vec<Op> = Op::ALL
+        .iter()
+        .copied()
+        .filter(|&op| is_management(op))
+        .collect();
+    assert_eq!(managed, signed[5..].to_vec());
 }
 
 #[test]
@@ -494,7 +512,7 @@ fn sample(desc: &Value) -> Value {
     match desc["type"].as_str().unwrap() {
         "string" => json!("x"),
         "boolean" => json!(true),
-        "integer" => json!(1),
+        "integer" => json!(7),
         "list" => json!([sample(&desc["member"])]),
         "map" => json!({"k": "v"}),
         "structure" => Value::Object(
@@ -514,8 +532,7 @@ fn shape(v: &Value) -> Value {
     match v {
         Value::String(_) => json!("string"),
         Value::Bool(_) => json!("boolean"),
-        Value::Number(n) if n.is_f64() => json!("timestamp"),
-        Value::Number(_) => json!("integer"),
+        Value::Number(_) => json!("number"),
         Value::Array(a) => json!({"list": shape(&a[0])}),
         Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
         Value::Null => json!(null),
@@ -526,6 +543,7 @@ fn desc_shape(desc: &Value) -> Value {
     match desc["type"].as_str().unwrap() {
         "list" => json!({"list": desc_shape(&desc["member"])}),
         "map" => json!({"k": "string"}),
+        "integer" | "timestamp" => json!("number"),
         "structure" => Value::Object(
             desc["members"]
                 .as_object()
@@ -549,6 +567,19 @@ fn request_json(request: &WireRequest) -> Value {
         | WireRequest::AdminEnableUser(r)
         | WireRequest::AdminDeleteUser(r) => serde_json::to_value(r),
         WireRequest::ListUsers(r) => serde_json::to_value(r),
+        // Pool and client management.
+        WireRequest::CreateUserPool(r) => serde_json::to_value(r),
+        WireRequest::DescribeUserPool(r) | WireRequest::DeleteUserPool(r) => {
+            serde_json::to_value(r)
+        }
+        WireRequest::UpdateUserPool(r) => serde_json::to_value(r),
+        WireRequest::ListUserPools(r) => serde_json::to_value(r),
+        WireRequest::CreateUserPoolClient(r) => serde_json::to_value(r),
+        WireRequest::DescribeUserPoolClient(r) | WireRequest::DeleteUserPoolClient(r) => {
+            serde_json::to_value(r)
+        }
+        WireRequest::UpdateUserPoolClient(r) => serde_json::to_value(r),
+        WireRequest::ListUserPoolClients(r) => serde_json::to_value(r),
     }
     .unwrap()
 }
@@ -1017,4 +1048,84 @@ fn long_messages_are_cut_at_a_character_boundary() {
     let exact = "a".repeat(MAX_ERROR_MESSAGE_BYTES);
     let r = WireResponse::error(&Error::new(Exception::UserLambdaValidation, exact.clone()));
     assert_eq!(body_json(&r)["message"], json!(exact));
+}
+
+#[test]
+fn described_management_outputs_are_the_serialized_responses() {
+    // [pool-describe] Every modelled member filled: the serialized response has exactly the
+    // described members.
+    use crate::config::{AliasAttribute, AppClient, UserPool, VerifiableAttribute};
+    use crate::manage::{
+        EmptyResponse, ListUserPoolClientsResponse, ListUserPoolsResponse, UserPoolClientResponse,
+        UserPoolResponse,
+    };
+    let mut pool = UserPool::new("us-east-1_Full");
+    pool.name = Some("full".into());
+    pool.arn = Some("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Full".into());
+    pool.creation_date = Some(Timestamp::from_secs(1));
+    pool.last_modified_date = Some(Timestamp::from_secs(2));
+    pool.alias_attributes.insert(AliasAttribute::Email);
+    pool.username_attributes.insert(VerifiableAttribute::Email);
+    pool.auto_verified_attributes
+        .insert(VerifiableAttribute::Email);
+    pool.policies.sign_in_policy.allowed_first_auth_factors = vec!["PASSWORD".into()];
+    pool.lambda_config.pre_sign_up = Some("arn:a".into());
+    pool.lambda_config.custom_message = Some("arn:b".into());
+    pool.lambda_config.post_confirmation = Some("arn:c".into());
+    pool.sms_verification_message = Some("{####}".into());
+    pool.email_verification_message = Some("{####}".into());
+    pool.email_verification_subject = Some("s".into());
+    pool.verification_message_template.sms_message = Some("{####}".into());
+    pool.verification_message_template.email_message = Some("{####}".into());
+    pool.verification_message_template.email_subject = Some("s".into());
+    let mut client = AppClient::new("c").with_secret("s".repeat(52));
+    client.user_pool_id = Some(pool.id.clone());
+    client.client_name = Some("app".into());
+    client.explicit_auth_flows = vec!["ALLOW_USER_SRP_AUTH".into()];
+    client.creation_date = Some(Timestamp::from_secs(1));
+    client.last_modified_date = Some(Timestamp::from_secs(2));
+    let check = |op: Op, value: Value| {
+        assert_eq!(shape(&value), desc_shape(&model::output(op)), "{op:?}");
+    };
+    let pool_response = UserPoolResponse {
+        user_pool: pool.clone(),
+    };
+    let client_response = UserPoolClientResponse {
+        user_pool_client: client.clone(),
+    };
+    for op in [Op::CreateUserPool, Op::DescribeUserPool] {
+        check(op, serde_json::to_value(&pool_response).unwrap());
+    }
+    for op in [
+        Op::CreateUserPoolClient,
+        Op::DescribeUserPoolClient,
+        Op::UpdateUserPoolClient,
+    ] {
+        check(op, serde_json::to_value(&client_response).unwrap());
+    }
+    for op in [
+        Op::UpdateUserPool,
+        Op::DeleteUserPool,
+        Op::DeleteUserPoolClient,
+    ] {
+        check(op, serde_json::to_value(EmptyResponse::default()).unwrap());
+    }
+    check(
+        Op::ListUserPools,
+        serde_json::to_value(ListUserPoolsResponse {
+            user_pools: vec![pool],
+            next_token: Some("t".into()),
+        })
+        .unwrap(),
+    );
+    let listed = serde_json::to_value(ListUserPoolClientsResponse {
+        user_pool_clients: vec![client],
+        next_token: Some("t".into()),
+    })
+    .unwrap();
+    assert!(
+        !listed.to_string().contains(&"s".repeat(52)),
+        "no secret in a list"
+    );
+    check(Op::ListUserPoolClients, listed);
 }
