@@ -1,7 +1,8 @@
 //! A durable [`UserStore`] for [`cognito_signup`] on PostgreSQL, for hosts that run many nodes
 //! over one database.
 //!
-//! What it does: keeps each pool's user records and index in two tables and applies every
+//! What it does: keeps each pool's user records and index in two tables, and the pools and app
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two more, and applies every
 //! [`Commit`] as one transaction whose preconditions the database checks with the writes
 //! themselves, so that any number of processes on any number of machines can commit
 //! concurrently without losing an update. What it does not: it keeps no cache and it never logs.
@@ -98,8 +99,43 @@
 //!
 //! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
 //! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
-//! other index (every statement reads or writes by a primary key) and no foreign key from the
-//! index to the users (the trait lets an entry name any `sub`; the core keeps them consistent).
+//! other index on these two tables (every statement reads or writes by a primary key) and no
+//! foreign key from the index to the users (the trait lets an entry name any `sub`; the core
+//! keeps them consistent).
+//!
+//! [`list`](UserStore::list) (ListUsers) is one `SELECT … WHERE pool_id = $1 AND sub > $4 ORDER
+//! BY sub LIMIT $3` on the primary key of `cognito_users`, so one snapshot, in byte order of
+//! `sub`, skipping the decoy record. A commit's [`removals`](Commit::removals) (AdminDeleteUser)
+//! are `DELETE … WHERE pool_id = $1 AND sub = $2 AND version = $3` that must delete one row,
+//! issued in `sub` order with the commit's record writes.
+//!
+//! Migration 3 adds the pool catalog:
+//!
+//! * `cognito_pools (pool_id) -> settings`: a pool created through the API; `settings` is the
+//!   serde JSON of [`UserPool`](cognito_signup::UserPool), whole, so a member added to it later
+//!   needs no migration (and one this version does not know is ignored when read).
+//! * `cognito_clients (client_id) -> pool_id, settings`: its app clients; client ids are unique
+//!   across pools, and a foreign key (`ON DELETE CASCADE`) keeps a client from outliving its
+//!   pool. `settings` is the serde JSON of [`AppClient`](cognito_signup::AppClient), **client
+//!   secret included**: the servers need it to check SecretHash, so whoever can read the table
+//!   can read the secrets; grant it as you would the users'. This crate never prints it, and its
+//!   errors name a corrupt row by id and a position in its JSON, never its content. The index
+//!   `cognito_clients_by_pool (pool_id, client_id)` lists a pool's clients in order.
+//! * `cognito_deleted_pools (pool_id)`: the pools deleted from the catalog.
+//!
+//! [`delete_pool`](cognito_signup::store::PoolCatalog::delete_pool) is one transaction that
+//! deletes the pool's row (and so its clients), its users and its index entries, and records the
+//! pool in `cognito_deleted_pools`. A commit that creates a row (a new record or index entry)
+//! inserts it only if the pool is not in that table, so an operation that read the pool just
+//! before the deletion cannot leave a user behind it. At READ COMMITTED that check needs an
+//! order: such a commit first takes a shared transaction-level advisory lock on the pool (keyed
+//! by the schema and the pool id), and `delete_pool` takes it exclusively before deleting
+//! anything, so a deletion waits for the commits creating rows in its pool and later ones read
+//! the tombstone (each statement reads a snapshot taken after the lock was granted). This costs
+//! such commits (SignUp, the first hidden ConfirmSignUp of a pool, an alias claim) one statement
+//! more and never touches other pools. Pools the host configures itself are never in the
+//! catalog, so they are never refused. Making a pool again under a deleted id
+//! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
 //! The record is kept as JSON text (its serde form) rather than in columns: the store never
 //! queries inside it, it is always read and written whole, and keeping the core's type out of
@@ -112,17 +148,17 @@
 //!
 //! # Isolation
 //!
-//! A commit runs at READ COMMITTED. Every precondition is checked by the write that depends on
-//! it, and each such write locks what it checked until the transaction ends: a conditional
+//! A commit runs at READ COMMITTED. Every precondition is checked by the write that depends on it,
+//! and each such write locks what it checked until the transaction ends: a conditional
 //! `UPDATE`/`DELETE` locks its row, and if a concurrent transaction changed that row first,
-//! PostgreSQL re-evaluates the condition on the committed row, so a stale version or holder
-//! changes nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent
-//! insert of the same key and inserts nothing if that one commits. The first write that changes
-//! no row rolls the transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes
-//! are issued in one order (records by `sub`, then keys), which keeps commits from deadlocking
-//! each other; a deadlock, serialization failure or unique violation the server reports anyway
-//! is answered as `Conflict` (safe: the operation re-reads and decides again). A commit of a
-//! single write is a single autocommitted statement. A [`find`](UserStore::find) is one
+//! PostgreSQL re-evaluates the condition on the committed row, so a stale version or holder changes
+//! nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent insert of the
+//! same key and inserts nothing if that one commits. The first write that changes no row rolls the
+//! transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes are issued in one
+//! order (records written or removed by `sub`, then keys), which keeps commits from deadlocking each other; a
+//! deadlock, serialization failure or unique violation the server reports anyway is answered as
+//! `Conflict` (safe: the operation re-reads and decides again). A commit of a single write that
+//! creates no row is a single autocommitted statement. A [`find`](UserStore::find) is one
 //! statement, so it reads one snapshot.
 
 use cognito_signup::store::plan::{IndexOp, RecordOp, RemovalOp, plan};

@@ -1,7 +1,8 @@
 //! A durable [`UserStore`] for [`cognito_signup`] on SQLite: one database file, shared by every
 //! thread and every process that opens it.
 //!
-//! What it does: keeps each pool's user records and index in two tables and applies every
+//! What it does: keeps each pool's user records and index in two tables, and the pools and app
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two more, and applies every
 //! [`Commit`] as one SQLite transaction (`BEGIN IMMEDIATE`, write-ahead log), whose
 //! preconditions the database checks with the writes themselves. What it does not: it is not a
 //! store for many machines (use `cognito-signup-postgres`), it keeps no cache, and it never logs.
@@ -65,9 +66,37 @@
 //! touching the database. (Migration 1 created a `cognito_decoys` table for the empty commits the
 //! core once sent for hidden users; migration 2 drops it.)
 //!
-//! There is no other index: every statement reads or writes by a primary key. There is no foreign
-//! key from the index to the users either: the trait lets an index entry name any `sub`, and the
-//! core, not the store, keeps entries and records consistent.
+//! There is no other index on these two tables: every statement reads or writes by a primary key.
+//! There is no foreign key from the index to the users either: the trait lets an index entry name
+//! any `sub`, and the core, not the store, keeps entries and records consistent.
+//!
+//! [`list`](UserStore::list) (ListUsers) is one `SELECT … WHERE pool_id = ? AND sub > ? ORDER BY
+//! sub LIMIT ?` on the primary key of `cognito_users`, so one snapshot, in byte order of `sub`
+//! (SQLite's `BINARY` collation compares UTF-8 text as bytes), skipping the decoy record. A
+//! commit's [`removals`](Commit::removals) (AdminDeleteUser) are `DELETE … WHERE pool_id = ? AND
+//! sub = ? AND version = ?` that must delete one row, in the commit's transaction like its other
+//! writes.
+//!
+//! Migration 3 adds the pool catalog, in the same file and so with the same owner-only mode:
+//!
+//! * `cognito_pools (pool_id) -> settings`: a pool created through the API; `settings` is the
+//!   serde JSON of [`UserPool`](cognito_signup::UserPool), whole, so a member added to it later
+//!   needs no migration (and one this version does not know is ignored when read).
+//! * `cognito_clients (client_id) -> pool_id, settings`: its app clients; client ids are unique
+//!   across pools. `settings` is the serde JSON of [`AppClient`](cognito_signup::AppClient),
+//!   **client secret included**: the server needs it to check SecretHash. This crate never prints
+//!   it, and its errors name a corrupt row by id and a position in its JSON, never its content.
+//!   The index `cognito_clients_by_pool (pool_id, client_id)` lists a pool's clients in order.
+//! * `cognito_deleted_pools (pool_id)`: the pools deleted from the catalog.
+//!
+//! [`delete_pool`](cognito_signup::store::PoolCatalog::delete_pool) is one `BEGIN IMMEDIATE`
+//! transaction that deletes the pool's row, its clients, its users and its index entries, and
+//! records the pool in `cognito_deleted_pools`. A commit that creates a row (a new record or
+//! index entry) checks that table in its transaction and answers `Conflict` for a deleted pool:
+//! an operation that read the pool just before the deletion cannot leave a user behind it.
+//! Pools the host configures itself are never in the catalog, so they are never refused. Making
+//! a pool again under a deleted id ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool))
+//! removes the tombstone.
 //!
 //! The record is kept as JSON text (its serde form) rather than in columns. The store never
 //! queries inside it (every lookup goes through the index), it is always read and written whole,
