@@ -2,12 +2,12 @@
 //! over one database.
 //!
 //! What it does: keeps each pool's user records and index in two tables, and the pools and app
-//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two more, and applies every
-//! [`Commit`] as one transaction whose preconditions the database checks with the writes
-//! themselves, so that any number of processes on any number of machines can commit
-//! concurrently without losing an update. What it does not: it keeps no cache and it never logs.
-//! It speaks TLS (rustls) when the connection string asks for it, and never falls back to plain
-//! text once asked: see [TLS](#tls).
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two
+//! more, and applies every [`Commit`] as one transaction whose preconditions the database checks
+//! with the writes themselves, so that any number of processes on any number of machines can
+//! commit concurrently without losing an update. What it does not: it keeps no cache and it
+//! never logs. It speaks TLS (rustls) when the connection string asks for it, and never falls
+//! back to plain text once asked: see [TLS](#tls).
 //!
 //! ```no_run
 //! use cognito_signup::{AppClient, CodeKeys, Driver, StaticDirectory, UserPool};
@@ -148,18 +148,18 @@
 //!
 //! # Isolation
 //!
-//! A commit runs at READ COMMITTED. Every precondition is checked by the write that depends on it,
-//! and each such write locks what it checked until the transaction ends: a conditional
+//! A commit runs at READ COMMITTED. Every precondition is checked by the write that depends on
+//! it, and each such write locks what it checked until the transaction ends: a conditional
 //! `UPDATE`/`DELETE` locks its row, and if a concurrent transaction changed that row first,
-//! PostgreSQL re-evaluates the condition on the committed row, so a stale version or holder changes
-//! nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent insert of the
-//! same key and inserts nothing if that one commits. The first write that changes no row rolls the
-//! transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes are issued in one
-//! order (records written or removed by `sub`, then keys), which keeps commits from deadlocking each other; a
-//! deadlock, serialization failure or unique violation the server reports anyway is answered as
-//! `Conflict` (safe: the operation re-reads and decides again). A commit of a single write that
-//! creates no row is a single autocommitted statement. A [`find`](UserStore::find) is one
-//! statement, so it reads one snapshot.
+//! PostgreSQL re-evaluates the condition on the committed row, so a stale version or holder
+//! changes nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent
+//! insert of the same key and inserts nothing if that one commits. The first write that changes
+//! no row rolls the transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes
+//! are issued in one order (records written or removed by `sub`, then keys), which keeps
+//! commits from deadlocking each other; a deadlock, serialization failure or unique violation
+//! the server reports anyway is answered as `Conflict` (safe: the operation re-reads and decides
+//! again). A commit of a single write that creates no row is a single autocommitted statement.
+//! A [`find`](UserStore::find) is one statement, so it reads one snapshot.
 
 use cognito_signup::store::plan::{IndexOp, RecordOp, RemovalOp, plan};
 use cognito_signup::store::{Commit, CommitOutcome, DECOY_SUB, IndexKey, UserStore, Versioned};
@@ -748,7 +748,10 @@ impl PostgresStore {
         if creates {
             // Waits for a deletion of the pool in progress, and keeps one from starting until
             // this commit ends; the inserts, run after it, see a deletion that committed.
-            tx.execute(&stmts.gate, &[&pool_id])?;
+            match execute(&mut tx, &stmts.gate, &[&pool_id]) {
+                Ok(true) => {}
+                other => return settle(other),
+            }
         }
         // Records written and removed, in one order by `sub` (the plan keeps them apart).
         let mut rows: Vec<RowWrite<'_, '_>> = plan

@@ -2,10 +2,11 @@
 //! thread and every process that opens it.
 //!
 //! What it does: keeps each pool's user records and index in two tables, and the pools and app
-//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two more, and applies every
-//! [`Commit`] as one SQLite transaction (`BEGIN IMMEDIATE`, write-ahead log), whose
-//! preconditions the database checks with the writes themselves. What it does not: it is not a
-//! store for many machines (use `cognito-signup-postgres`), it keeps no cache, and it never logs.
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two
+//! more, and applies every [`Commit`] as one SQLite transaction (`BEGIN IMMEDIATE`, write-ahead
+//! log), whose preconditions the database checks with the writes themselves. What it does not:
+//! it is not a store for many machines (use `cognito-signup-postgres`), it keeps no cache, and it
+//! never logs.
 //!
 //! ```
 //! use cognito_signup::{
@@ -95,8 +96,8 @@
 //! index entry) checks that table in its transaction and answers `Conflict` for a deleted pool:
 //! an operation that read the pool just before the deletion cannot leave a user behind it.
 //! Pools the host configures itself are never in the catalog, so they are never refused. Making
-//! a pool again under a deleted id ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool))
-//! removes the tombstone.
+//! a pool again under a deleted id
+//! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
 //! The record is kept as JSON text (its serde form) rather than in columns. The store never
 //! queries inside it (every lookup goes through the index), it is always read and written whole,
