@@ -1,7 +1,7 @@
 //! [`PoolCatalog`] in the same database as the users: the tables `cognito_pools` and
 //! `cognito_clients` (see the [crate docs](crate#schema)).
 
-use crate::{GATE_KEY, POOL_GATE, PostgresStore, StoreError};
+use crate::{Connection, GATE_KEY, POOL_GATE, PostgresStore, StoreError};
 use cognito_signup::store::{CatalogOutcome, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use postgres::IsolationLevel;
@@ -136,10 +136,8 @@ impl PostgresStore {
 
     fn pool_inner(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError> {
         let mut conn = self.pool.get()?;
-        let row = conn.client.query_opt(
-            "SELECT settings FROM cognito_pools WHERE pool_id = $1",
-            &[&pool_id],
-        )?;
+        let Connection { client, stmts } = &mut *conn;
+        let row = client.query_opt(&stmts.pool_settings, &[&pool_id])?;
         match row {
             Some(row) => Ok(Some(decode_pool(pool_id, &row.try_get::<_, String>(0)?)?)),
             None => Ok(None),
@@ -233,10 +231,8 @@ impl PostgresStore {
 
     fn client_inner(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
         let mut conn = self.pool.get()?;
-        let row = conn.client.query_opt(
-            "SELECT pool_id, settings FROM cognito_clients WHERE client_id = $1",
-            &[&client_id],
-        )?;
+        let Connection { client, stmts } = &mut *conn;
+        let row = client.query_opt(&stmts.client_settings, &[&client_id])?;
         match row {
             Some(row) => Ok(Some(decode_client(
                 client_id,

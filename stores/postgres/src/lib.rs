@@ -426,6 +426,10 @@ struct Prepared {
     insert_index: Statement,
     move_index: Statement,
     delete_index: Statement,
+    /// A pool's settings, read on every call by a directory over the catalog.
+    pool_settings: Statement,
+    /// A client's pool and settings, likewise.
+    client_settings: Statement,
 }
 
 /// A pooled connection with its prepared statements.
@@ -501,6 +505,10 @@ impl Manager {
             delete_index: client.prepare(
                 "DELETE FROM cognito_index WHERE pool_id = $1 AND key = $2 AND sub = $3",
             )?,
+            pool_settings: client
+                .prepare("SELECT settings FROM cognito_pools WHERE pool_id = $1")?,
+            client_settings: client
+                .prepare("SELECT pool_id, settings FROM cognito_clients WHERE client_id = $1")?,
         };
         Ok(Connection { client, stmts })
     }
