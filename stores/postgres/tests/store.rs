@@ -377,8 +377,8 @@ const V1_SCHEMA: &str = r#"
 "#;
 
 #[test]
-fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
-    let Some(url) = pg::url("migration_2_drops_cognito_decoys_from_a_version_1_database") else {
+fn migrations_2_and_3_upgrade_a_version_1_database() {
+    let Some(url) = pg::url("migrations_2_and_3_upgrade_a_version_1_database") else {
         return;
     };
     let schema = pg::unique_schema("v");
@@ -444,6 +444,18 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
             value: alice
         })
     );
+    // Migration 3 gave it the pool catalog; ListUsers sees the old user.
+    {
+        use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+        assert_eq!(
+            store.insert_pool(&catalog::pool("us-east-1_New")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(store.list(suite::POOL, None, 10).unwrap().len(), 1);
+        for table in ["cognito_pools", "cognito_clients", "cognito_deleted_pools"] {
+            assert!(has_table(&url, &schema, table), "{table}");
+        }
+    }
     // Connecting again migrates nothing.
     drop(store);
     let again = PostgresStore::connect_with(&url, options()).unwrap();
