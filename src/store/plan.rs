@@ -38,17 +38,34 @@ pub struct IndexOp<'a> {
     pub new: Option<&'a str>,
 }
 
-/// The writes of one commit, records sorted by `sub` and index entries by key.
+/// One record removal: the record must be at `expected_version`; afterwards it is gone.
+#[derive(Debug)]
+pub struct RemovalOp<'a> {
+    /// The `sub` of the record.
+    pub sub: &'a str,
+    /// The version the record must have.
+    pub expected_version: u64,
+}
+
+/// The writes of one commit, records and removals sorted by `sub` and index entries by key.
+/// No `sub` is both written and removed.
 #[derive(Debug)]
 pub struct Plan<'a> {
     /// Record writes, sorted by `sub`.
     pub records: Vec<RecordOp<'a>>,
+    /// Record removals, sorted by `sub`.
+    pub removals: Vec<RemovalOp<'a>>,
     /// Index writes, sorted by key.
     pub index: Vec<IndexOp<'a>>,
 }
 
 /// Merges and sorts a commit's writes; `None` when two writes of one record or key expect
 /// different things, which makes the commit a `Conflict` whatever the store holds.
+///
+/// Two removals of one record are one when they expect the same version. A record both written
+/// and removed by one commit is a `Conflict` too: a write that creates it cannot hold beside a
+/// removal that needs it, and of a write and a removal that expect the same version neither
+/// order is the commit's meaning.
 pub fn plan(commit: &Commit) -> Option<Plan<'_>> {
     let mut records: BTreeMap<&str, RecordOp<'_>> = BTreeMap::new();
     for w in &commit.records {
@@ -58,6 +75,21 @@ pub fn plan(commit: &Commit) -> Option<Plan<'_>> {
         };
         if let Some(previous) = records.insert(w.record.sub.as_str(), op) {
             if previous.expected_version != w.expected_version {
+                return None;
+            }
+        }
+    }
+    let mut removals: BTreeMap<&str, RemovalOp<'_>> = BTreeMap::new();
+    for r in &commit.removals {
+        if records.contains_key(r.sub.as_str()) {
+            return None;
+        }
+        let op = RemovalOp {
+            sub: r.sub.as_str(),
+            expected_version: r.expected_version,
+        };
+        if let Some(previous) = removals.insert(r.sub.as_str(), op) {
+            if previous.expected_version != r.expected_version {
                 return None;
             }
         }
@@ -77,6 +109,7 @@ pub fn plan(commit: &Commit) -> Option<Plan<'_>> {
     }
     Some(Plan {
         records: records.into_values().collect(),
+        removals: removals.into_values().collect(),
         index: index.into_values().collect(),
     })
 }
@@ -87,7 +120,7 @@ mod tests {
 
     use super::*;
     use crate::Timestamp;
-    use crate::protocol::{IndexKey, IndexWrite, RecordWrite};
+    use crate::protocol::{IndexKey, IndexWrite, RecordRemoval, RecordWrite};
     use crate::user::UserStatus;
 
     fn user(sub: &str, username: &str) -> UserRecord {
@@ -187,5 +220,52 @@ mod tests {
             index: vec![index("k", None, Some("a")), index("k", Some("a"), None)],
         };
         assert!(plan(&index_writes).is_none());
+    }
+
+    fn removal(sub: &str, expected_version: u64) -> RecordRemoval {
+        RecordRemoval {
+            sub: sub.into(),
+            expected_version,
+        }
+    }
+
+    #[test]
+    fn removals_are_sorted_by_sub_and_duplicates_with_one_version_merge() {
+        let commit = Commit {
+            removals: vec![removal("b", 2), removal("a", 1), removal("b", 2)],
+            records: vec![RecordWrite {
+                expected_version: Some(4),
+                record: user("c", "x"),
+            }],
+            index: Vec::new(),
+        };
+        let p = plan(&commit).unwrap();
+        let subs: Vec<(&str, u64)> = p
+            .removals
+            .iter()
+            .map(|r| (r.sub, r.expected_version))
+            .collect();
+        assert_eq!(subs, vec![("a", 1), ("b", 2)]);
+        assert_eq!(p.records.len(), 1);
+    }
+
+    #[test]
+    fn removals_that_disagree_or_meet_a_write_of_their_record_are_a_conflict() {
+        let twice = Commit {
+            removals: vec![removal("a", 1), removal("a", 2)],
+            ..Commit::default()
+        };
+        assert!(plan(&twice).is_none());
+        for expected_version in [None, Some(1)] {
+            let written_and_removed = Commit {
+                removals: vec![removal("a", 1)],
+                records: vec![RecordWrite {
+                    expected_version,
+                    record: user("a", "x"),
+                }],
+                index: Vec::new(),
+            };
+            assert!(plan(&written_and_removed).is_none());
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! A durable [`UserStore`] for [`cognito_signup`] on PostgreSQL, for hosts that run many nodes
 //! over one database.
 //!
-//! What it does: keeps each pool's user records and index in two tables and applies every
-//! [`Commit`] as one transaction whose preconditions the database checks with the writes
-//! themselves, so that any number of processes on any number of machines can commit
-//! concurrently without losing an update. What it does not: it keeps no cache and it never logs.
-//! It speaks TLS (rustls) when the connection string asks for it, and never falls back to plain
-//! text once asked: see [TLS](#tls).
+//! What it does: keeps each pool's user records and index in two tables, and the pools and app
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two
+//! more, and applies every [`Commit`] as one transaction whose preconditions the database checks
+//! with the writes themselves, so that any number of processes on any number of machines can
+//! commit concurrently without losing an update. What it does not: it keeps no cache and it
+//! never logs. It speaks TLS (rustls) when the connection string asks for it, and never falls
+//! back to plain text once asked: see [TLS](#tls).
 //!
 //! ```no_run
 //! use cognito_signup::{AppClient, CodeKeys, Driver, StaticDirectory, UserPool};
@@ -98,8 +99,43 @@
 //!
 //! Keys and ids use the `"C"` collation: they are compared as bytes, as the trait says, whatever
 //! the database's locale, and comparing bytes is the cheapest comparison there is. There is no
-//! other index (every statement reads or writes by a primary key) and no foreign key from the
-//! index to the users (the trait lets an entry name any `sub`; the core keeps them consistent).
+//! other index on these two tables (every statement reads or writes by a primary key) and no
+//! foreign key from the index to the users (the trait lets an entry name any `sub`; the core
+//! keeps them consistent).
+//!
+//! [`list`](UserStore::list) (ListUsers) is one `SELECT … WHERE pool_id = $1 AND sub > $4 ORDER
+//! BY sub LIMIT $3` on the primary key of `cognito_users`, so one snapshot, in byte order of
+//! `sub`, skipping the decoy record. A commit's [`removals`](Commit::removals) (AdminDeleteUser)
+//! are `DELETE … WHERE pool_id = $1 AND sub = $2 AND version = $3` that must delete one row,
+//! issued in `sub` order with the commit's record writes.
+//!
+//! Migration 3 adds the pool catalog:
+//!
+//! * `cognito_pools (pool_id) -> settings`: a pool created through the API; `settings` is the
+//!   serde JSON of [`UserPool`](cognito_signup::UserPool), whole, so a member added to it later
+//!   needs no migration (and one this version does not know is ignored when read).
+//! * `cognito_clients (client_id) -> pool_id, settings`: its app clients; client ids are unique
+//!   across pools, and a foreign key (`ON DELETE CASCADE`) keeps a client from outliving its
+//!   pool. `settings` is the serde JSON of [`AppClient`](cognito_signup::AppClient), **client
+//!   secret included**: the servers need it to check SecretHash, so whoever can read the table
+//!   can read the secrets; grant it as you would the users'. This crate never prints it, and its
+//!   errors name a corrupt row by id and a position in its JSON, never its content. The index
+//!   `cognito_clients_by_pool (pool_id, client_id)` lists a pool's clients in order.
+//! * `cognito_deleted_pools (pool_id)`: the pools deleted from the catalog.
+//!
+//! [`delete_pool`](cognito_signup::store::PoolCatalog::delete_pool) is one transaction that
+//! deletes the pool's row (and so its clients), its users and its index entries, and records the
+//! pool in `cognito_deleted_pools`. A commit that creates a row (a new record or index entry)
+//! inserts it only if the pool is not in that table, so an operation that read the pool just
+//! before the deletion cannot leave a user behind it. At READ COMMITTED that check needs an
+//! order: such a commit first takes a shared transaction-level advisory lock on the pool (keyed
+//! by the schema and the pool id), and `delete_pool` takes it exclusively before deleting
+//! anything, so a deletion waits for the commits creating rows in its pool and later ones read
+//! the tombstone (each statement reads a snapshot taken after the lock was granted). This costs
+//! such commits (SignUp, the first hidden ConfirmSignUp of a pool, an alias claim) one statement
+//! more and never touches other pools. Pools the host configures itself are never in the
+//! catalog, so they are never refused. Making a pool again under a deleted id
+//! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
 //! The record is kept as JSON text (its serde form) rather than in columns: the store never
 //! queries inside it, it is always read and written whole, and keeping the core's type out of
@@ -119,20 +155,21 @@
 //! changes nothing and is seen; an `INSERT … ON CONFLICT DO NOTHING` waits for a concurrent
 //! insert of the same key and inserts nothing if that one commits. The first write that changes
 //! no row rolls the transaction back and the commit answers [`CommitOutcome::Conflict`]. Writes
-//! are issued in one order (records by `sub`, then keys), which keeps commits from deadlocking
-//! each other; a deadlock, serialization failure or unique violation the server reports anyway
-//! is answered as `Conflict` (safe: the operation re-reads and decides again). A commit of a
-//! single write is a single autocommitted statement. A [`find`](UserStore::find) is one
-//! statement, so it reads one snapshot.
+//! are issued in one order (records written or removed by `sub`, then keys), which keeps
+//! commits from deadlocking each other; a deadlock, serialization failure or unique violation
+//! the server reports anyway is answered as `Conflict` (safe: the operation re-reads and decides
+//! again). A commit of a single write that creates no row is a single autocommitted statement.
+//! A [`find`](UserStore::find) is one statement, so it reads one snapshot.
 
-use cognito_signup::store::plan::{IndexOp, RecordOp, plan};
-use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup::store::plan::{IndexOp, RecordOp, RemovalOp, plan};
+use cognito_signup::store::{Commit, CommitOutcome, DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::{HostError, UserRecord};
 use postgres::error::SqlState;
 use postgres::{Client, IsolationLevel, NoTls, Statement};
 use std::fmt;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+mod catalog;
 mod tls;
 use std::str::FromStr;
 use std::time::Duration;
@@ -178,10 +215,44 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     DROP TABLE IF EXISTS cognito_decoys;
     ",
     ),
+    (
+        3,
+        "pools and clients",
+        r#"
+    -- The pools created through the API; settings is the serde JSON of the pool's settings.
+    CREATE TABLE cognito_pools (
+        pool_id  text COLLATE "C" PRIMARY KEY,
+        settings text NOT NULL
+    );
+    -- Their app clients, by client id (unique across pools); settings is the serde JSON of the
+    -- client's settings, its secret included. A client cannot outlive its pool.
+    CREATE TABLE cognito_clients (
+        client_id text COLLATE "C" PRIMARY KEY,
+        pool_id   text COLLATE "C" NOT NULL
+                  REFERENCES cognito_pools (pool_id) ON DELETE CASCADE,
+        settings  text NOT NULL
+    );
+    -- A pool's clients in id order, for listing and for deleting them with the pool.
+    CREATE UNIQUE INDEX cognito_clients_by_pool ON cognito_clients (pool_id, client_id);
+    -- The pools deleted from the catalog: a commit that would create a row in one of them
+    -- (started before the pool was deleted) conflicts instead of leaving a user behind.
+    CREATE TABLE cognito_deleted_pools (
+        pool_id text COLLATE "C" PRIMARY KEY
+    );
+    "#,
+    ),
 ];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// The first key of the advisory locks that order a pool's deletion against the commits that
+/// create rows in it (the second key is a hash of the schema and the pool id).
+const POOL_GATE: i32 = 0x636f_6731;
+
+/// The second key of a pool's gate: the pool in this schema (pools of the same id in other
+/// schemas of the database are other pools). A collision only makes two pools share a gate.
+const GATE_KEY: &str = "hashtext(current_schema() || '/' || $1::text)";
 
 /// The advisory lock that serializes migrations of one database.
 const MIGRATION_LOCK: i64 = 0x636f_676e_6974_6f31;
@@ -296,6 +367,20 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("a user record could not be encoded as JSON")]
     Encode,
+    /// A stored pool's or client's settings are not what this crate writes.
+    #[error("corrupt row {id} of {table}: {what}")]
+    CorruptSettings {
+        /// The table, `cognito_pools` or `cognito_clients`.
+        table: &'static str,
+        /// The pool's or client's id.
+        id: String,
+        /// What is wrong (a position in the JSON, never its content: a client's settings hold
+        /// its secret).
+        what: String,
+    },
+    /// A pool's or client's settings could not be encoded.
+    #[error("pool or client settings could not be encoded as JSON")]
+    EncodeSettings,
 }
 
 impl From<postgres::Error> for StoreError {
@@ -333,11 +418,18 @@ fn is_conflict(e: &postgres::Error) -> bool {
 /// The statements of a connection, prepared once when it opens.
 struct Prepared {
     find: Statement,
+    /// Takes the shared side of the pool's gate (see [`POOL_GATE`]).
+    gate: Statement,
     insert_user: Statement,
     update_user: Statement,
+    delete_user: Statement,
     insert_index: Statement,
     move_index: Statement,
     delete_index: Statement,
+    /// A pool's settings, read on every call by a directory over the catalog.
+    pool_settings: Statement,
+    /// A client's pool and settings, likewise.
+    client_settings: Statement,
 }
 
 /// A pooled connection with its prepared statements.
@@ -384,16 +476,27 @@ impl Manager {
                   ORDER BY k.ord
                   LIMIT 1",
             )?,
+            gate: client.prepare(&format!(
+                "SELECT pg_advisory_xact_lock_shared({POOL_GATE}, {GATE_KEY})"
+            ))?,
+            // Nothing is created in a deleted pool.
             insert_user: client.prepare(
                 "INSERT INTO cognito_users (pool_id, sub, version, record)
-                 VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING",
+                 SELECT $1::text, $2::text, 1, $3::text
+                  WHERE NOT EXISTS (SELECT 1 FROM cognito_deleted_pools WHERE pool_id = $1)
+                 ON CONFLICT DO NOTHING",
             )?,
             update_user: client.prepare(
                 "UPDATE cognito_users SET version = version + 1, record = $4
                   WHERE pool_id = $1 AND sub = $2 AND version = $3",
             )?,
+            delete_user: client.prepare(
+                "DELETE FROM cognito_users WHERE pool_id = $1 AND sub = $2 AND version = $3",
+            )?,
             insert_index: client.prepare(
-                "INSERT INTO cognito_index (pool_id, key, sub) VALUES ($1, $2, $3)
+                "INSERT INTO cognito_index (pool_id, key, sub)
+                 SELECT $1::text, $2::text, $3::text
+                  WHERE NOT EXISTS (SELECT 1 FROM cognito_deleted_pools WHERE pool_id = $1)
                  ON CONFLICT DO NOTHING",
             )?,
             move_index: client.prepare(
@@ -402,6 +505,10 @@ impl Manager {
             delete_index: client.prepare(
                 "DELETE FROM cognito_index WHERE pool_id = $1 AND key = $2 AND sub = $3",
             )?,
+            pool_settings: client
+                .prepare("SELECT settings FROM cognito_pools WHERE pool_id = $1")?,
+            client_settings: client
+                .prepare("SELECT pool_id, settings FROM cognito_clients WHERE client_id = $1")?,
         };
         Ok(Connection { client, stmts })
     }
@@ -571,11 +678,48 @@ impl PostgresStore {
         }
     }
 
+    fn list_inner(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, StoreError> {
+        // More rows than PostgreSQL can count are all of them.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut conn = self.pool.get()?;
+        // One statement, so one snapshot; the primary key (pool_id, sub) serves the range and
+        // the order, and `sub` compares as bytes (the "C" collation).
+        let rows = match after {
+            None => conn.client.query(
+                "SELECT sub, version, record FROM cognito_users
+                  WHERE pool_id = $1 AND sub <> $2
+                  ORDER BY sub LIMIT $3",
+                &[&pool_id, &DECOY_SUB, &limit],
+            )?,
+            Some(after) => conn.client.query(
+                "SELECT sub, version, record FROM cognito_users
+                  WHERE pool_id = $1 AND sub <> $2 AND sub > $4
+                  ORDER BY sub LIMIT $3",
+                &[&pool_id, &DECOY_SUB, &limit, &after],
+            )?,
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let sub: String = row.try_get(0)?;
+            out.push(decode(pool_id, &sub, row.try_get(1)?, row.try_get(2)?)?);
+        }
+        Ok(out)
+    }
+
     fn commit_inner(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, StoreError> {
         let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
-        let writes = plan.records.len().saturating_add(plan.index.len());
+        let writes = plan
+            .records
+            .len()
+            .saturating_add(plan.removals.len())
+            .saturating_add(plan.index.len());
         if writes == 0 {
             // No precondition to check and nothing to write.
             return Ok(CommitOutcome::Committed);
@@ -586,15 +730,21 @@ impl PostgresStore {
         }
         let mut conn = self.pool.get()?;
         let Connection { client, stmts } = &mut *conn;
-        let asserts_absence = plan
-            .index
-            .iter()
-            .any(|op| op.expected.is_none() && op.new.is_none());
-        if writes == 1 && !asserts_absence {
+        // Whether the commit may create a row (a record or an index entry; asserting that a key
+        // is absent claims it for a moment too).
+        let creates = plan.records.iter().any(|op| op.expected_version.is_none())
+            || plan.index.iter().any(|op| op.expected.is_none());
+        if writes == 1 && !creates {
             // One statement is atomic on its own: no transaction, one round trip.
-            let held = match (plan.records.first(), encoded.first(), plan.index.first()) {
-                (Some(op), Some(json), _) => write_record(client, stmts, pool_id, op, json),
-                (_, _, Some(op)) => write_index(client, stmts, pool_id, op),
+            let held = match (
+                plan.records.first(),
+                encoded.first(),
+                plan.removals.first(),
+                plan.index.first(),
+            ) {
+                (Some(op), Some(json), _, _) => write_record(client, stmts, pool_id, op, json),
+                (_, _, Some(op), _) => remove_record(client, stmts, pool_id, op),
+                (_, _, _, Some(op)) => write_index(client, stmts, pool_id, op),
                 _ => Ok(true),
             };
             return settle(held);
@@ -603,8 +753,29 @@ impl PostgresStore {
             .build_transaction()
             .isolation_level(IsolationLevel::ReadCommitted)
             .start()?;
-        for (op, json) in plan.records.iter().zip(&encoded) {
-            match write_record(&mut tx, stmts, pool_id, op, json) {
+        if creates {
+            // Waits for a deletion of the pool in progress, and keeps one from starting until
+            // this commit ends; the inserts, run after it, see a deletion that committed.
+            match execute(&mut tx, &stmts.gate, &[&pool_id]) {
+                Ok(true) => {}
+                other => return settle(other),
+            }
+        }
+        // Records written and removed, in one order by `sub` (the plan keeps them apart).
+        let mut rows: Vec<RowWrite<'_, '_>> = plan
+            .records
+            .iter()
+            .zip(&encoded)
+            .map(|(op, json)| RowWrite::Write(op, json.as_str()))
+            .chain(plan.removals.iter().map(RowWrite::Remove))
+            .collect();
+        rows.sort_by(|a, b| a.sub().cmp(b.sub()));
+        for row in rows {
+            let held = match row {
+                RowWrite::Write(op, json) => write_record(&mut tx, stmts, pool_id, op, json),
+                RowWrite::Remove(op) => remove_record(&mut tx, stmts, pool_id, op),
+            };
+            match held {
                 Ok(true) => {}
                 // Dropping the transaction rolls it back.
                 other => return settle(other),
@@ -620,6 +791,21 @@ impl PostgresStore {
             Ok(()) => Ok(CommitOutcome::Committed),
             Err(e) if is_conflict(&e) => Ok(CommitOutcome::Conflict),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A write of a record's row: a new value or its removal.
+enum RowWrite<'p, 'a> {
+    Write(&'p RecordOp<'a>, &'p str),
+    Remove(&'p RemovalOp<'a>),
+}
+
+impl RowWrite<'_, '_> {
+    fn sub(&self) -> &str {
+        match self {
+            RowWrite::Write(op, _) => op.record.sub.as_str(),
+            RowWrite::Remove(op) => op.sub,
         }
     }
 }
@@ -670,6 +856,19 @@ fn write_record(
     }
 }
 
+fn remove_record(
+    client: &mut impl postgres::GenericClient,
+    stmts: &Prepared,
+    pool_id: &str,
+    op: &RemovalOp<'_>,
+) -> Step {
+    // A version past i64::MAX cannot be stored, so cannot match.
+    let Ok(expected) = i64::try_from(op.expected_version) else {
+        return Ok(false);
+    };
+    execute(client, &stmts.delete_user, &[&pool_id, &op.sub, &expected])
+}
+
 fn write_index(
     client: &mut impl postgres::GenericClient,
     stmts: &Prepared,
@@ -713,9 +912,7 @@ impl UserStore for PostgresStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
-        // PENDING(db task): listing is not implemented for this store yet.
-        let _ = (pool_id, after, limit);
-        Err("this store does not list users yet".into())
+        Ok(self.list_inner(pool_id, after, limit)?)
     }
 }
 

@@ -17,6 +17,8 @@ mod suite;
 #[macro_use]
 #[path = "../../common/host.rs"]
 mod host;
+#[path = "../../common/catalog.rs"]
+mod catalog;
 #[path = "../../common/pg.rs"]
 mod pg;
 
@@ -375,8 +377,8 @@ const V1_SCHEMA: &str = r#"
 "#;
 
 #[test]
-fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
-    let Some(url) = pg::url("migration_2_drops_cognito_decoys_from_a_version_1_database") else {
+fn migrations_2_and_3_upgrade_a_version_1_database() {
+    let Some(url) = pg::url("migrations_2_and_3_upgrade_a_version_1_database") else {
         return;
     };
     let schema = pg::unique_schema("v");
@@ -411,8 +413,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
     assert!(has_table(&url, &schema, "cognito_decoys"));
     let options = || PostgresOptions::default().schema(schema.clone());
     let store = PostgresStore::connect_with(&url, options()).unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert!(
         !has_table(&url, &schema, "cognito_decoys"),
         "cognito_decoys is gone"
@@ -430,7 +432,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         applied,
         vec![
             (1, "users and index".to_owned()),
-            (2, "drop cognito_decoys".to_owned())
+            (2, "drop cognito_decoys".to_owned()),
+            (3, "pools and clients".to_owned())
         ]
     );
     // The users are kept.
@@ -441,13 +444,223 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
             value: alice
         })
     );
+    // Migration 3 gave it the pool catalog; ListUsers sees the old user.
+    {
+        use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+        assert_eq!(
+            store.insert_pool(&catalog::pool("us-east-1_New")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(store.list(suite::POOL, None, 10).unwrap().len(), 1);
+        for table in ["cognito_pools", "cognito_clients", "cognito_deleted_pools"] {
+            assert!(has_table(&url, &schema, table), "{table}");
+        }
+    }
     // Connecting again migrates nothing.
     drop(store);
     let again = PostgresStore::connect_with(&url, options()).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 2);
+    assert_eq!(again.schema_version().unwrap(), 3);
     let applied: i64 = raw(&url, &schema)
         .query_one("SELECT COUNT(*) FROM cognito_signup_migrations", &[])
         .unwrap()
         .get(0);
-    assert_eq!(applied, 2);
+    assert_eq!(applied, 3);
+}
+
+/// Rows of a table of the schema with the pool's id.
+fn count_in(url: &str, schema: &str) -> impl Fn(&str, &str) -> i64 {
+    let client = std::cell::RefCell::new(raw(url, schema));
+    move |table: &str, pool: &str| {
+        client
+            .borrow_mut()
+            .query_one(
+                &format!("SELECT COUNT(*) FROM {table} WHERE pool_id = $1"),
+                &[&pool],
+            )
+            .unwrap()
+            .get(0)
+    }
+}
+
+fn guard_of(fixture: &Fixture<PostgresStore>) -> &pg::SchemaGuard {
+    fixture._guard.downcast_ref::<pg::SchemaGuard>().unwrap()
+}
+
+#[test]
+fn list_pages_in_byte_order_without_the_decoy() {
+    let Some(f) = fresh("list_pages_in_byte_order_without_the_decoy") else {
+        return;
+    };
+    catalog::list_pages_in_byte_order_without_the_decoy(&*f.store);
+}
+
+#[test]
+fn removals_apply_only_at_the_expected_version_and_all_or_nothing() {
+    let Some(f) = fresh("removals_apply_only_at_the_expected_version_and_all_or_nothing") else {
+        return;
+    };
+    catalog::removals_apply_only_at_the_expected_version_and_all_or_nothing(&*f.store);
+}
+
+#[test]
+fn the_catalog_inserts_replaces_lists_and_deletes() {
+    let Some(f) = fresh("the_catalog_inserts_replaces_lists_and_deletes") else {
+        return;
+    };
+    catalog::the_catalog_inserts_replaces_lists_and_deletes(&*f.store);
+}
+
+#[test]
+fn delete_pool_leaves_no_row_of_the_pool_in_any_table() {
+    let Some(f) = fresh("delete_pool_leaves_no_row_of_the_pool_in_any_table") else {
+        return;
+    };
+    let g = guard_of(&f);
+    catalog::delete_pool_leaves_no_row_of_the_pool_in_any_table(
+        &*f.store,
+        &count_in(&g.url, &g.schema),
+    );
+}
+
+#[test]
+fn delete_pool_racing_commits_leaves_no_user_behind() {
+    let Some(f) = fresh("delete_pool_racing_commits_leaves_no_user_behind") else {
+        return;
+    };
+    let g = guard_of(&f);
+    catalog::delete_pool_racing_commits_leaves_no_user_behind(
+        Arc::clone(&f.store),
+        &count_in(&g.url, &g.schema),
+    );
+}
+
+#[test]
+fn a_second_store_on_the_database_sees_the_pools_of_the_first() {
+    use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+    let Some(f) = fresh("a_second_store_on_the_database_sees_the_pools_of_the_first") else {
+        return;
+    };
+    let g = guard_of(&f);
+    let first = &f.store;
+    let second =
+        PostgresStore::connect_with(&g.url, PostgresOptions::default().schema(g.schema.clone()))
+            .unwrap();
+    let mut pool = catalog::pool("us-east-1_Shared");
+    pool.auto_verified_attributes
+        .insert(cognito_signup::VerifiableAttribute::Email);
+    let client = catalog::client("us-east-1_Shared", "sharedclient", Some("shared-secret"));
+    assert_eq!(first.insert_pool(&pool).unwrap(), CatalogOutcome::Done);
+    assert_eq!(first.insert_client(&client).unwrap(), CatalogOutcome::Done);
+    assert_eq!(
+        first
+            .commit(
+                "us-east-1_Shared",
+                &suite::insert(suite::user("sub-a", "alice"))
+            )
+            .unwrap(),
+        CommitOutcome::Committed
+    );
+    assert_eq!(second.pool("us-east-1_Shared").unwrap(), Some(pool.clone()));
+    assert_eq!(second.client("sharedclient").unwrap(), Some(client));
+    assert_eq!(second.list("us-east-1_Shared", None, 10).unwrap().len(), 1);
+    assert_eq!(second.insert_pool(&pool).unwrap(), CatalogOutcome::Conflict);
+    // The second deletes it: the first sees it gone, and creates nothing in it any more.
+    assert_eq!(
+        second.delete_pool("us-east-1_Shared").unwrap(),
+        CatalogOutcome::Done
+    );
+    assert_eq!(first.pool("us-east-1_Shared").unwrap(), None);
+    assert_eq!(first.client("sharedclient").unwrap(), None);
+    assert_eq!(
+        first
+            .commit(
+                "us-east-1_Shared",
+                &suite::insert(suite::user("sub-b", "bob"))
+            )
+            .unwrap(),
+        CommitOutcome::Conflict
+    );
+    assert_eq!(
+        first.list("us-east-1_Shared", None, 10).unwrap(),
+        Vec::new()
+    );
+}
+
+#[test]
+fn the_catalog_tables_compare_ids_as_bytes_and_clients_cannot_outlive_their_pool() {
+    let Some(f) = fresh("the_catalog_tables_compare_ids_as_bytes") else {
+        return;
+    };
+    let g = guard_of(&f);
+    let mut c = raw(&g.url, &g.schema);
+    let collations: Vec<(String, String, Option<String>)> = c
+        .query(
+            "SELECT table_name::text, column_name::text, collation_name::text
+               FROM information_schema.columns
+              WHERE table_schema = $1 AND column_name IN ('pool_id', 'client_id', 'sub')
+              ORDER BY 1, 2",
+            &[&g.schema],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected: Vec<(String, String, Option<String>)> = [
+        ("cognito_clients", "client_id"),
+        ("cognito_clients", "pool_id"),
+        ("cognito_deleted_pools", "pool_id"),
+        ("cognito_index", "pool_id"),
+        ("cognito_index", "sub"),
+        ("cognito_pools", "pool_id"),
+        ("cognito_users", "pool_id"),
+        ("cognito_users", "sub"),
+    ]
+    .iter()
+    .map(|(t, col)| (t.to_string(), col.to_string(), Some("C".to_owned())))
+    .collect();
+    assert_eq!(collations, expected);
+    // The foreign key refuses a client of no pool, whoever writes it.
+    let orphan = c.execute(
+        "INSERT INTO cognito_clients (client_id, pool_id, settings) VALUES ('x', 'nopool', '{}')",
+        &[],
+    );
+    assert_eq!(
+        orphan.unwrap_err().code(),
+        Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+    );
+}
+
+#[test]
+fn stored_settings_decode_past_unknown_members_and_corrupt_ones_do_not_show_the_secret() {
+    use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+    let Some(f) = fresh("stored_settings_decode_past_unknown_members") else {
+        return;
+    };
+    let g = guard_of(&f);
+    let store = &f.store;
+    let pool = catalog::pool("us-east-1_Json");
+    assert_eq!(store.insert_pool(&pool).unwrap(), CatalogOutcome::Done);
+    let client = catalog::client("us-east-1_Json", "jsonclient", Some("hush-hush-secret"));
+    assert_eq!(store.insert_client(&client).unwrap(), CatalogOutcome::Done);
+    let mut c = raw(&g.url, &g.schema);
+    // A member a later version may add is ignored.
+    c.execute(
+        "UPDATE cognito_pools SET settings = (settings::jsonb || '{\"SomeLaterMember\": 7}')::text",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(store.pool("us-east-1_Json").unwrap(), Some(pool));
+    c.execute(
+        "UPDATE cognito_clients SET settings = '{\"ClientId\": \"jsonclient\", \"ClientSecret\": \"hush-hush-secret\", \"PreventUserExistenceErrors\": 7}'",
+        &[],
+    )
+    .unwrap();
+    let err = store.client("jsonclient").unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("corrupt row jsonclient of cognito_clients"),
+        "{text}"
+    );
+    assert!(!text.contains("hush-hush"), "{text}");
+    assert!(!format!("{store:?}").contains("hush-hush"));
 }

@@ -1,10 +1,12 @@
 //! A durable [`UserStore`] for [`cognito_signup`] on SQLite: one database file, shared by every
 //! thread and every process that opens it.
 //!
-//! What it does: keeps each pool's user records and index in two tables and applies every
-//! [`Commit`] as one SQLite transaction (`BEGIN IMMEDIATE`, write-ahead log), whose
-//! preconditions the database checks with the writes themselves. What it does not: it is not a
-//! store for many machines (use `cognito-signup-postgres`), it keeps no cache, and it never logs.
+//! What it does: keeps each pool's user records and index in two tables, and the pools and app
+//! clients created through the API ([`PoolCatalog`](cognito_signup::store::PoolCatalog)) in two
+//! more, and applies every [`Commit`] as one SQLite transaction (`BEGIN IMMEDIATE`, write-ahead
+//! log), whose preconditions the database checks with the writes themselves. What it does not:
+//! it is not a store for many machines (use `cognito-signup-postgres`), it keeps no cache, and it
+//! never logs.
 //!
 //! ```
 //! use cognito_signup::{
@@ -65,9 +67,37 @@
 //! touching the database. (Migration 1 created a `cognito_decoys` table for the empty commits the
 //! core once sent for hidden users; migration 2 drops it.)
 //!
-//! There is no other index: every statement reads or writes by a primary key. There is no foreign
-//! key from the index to the users either: the trait lets an index entry name any `sub`, and the
-//! core, not the store, keeps entries and records consistent.
+//! There is no other index on these two tables: every statement reads or writes by a primary key.
+//! There is no foreign key from the index to the users either: the trait lets an index entry name
+//! any `sub`, and the core, not the store, keeps entries and records consistent.
+//!
+//! [`list`](UserStore::list) (ListUsers) is one `SELECT … WHERE pool_id = ? AND sub > ? ORDER BY
+//! sub LIMIT ?` on the primary key of `cognito_users`, so one snapshot, in byte order of `sub`
+//! (SQLite's `BINARY` collation compares UTF-8 text as bytes), skipping the decoy record. A
+//! commit's [`removals`](Commit::removals) (AdminDeleteUser) are `DELETE … WHERE pool_id = ? AND
+//! sub = ? AND version = ?` that must delete one row, in the commit's transaction like its other
+//! writes.
+//!
+//! Migration 3 adds the pool catalog, in the same file and so with the same owner-only mode:
+//!
+//! * `cognito_pools (pool_id) -> settings`: a pool created through the API; `settings` is the
+//!   serde JSON of [`UserPool`](cognito_signup::UserPool), whole, so a member added to it later
+//!   needs no migration (and one this version does not know is ignored when read).
+//! * `cognito_clients (client_id) -> pool_id, settings`: its app clients; client ids are unique
+//!   across pools. `settings` is the serde JSON of [`AppClient`](cognito_signup::AppClient),
+//!   **client secret included**: the server needs it to check SecretHash. This crate never prints
+//!   it, and its errors name a corrupt row by id and a position in its JSON, never its content.
+//!   The index `cognito_clients_by_pool (pool_id, client_id)` lists a pool's clients in order.
+//! * `cognito_deleted_pools (pool_id)`: the pools deleted from the catalog.
+//!
+//! [`delete_pool`](cognito_signup::store::PoolCatalog::delete_pool) is one `BEGIN IMMEDIATE`
+//! transaction that deletes the pool's row, its clients, its users and its index entries, and
+//! records the pool in `cognito_deleted_pools`. A commit that creates a row (a new record or
+//! index entry) checks that table in its transaction and answers `Conflict` for a deleted pool:
+//! an operation that read the pool just before the deletion cannot leave a user behind it.
+//! Pools the host configures itself are never in the catalog, so they are never refused. Making
+//! a pool again under a deleted id
+//! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
 //! The record is kept as JSON text (its serde form) rather than in columns. The store never
 //! queries inside it (every lookup goes through the index), it is always read and written whole,
@@ -91,12 +121,14 @@
 //! out connections and has no part in correctness.
 
 use cognito_signup::store::plan::plan;
-use cognito_signup::store::{Commit, CommitOutcome, IndexKey, UserStore, Versioned};
+use cognito_signup::store::{Commit, CommitOutcome, DECOY_SUB, IndexKey, UserStore, Versioned};
 use cognito_signup::{HostError, UserRecord};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod catalog;
 
 /// The migrations, in order: (version, what it does, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -139,10 +171,35 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     DROP TABLE IF EXISTS cognito_decoys;
     ",
     ),
+    (
+        3,
+        "pools and clients",
+        "
+    -- The pools created through the API; settings is the serde JSON of the pool's settings.
+    CREATE TABLE cognito_pools (
+        pool_id  TEXT NOT NULL PRIMARY KEY,
+        settings TEXT NOT NULL
+    ) WITHOUT ROWID;
+    -- Their app clients, by client id (unique across pools); settings is the serde JSON of the
+    -- client's settings, its secret included.
+    CREATE TABLE cognito_clients (
+        client_id TEXT NOT NULL PRIMARY KEY,
+        pool_id   TEXT NOT NULL,
+        settings  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    -- A pool's clients in id order, for listing and for deleting them with the pool.
+    CREATE UNIQUE INDEX cognito_clients_by_pool ON cognito_clients (pool_id, client_id);
+    -- The pools deleted from the catalog: a commit that would create a row in one of them
+    -- (started before the pool was deleted) conflicts instead of leaving a user behind.
+    CREATE TABLE cognito_deleted_pools (
+        pool_id TEXT NOT NULL PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
+    ),
 ];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How `synchronous` is set on every connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -241,6 +298,20 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("a user record could not be encoded as JSON")]
     Encode,
+    /// A stored pool's or client's settings are not what this crate writes.
+    #[error("corrupt row {id} of {table}: {what}")]
+    CorruptSettings {
+        /// The table, `cognito_pools` or `cognito_clients`.
+        table: &'static str,
+        /// The pool's or client's id.
+        id: String,
+        /// What is wrong (a position in the JSON, never its content: a client's settings hold
+        /// its secret).
+        what: String,
+    },
+    /// A pool's or client's settings could not be encoded.
+    #[error("pool or client settings could not be encoded as JSON")]
+    EncodeSettings,
     /// `PRAGMA integrity_check` found the file damaged; its first finding.
     #[error("the database file is damaged: {0}")]
     Damaged(String),
@@ -478,14 +549,55 @@ impl SqliteStore {
         }
     }
 
+    fn list_inner(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, StoreError> {
+        // More rows than SQLite can count are all of them.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let conn = self.pool.get()?;
+        // One statement, so one snapshot; the primary key (pool_id, sub) serves the range and
+        // the order, and `sub` compares as bytes (the BINARY collation).
+        let mut stmt = match after {
+            None => conn.prepare_cached(
+                "SELECT sub, version, record FROM cognito_users
+                  WHERE pool_id = ?1 AND sub <> ?3
+                  ORDER BY sub LIMIT ?4",
+            )?,
+            Some(_) => conn.prepare_cached(
+                "SELECT sub, version, record FROM cognito_users
+                  WHERE pool_id = ?1 AND sub > ?2 AND sub <> ?3
+                  ORDER BY sub LIMIT ?4",
+            )?,
+        };
+        let rows = stmt.query_map(params![pool_id, after, DECOY_SUB, limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sub, version, json) = row?;
+            out.push(decode(pool_id, &sub, version, &json)?);
+        }
+        Ok(out)
+    }
+
     fn commit_inner(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, StoreError> {
         let Some(plan) = plan(commit) else {
             return Ok(CommitOutcome::Conflict);
         };
-        if plan.records.is_empty() && plan.index.is_empty() {
+        if plan.records.is_empty() && plan.removals.is_empty() && plan.index.is_empty() {
             // No precondition to check and nothing to write.
             return Ok(CommitOutcome::Committed);
         }
+        // Whether the commit may create a row (a record or an index entry).
+        let creates = plan.records.iter().any(|op| op.expected_version.is_none())
+            || plan.index.iter().any(|op| op.expected.is_none());
         let mut encoded = Vec::with_capacity(plan.records.len());
         for op in &plan.records {
             encoded.push(serde_json::to_string(op.record).map_err(|_| StoreError::Encode)?);
@@ -495,6 +607,28 @@ impl SqliteStore {
         // connection or process writes between our checks and our writes. Dropping the
         // transaction without `commit` rolls it back.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if creates
+            && tx
+                .prepare_cached("SELECT 1 FROM cognito_deleted_pools WHERE pool_id = ?1")?
+                .exists([pool_id])?
+        {
+            // The pool was deleted after the operation read it: nothing of it may come back.
+            return Ok(CommitOutcome::Conflict);
+        }
+        for op in &plan.removals {
+            // A version past i64::MAX cannot be stored, so cannot match.
+            let Ok(expected) = i64::try_from(op.expected_version) else {
+                return Ok(CommitOutcome::Conflict);
+            };
+            let changed = tx
+                .prepare_cached(
+                    "DELETE FROM cognito_users WHERE pool_id = ?1 AND sub = ?2 AND version = ?3",
+                )?
+                .execute(params![pool_id, op.sub, expected])?;
+            if changed != 1 {
+                return Ok(CommitOutcome::Conflict);
+            }
+        }
         for (op, json) in plan.records.iter().zip(&encoded) {
             let sub = op.record.sub.as_str();
             let changed = match op.expected_version {
@@ -578,9 +712,7 @@ impl UserStore for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
-        // PENDING(db task): listing is not implemented for this store yet.
-        let _ = (pool_id, after, limit);
-        Err("this store does not list users yet".into())
+        Ok(self.list_inner(pool_id, after, limit)?)
     }
 }
 

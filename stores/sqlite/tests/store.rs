@@ -16,6 +16,8 @@ mod suite;
 #[macro_use]
 #[path = "../../common/host.rs"]
 mod host;
+#[path = "../../common/catalog.rs"]
+mod catalog;
 
 use cognito_signup::UserRecord;
 use cognito_signup::store::{CommitOutcome, IndexKey, UserStore, Versioned};
@@ -295,8 +297,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(store.schema_version().unwrap(), 3);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let tables: i64 = conn
         .query_row(
@@ -317,7 +319,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         applied,
         vec![
             (1, "users and index".to_owned()),
-            (2, "drop cognito_decoys".to_owned())
+            (2, "drop cognito_decoys".to_owned()),
+            (3, "pools and clients".to_owned())
         ]
     );
     // The users are kept.
@@ -332,14 +335,14 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
     drop(store);
     assert_eq!(
         SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-        2
+        3
     );
     let applied: i64 = conn
         .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(applied, 2);
+    assert_eq!(applied, 3);
 }
 
 /// The permission bits of a file.
@@ -390,4 +393,211 @@ fn an_existing_database_keeps_its_mode() {
     );
     assert_eq!(mode(&path), 0o640);
     assert_eq!(mode(&dir.path().join("users.db-wal")), 0o640);
+}
+
+/// Rows of a table of the file at `path` with the pool's id.
+fn count_in(path: &std::path::Path) -> impl Fn(&str, &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    move |table: &str, pool: &str| {
+        conn.query_row(
+            &format!("SELECT COUNT(*) FROM {table} WHERE pool_id = ?1"),
+            [pool],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+}
+
+#[test]
+fn list_pages_in_byte_order_without_the_decoy() {
+    let f = fresh("list").unwrap();
+    catalog::list_pages_in_byte_order_without_the_decoy(&*f.store);
+}
+
+#[test]
+fn removals_apply_only_at_the_expected_version_and_all_or_nothing() {
+    let f = fresh("removals").unwrap();
+    catalog::removals_apply_only_at_the_expected_version_and_all_or_nothing(&*f.store);
+}
+
+#[test]
+fn the_catalog_inserts_replaces_lists_and_deletes() {
+    let f = fresh("catalog").unwrap();
+    catalog::the_catalog_inserts_replaces_lists_and_deletes(&*f.store);
+}
+
+#[test]
+fn delete_pool_leaves_no_row_of_the_pool_in_any_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    catalog::delete_pool_leaves_no_row_of_the_pool_in_any_table(&store, &count_in(&path));
+}
+
+#[test]
+fn delete_pool_racing_commits_leaves_no_user_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    catalog::delete_pool_racing_commits_leaves_no_user_behind(store, &count_in(&path));
+}
+
+#[test]
+fn pools_and_clients_survive_closing_and_reopening() {
+    use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let mut pool = catalog::pool("us-east-1_Kept");
+    pool.auto_verified_attributes
+        .insert(cognito_signup::VerifiableAttribute::Email);
+    let client = catalog::client("us-east-1_Kept", "keptclient", Some("kept-secret"));
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.insert_pool(&pool).unwrap(), CatalogOutcome::Done);
+        assert_eq!(store.insert_client(&client).unwrap(), CatalogOutcome::Done);
+        assert_eq!(
+            store
+                .commit(
+                    "us-east-1_Kept",
+                    &suite::insert(suite::user("sub-a", "alice"))
+                )
+                .unwrap(),
+            CommitOutcome::Committed
+        );
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.pool("us-east-1_Kept").unwrap(), Some(pool));
+    assert_eq!(store.client("keptclient").unwrap(), Some(client));
+    assert_eq!(store.list("us-east-1_Kept", None, 10).unwrap().len(), 1);
+    // A deletion is kept too, tombstone included.
+    assert_eq!(
+        store.delete_pool("us-east-1_Kept").unwrap(),
+        CatalogOutcome::Done
+    );
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.pool("us-east-1_Kept").unwrap(), None);
+    assert_eq!(store.client("keptclient").unwrap(), None);
+    assert_eq!(
+        store
+            .commit(
+                "us-east-1_Kept",
+                &suite::insert(suite::user("sub-b", "bob"))
+            )
+            .unwrap(),
+        CommitOutcome::Conflict
+    );
+}
+
+#[test]
+fn a_version_2_database_is_upgraded_in_place_and_keeps_its_users() {
+    use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let alice = suite::user("sub-a", "alice");
+    {
+        // The file as the previous version of this crate left it.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let _: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        conn.execute_batch(V1_SCHEMA).unwrap();
+        conn.execute_batch(
+            "DROP TABLE cognito_decoys;
+             INSERT INTO cognito_signup_migrations (version, description)
+             VALUES (2, 'drop cognito_decoys');",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO cognito_users (pool_id, sub, version, record) VALUES (?1, 'sub-a', 4, ?2)",
+            rusqlite::params![suite::POOL, serde_json::to_string(&alice).unwrap()],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let listed = store.list(suite::POOL, None, 10).unwrap();
+    assert_eq!(
+        listed,
+        vec![Versioned {
+            version: 4,
+            value: alice
+        }]
+    );
+    assert_eq!(
+        store.insert_pool(&catalog::pool("us-east-1_New")).unwrap(),
+        CatalogOutcome::Done
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')
+               AND name IN ('cognito_pools', 'cognito_clients', 'cognito_clients_by_pool',
+                            'cognito_deleted_pools')
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        tables,
+        [
+            "cognito_clients",
+            "cognito_clients_by_pool",
+            "cognito_deleted_pools",
+            "cognito_pools"
+        ]
+    );
+}
+
+#[test]
+fn stored_settings_decode_past_unknown_members_and_corrupt_ones_do_not_show_the_secret() {
+    use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let pool = catalog::pool("us-east-1_Json");
+    assert_eq!(store.insert_pool(&pool).unwrap(), CatalogOutcome::Done);
+    let client = catalog::client("us-east-1_Json", "jsonclient", Some("hush-hush-secret"));
+    assert_eq!(store.insert_client(&client).unwrap(), CatalogOutcome::Done);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // A member a later version may add is ignored.
+    conn.execute(
+        "UPDATE cognito_pools SET settings = json_set(settings, '$.SomeLaterMember', 7)",
+        [],
+    )
+    .unwrap();
+    assert_eq!(store.pool("us-east-1_Json").unwrap(), Some(pool));
+    // The secret is in the file (the server needs it), in the owner-only database.
+    let stored: String = conn
+        .query_row("SELECT settings FROM cognito_clients", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        stored.contains("\"ClientSecret\":\"hush-hush-secret\""),
+        "{stored}"
+    );
+    conn.execute(
+        "UPDATE cognito_clients SET settings = '{\"ClientId\": \"jsonclient\", \"ClientSecret\": \"hush-hush-secret\", \"PreventUserExistenceErrors\": 7}'",
+        [],
+    )
+    .unwrap();
+    let err = store.client("jsonclient").unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        text.contains("corrupt row jsonclient of cognito_clients"),
+        "{text}"
+    );
+    assert!(!text.contains("hush-hush"), "{text}");
+    assert!(!format!("{store:?}").contains("hush-hush"));
+    conn.execute(
+        "UPDATE cognito_pools SET settings = '{\"Id\": \"us-east-1_Other\"}'",
+        [],
+    )
+    .unwrap();
+    assert!(matches!(
+        store.list_pools(None, 10),
+        Err(e) if e.to_string().contains("pool id differs")
+    ));
 }
