@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-cargo build --release -p cognito-signup-server
+# Built as .ci/real-clients.sh builds it (the same packages and targets, so the same features):
+# CI compiles the release server once.
+cargo build --release -p cognito-signup -p cognito-signup-server \
+    --bin cognito-signup-server --example server --example model_description
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 exec python3 tests/soak/soak.py --server "$target_dir/release/cognito-signup-server" "$@"
