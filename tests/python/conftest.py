@@ -56,6 +56,27 @@ def aws_cli():
     return str(local) if local.exists() else (shutil.which("aws") or "aws")
 
 
+def run_cli(server, *args, signed=False):
+    """`aws cognito-idp ARGS --endpoint-url ... --output json` against `server`, with the local
+    admin key pair when `signed`, with no credentials at all otherwise."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_MAX_ATTEMPTS": "1",
+        }
+    )
+    if signed:
+        env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
+    else:
+        env.pop("AWS_ACCESS_KEY_ID", None)
+        env.pop("AWS_SECRET_ACCESS_KEY", None)
+    cmd = [aws_cli(), "cognito-idp", *args, "--endpoint-url", server.endpoint, "--output", "json"]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -24,6 +24,7 @@ from conftest import (
     SECRET_KEY,
     Server,
     aws_cli,
+    run_cli,
 )
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -509,25 +510,6 @@ def test_signed_admin_confirm_disable_and_enable(server, cognito, username):
 
 # ---------------------------------------------------------------------------------------------
 # The AWS CLI
-
-
-def run_cli(server, *args, signed=False):
-    env = dict(os.environ)
-    env.update(
-        {
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_MAX_ATTEMPTS": "1",
-        }
-    )
-    if signed:
-        env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
-    else:
-        env.pop("AWS_ACCESS_KEY_ID", None)
-        env.pop("AWS_SECRET_ACCESS_KEY", None)
-    cmd = [aws_cli(), "cognito-idp", *args, "--endpoint-url", server.endpoint, "--output", "json"]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_aws_cli_sign_up_confirm_and_admin_get_user(server, username):
