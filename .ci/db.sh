@@ -98,10 +98,10 @@ cargo test -p cognito-signup-sqlite -p cognito-signup-postgres
 COGNITO_SIGNUP_SPEC_STORE=sqlite cargo test --all-features --test spec machine_agrees_with_the_model
 COGNITO_SIGNUP_SPEC_STORE=postgres cargo test --all-features --test spec machine_agrees_with_the_model
 
-# The example server on the throwaway database: two servers sharing it (the real-client suite's
+# The server on the throwaway database: two servers sharing it (the real-client suite's
 # virtualenv and release server, built by .ci/real-clients.sh, run these).
 venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"
-server_bin="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/server"
+server_bin="${CARGO_TARGET_DIR:-$PWD/target}/release/cognito-signup-server"
 if [ -x "$venv/bin/python" ] && [ -x "$server_bin" ]; then
     export COGNITO_SIGNUP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
     export COGNITO_SIGNUP_TEST_POSTGRES_TLS_URL="postgres://tlsonly@localhost:$PORT/postgres?sslmode=verify-full&sslrootcert=$CERTS/ca.pem"
@@ -110,6 +110,6 @@ if [ -x "$venv/bin/python" ] && [ -x "$server_bin" ]; then
     export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
     (cd tests/python && "../../$venv/bin/python" -m pytest -v -p no:cacheprovider test_durable_stores.py)
 else
-    echo "the example server on PostgreSQL: needs .ci/real-clients.sh to have run first" >&2
+    echo "the server on PostgreSQL: needs .ci/real-clients.sh to have run first" >&2
     exit 1
 fi

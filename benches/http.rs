@@ -1,5 +1,5 @@
-//! The HTTP round trip: ConfirmSignUp sent to the example server (`examples/server.rs`, a child
-//! process) over loopback HTTP/1.1 with keep-alive, against the round trip of an empty 200 from
+//! The HTTP round trip: ConfirmSignUp sent to the server (the `cognito-signup-server`
+//! binary of `server/`, a child process) over loopback HTTP/1.1 with keep-alive, against the round trip of an empty 200 from
 //! a server on the same HTTP stack and settings (hyper 1 `http1` on a multi-threaded tokio
 //! runtime, same timer, header-read timeout and keep-alive, body read whole the same way) running
 //! in this process, with 1 connection and with 4 concurrent connections, in the same run. Both
@@ -12,13 +12,13 @@
 //! of the throughput), not the latency of one.
 //!
 //! ```sh
-//! cargo build --release --example server
+//! cargo build --release -p cognito-signup-server
 //! cargo bench --bench http
 //! python3 benches/report.py
 //! ```
 //!
 //! The bench looks for the server at `$COGNITO_SIGNUP_SERVER`, else under `$CARGO_TARGET_DIR`
-//! (or `target`) at `release/examples/server`; when it is missing, it says how to build it and
+//! (or `target`) at `release/cognito-signup-server`; when it is missing, it says how to build it and
 //! exits without measuring.
 
 #![allow(
@@ -49,12 +49,12 @@ const POOL_ID: &str = "us-east-1_HttpBench01";
 const CLIENT_ID: &str = "httpbenchclient00000000000";
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-/// As the example server: how long a client has to send a request's headers.
+/// As the server: how long a client has to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Concurrent keep-alive connections of the second configuration.
 const CONNECTIONS: [usize; 2] = [1, 4];
 
-/// Where the example server's binary should be.
+/// Where the server's binary should be.
 fn server_binary() -> PathBuf {
     if let Some(p) = std::env::var_os("COGNITO_SIGNUP_SERVER") {
         return PathBuf::from(p);
@@ -63,7 +63,7 @@ fn server_binary() -> PathBuf {
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
         PathBuf::from,
     );
-    target.join("release").join("examples").join("server")
+    target.join("release").join("cognito-signup-server")
 }
 
 fn config() -> String {
@@ -81,7 +81,7 @@ fn config() -> String {
     )
 }
 
-/// The example server as a child process, killed (and its files removed) on drop.
+/// The server as a child process, killed (and its files removed) on drop.
 struct ChildServer {
     child: Child,
     addr: SocketAddr,
@@ -174,8 +174,8 @@ impl Drop for ChildServer {
     }
 }
 
-/// The empty-200 server: the example server's HTTP settings, a handler that reads the body
-/// whole (as the example server does) and answers 200 with no body.
+/// The empty-200 server: the server's HTTP settings, a handler that reads the body
+/// whole (as the server does) and answers 200 with no body.
 fn start_empty_server() -> (Runtime, SocketAddr) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -460,8 +460,8 @@ fn main() {
     let binary = server_binary();
     if !binary.is_file() {
         println!(
-            "http bench: the example server is not built ({} is missing).\n\
-             Build it first: cargo build --release --example server\n\
+            "http bench: the server is not built ({} is missing).\n\
+             Build it first: cargo build --release -p cognito-signup-server\n\
              (or set COGNITO_SIGNUP_SERVER to its path). Nothing measured.",
             binary.display()
         );

@@ -2,7 +2,7 @@
 //!
 //! The driver holds no decision logic: it reads the clock (and draws a seed) once per operation,
 //! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
-//! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `examples/server.rs`).
+//! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `server/src/http.rs`).
 
 use crate::error::Error;
 use crate::host::{

@@ -1,8 +1,9 @@
-"""Fixtures for the real-client tests: the example server, a local Lambda function server, and
+"""Fixtures for the real-client tests: the server, a local Lambda function server, and
 AWS clients pointed at them.
 
-The server binary comes from COGNITO_SERVER_BIN (default target/release/examples/server), built
-by .ci/real-clients.sh before pytest runs.
+The server binary comes from COGNITO_SERVER_BIN (default target/release/cognito-signup-server),
+the example that wraps it (`cargo run --example server`) from COGNITO_EXAMPLE_SERVER_BIN (default
+target/release/examples/server); .ci/real-clients.sh builds both before pytest runs.
 """
 
 import json
@@ -23,7 +24,12 @@ from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_BIN = Path(
-    os.environ.get("COGNITO_SERVER_BIN", ROOT / "target" / "release" / "examples" / "server")
+    os.environ.get("COGNITO_SERVER_BIN", ROOT / "target" / "release" / "cognito-signup-server")
+)
+EXAMPLE_SERVER_BIN = Path(
+    os.environ.get(
+        "COGNITO_EXAMPLE_SERVER_BIN", ROOT / "target" / "release" / "examples" / "server"
+    )
 )
 REGION = "us-east-1"
 ACCESS_KEY = "AKIDLOCAL"
@@ -48,6 +54,27 @@ def aws_cli():
     """The `aws` next to this Python (the virtualenv's), else the one on PATH."""
     local = Path(sys.executable).parent / "aws"
     return str(local) if local.exists() else (shutil.which("aws") or "aws")
+
+
+def run_cli(server, *args, signed=False):
+    """`aws cognito-idp ARGS --endpoint-url ... --output json` against `server`, with the local
+    admin key pair when `signed`, with no credentials at all otherwise."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_MAX_ATTEMPTS": "1",
+        }
+    )
+    if signed:
+        env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
+    else:
+        env.pop("AWS_ACCESS_KEY_ID", None)
+        env.pop("AWS_SECRET_ACCESS_KEY", None)
+    cmd = [aws_cli(), "cognito-idp", *args, "--endpoint-url", server.endpoint, "--output", "json"]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
 
 
 def free_port():
@@ -142,13 +169,14 @@ class LambdaFunctions:
 
 
 class Server:
-    """The example server as a child process."""
+    """The server (by default the cognito-signup-server binary) as a child process."""
 
-    def __init__(self, tmp, config=None, extra_args=(), env=None):
-        assert SERVER_BIN.exists(), f"{SERVER_BIN} is missing: run .ci/real-clients.sh"
+    def __init__(self, tmp, config=None, extra_args=(), env=None, binary=None):
+        binary = SERVER_BIN if binary is None else binary
+        assert binary.exists(), f"{binary} is missing: run .ci/real-clients.sh"
         self.port = free_port()
         self.outbox = Path(tmp) / "outbox.jsonl"
-        args = [str(SERVER_BIN), "--listen", f"127.0.0.1:{self.port}", "--outbox", str(self.outbox)]
+        args = [str(binary), "--listen", f"127.0.0.1:{self.port}", "--outbox", str(self.outbox)]
         if config is not None:
             config_path = Path(tmp) / "config.json"
             config_path.write_text(json.dumps(config))

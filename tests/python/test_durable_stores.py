@@ -1,4 +1,4 @@
-"""The example server on durable stores (`--store sqlite:PATH`, `--store postgres://...`).
+"""The server on durable stores (`--store sqlite:PATH`, `--store postgres://...`).
 
 The SQLite tests always run. The PostgreSQL tests need a server: `.ci/db.sh` starts one and sets
 COGNITO_SIGNUP_TEST_POSTGRES_URL; without it they are skipped (or fail when

@@ -1,4 +1,4 @@
-"""The example server's Lambda client over https: a function server that speaks TLS only, with
+"""The server's Lambda client over https: a function server that speaks TLS only, with
 certificates made for each run by the openssl command, a test CA trusted through
 COGNITO_SIGNUP_LAMBDA_CA_FILE, and endpoints the server must refuse at start."""
 

@@ -1,4 +1,4 @@
-"""boto3 and the AWS CLI against the example server, unchanged but for --endpoint-url."""
+"""boto3 and the AWS CLI against the server, unchanged but for --endpoint-url."""
 
 import base64
 import hashlib
@@ -20,9 +20,11 @@ from conftest import (
     ACCESS_KEY,
     CLIENT_SECRET,
     REGION,
+    EXAMPLE_SERVER_BIN,
     SECRET_KEY,
     Server,
     aws_cli,
+    run_cli,
 )
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -510,25 +512,6 @@ def test_signed_admin_confirm_disable_and_enable(server, cognito, username):
 # The AWS CLI
 
 
-def run_cli(server, *args, signed=False):
-    env = dict(os.environ)
-    env.update(
-        {
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_MAX_ATTEMPTS": "1",
-        }
-    )
-    if signed:
-        env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
-    else:
-        env.pop("AWS_ACCESS_KEY_ID", None)
-        env.pop("AWS_SECRET_ACCESS_KEY", None)
-    cmd = [aws_cli(), "cognito-idp", *args, "--endpoint-url", server.endpoint, "--output", "json"]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
-
-
 def test_aws_cli_sign_up_confirm_and_admin_get_user(server, username):
     r = run_cli(
         server,
@@ -599,6 +582,39 @@ def test_default_server_prints_its_ids_and_a_working_cli_command(tmp_path):
         assert s.outbox_lines()[-1]["UserPoolId"] == "us-east-1_LocalPool"
     finally:
         assert s.stop() == 0
+
+
+def full_banner(s):
+    """Every line the server printed at start, with its port and outbox path made generic."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("aws cognito-idp sign-up" in l for l in s.rest):
+        time.sleep(0.05)
+    text = "\n".join(s.banner + s.rest)
+    return text.replace(str(s.outbox), "OUTBOX").replace(f"127.0.0.1:{s.port}", "127.0.0.1:PORT")
+
+
+def test_the_example_still_starts_the_same_server(tmp_path, username):
+    """`cargo run --example server` (examples/server.rs) starts the server of the binary: the
+    same banner, a sign-up confirmed with the code from its outbox, a clean stop on SIGTERM."""
+    (tmp_path / "binary").mkdir()
+    (tmp_path / "example").mkdir()
+    binary = Server(tmp_path / "binary")
+    try:
+        expected = full_banner(binary)
+    finally:
+        assert binary.stop() == 0
+    example = Server(tmp_path / "example", binary=EXAMPLE_SERVER_BIN)
+    try:
+        assert full_banner(example) == expected
+        client = example.client(signed=False)
+        assert sign_up(client, "localclient", username)["UserConfirmed"] is False
+        client.confirm_sign_up(
+            ClientId="localclient", Username=username, ConfirmationCode=example.last_code(username)
+        )
+        user = example.client().admin_get_user(UserPoolId="us-east-1_LocalPool", Username=username)
+        assert user["UserStatus"] == "CONFIRMED"
+    finally:
+        assert example.stop() == 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak and abuse run against the release example server, on loopback only.
+"""Soak and abuse run against the release server binary, on loopback only.
 
 Starts the server, then, while a sampler reads the server's resident memory every 50 ms:
 
@@ -392,7 +392,7 @@ def main():
     parser.add_argument(
         "--server",
         default=os.environ.get(
-            "COGNITO_SERVER_BIN", str(ROOT / "target" / "release" / "examples" / "server")
+            "COGNITO_SERVER_BIN", str(ROOT / "target" / "release" / "cognito-signup-server")
         ),
     )
     parser.add_argument("--sign-ups", type=int, default=3000)
