@@ -56,11 +56,11 @@ const DECOY_PASSWORD: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAA
 /// no code.
 pub(crate) fn decoy_record(now: Timestamp) -> UserRecord {
     UserRecord {
-        username: "decoy-record".to_owned(),
-        sub: DECOY_SUB.to_owned(),
+        username: "decoy-record".into(),
+        sub: DECOY_SUB.into(),
         status: UserStatus::Unconfirmed,
         enabled: true,
-        email: Some("decoy@decoy.invalid".to_owned()),
+        email: Some("decoy@decoy.invalid".into()),
         email_verified: false,
         phone_number: None,
         phone_number_verified: false,

@@ -34,6 +34,7 @@ pub mod password;
 pub mod protocol;
 pub mod reference;
 pub mod seed;
+mod shared;
 pub mod store;
 pub mod time;
 pub mod triggers;

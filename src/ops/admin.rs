@@ -275,7 +275,7 @@ impl AdminGetUser {
 #[must_use]
 pub fn admin_get_user_response(user: &UserRecord) -> AdminGetUserResponse {
     AdminGetUserResponse {
-        username: user.username.clone(),
+        username: user.username.to_string(),
         user_attributes: user
             .attributes()
             .into_iter()

@@ -360,7 +360,7 @@ impl ConfirmSignUp {
                 None => commit.index.push(IndexWrite {
                     key,
                     expected: None,
-                    new: Some(rec.sub.clone()),
+                    new: Some(rec.sub.to_string()),
                 }),
                 Some(h) if h.value.sub == rec.sub => {}
                 Some(h) => {
@@ -369,8 +369,8 @@ impl ConfirmSignUp {
                     previous.last_modified = self.now;
                     commit.index.push(IndexWrite {
                         key,
-                        expected: Some(previous.sub.clone()),
-                        new: Some(rec.sub.clone()),
+                        expected: Some(previous.sub.to_string()),
+                        new: Some(rec.sub.to_string()),
                     });
                     commit.records.push(RecordWrite {
                         expected_version: Some(h.version),

@@ -379,7 +379,7 @@ impl ResendConfirmationCode {
         };
         let message = Message {
             pool_id: cx.pool.pool.id.clone(),
-            username: user.username.clone(),
+            username: user.username.to_string(),
             trigger_source: "CustomMessage_ResendCode",
             medium: attr.medium(),
             attribute: attr,

@@ -5,11 +5,11 @@ use crate::error::HostError;
 use crate::host::UserStore;
 use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::time::Timestamp;
-use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
+use crate::user::{Attribute, PasswordHash, PendingCode, SharedStr, UserRecord, UserStatus};
 use hashbrown::HashTable;
 use std::fmt;
 use std::hash::{BuildHasher as _, RandomState};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Shards of [`MemoryStore`]. At most 64: the shards one call touches are kept as a bit set.
 const SHARDS: usize = 64;
@@ -54,7 +54,7 @@ struct PoolShard {
 /// A `sub`'s place in a shard: its text (the `sub`, then the record's username and email, in
 /// one allocation) and its record.
 struct Slot {
-    text: Box<str>,
+    text: Arc<str>,
     /// End of the `sub` in `text`; the username runs from there to `username_end`, the email
     /// (when the record has one) from there to the end.
     sub_end: u32,
@@ -129,6 +129,27 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// `parts` one after the other in one shared text: one allocation (and one more, for the
+/// text as it is put together, only when it is longer than a typical record's).
+fn joined(parts: [&str; 3]) -> Arc<str> {
+    const ON_STACK: usize = 256;
+    let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    if len > ON_STACK {
+        return Arc::from(parts.concat());
+    }
+    let mut buf = [0u8; ON_STACK];
+    let mut end: usize = 0;
+    for p in parts {
+        let next = end.saturating_add(p.len());
+        if let Some(to) = buf.get_mut(end..next) {
+            to.copy_from_slice(p.as_bytes());
+        }
+        end = next;
+    }
+    // Whole strings one after another: always UTF-8.
+    Arc::from(std::str::from_utf8(buf.get(..end).unwrap_or_default()).unwrap_or_default())
+}
+
 impl Slot {
     /// A slot for a `sub` without a record.
     fn empty(sub: &str) -> Self {
@@ -147,6 +168,12 @@ impl Slot {
             None => self.text.get(from..),
         }
         .unwrap_or_default()
+    }
+
+    /// The text from `from` to `to` (or the end), sharing the slot's allocation.
+    fn share(&self, from: u32, to: Option<u32>) -> SharedStr {
+        let end = to.map_or(self.text.len(), at);
+        SharedStr::share(&self.text, at(from)..end).unwrap_or_default()
     }
 
     fn sub(&self) -> &str {
@@ -169,13 +196,9 @@ impl Slot {
         if self.username() != r.username || self.email() != email || self.record.is_none() {
             let sub = self.sub();
             let parts = [sub, r.username.as_str(), email.unwrap_or_default()];
-            let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
-            let mut text = String::with_capacity(len);
-            for p in parts {
-                text.push_str(p);
-            }
-            self.username_end = offset(sub.len().saturating_add(r.username.len()));
-            self.text = text.into_boxed_str();
+            let username_end = offset(sub.len().saturating_add(r.username.len()));
+            self.text = joined(parts);
+            self.username_end = username_end;
         }
         let (old_rest, old_times) = match self.record.take() {
             Some(p) => (p.rest, p.times),
@@ -226,14 +249,15 @@ impl Slot {
     fn to_record(&self) -> Option<Versioned<UserRecord>> {
         let stored = self.record.as_ref()?;
         let rest = stored.rest.as_deref();
+        let has_email = stored.has_email;
         Some(Versioned {
             version: stored.version,
             value: UserRecord {
-                username: self.username().to_owned(),
-                sub: self.sub().to_owned(),
+                username: self.share(self.sub_end, Some(self.username_end)),
+                sub: self.share(0, Some(self.sub_end)),
                 status: stored.status,
                 enabled: stored.enabled,
-                email: self.email().map(str::to_owned),
+                email: has_email.then(|| self.share(self.username_end, None)),
                 email_verified: stored.email_verified,
                 phone_number: rest.and_then(|r| r.phone_number.clone()),
                 phone_number_verified: stored.phone_number_verified,
@@ -842,11 +866,11 @@ mod tests {
 
     fn user(sub: &str, name: &str) -> UserRecord {
         UserRecord {
-            username: name.to_owned(),
-            sub: sub.to_owned(),
+            username: name.into(),
+            sub: sub.into(),
             status: UserStatus::Unconfirmed,
             enabled: true,
-            email: Some(format!("{name}@example.com")),
+            email: Some(format!("{name}@example.com").into()),
             email_verified: false,
             phone_number: None,
             phone_number_verified: false,
