@@ -95,49 +95,58 @@ impl PublicGate {
     }
 
     pub(crate) fn resume(&mut self, answer: Answer, asked: &Asked<'_>) -> Gated<ClientContext> {
-        match (
-            std::mem::replace(&mut self.state, PublicState::Done),
-            answer,
-        ) {
-            (PublicState::Client, Answer::Client(None)) => Gated::Fail(Error::new(
-                Exception::ResourceNotFound,
-                format!("User pool client {} does not exist.", asked.client_id),
-            )),
-            (PublicState::Client, Answer::Client(Some(cx))) => {
-                if cx.pool.pool.disabled_operations.contains(&self.operation) {
-                    return Gated::Fail(Error::new(
-                        Exception::OperationNotEnabled,
-                        messages::OPERATION_NOT_ENABLED,
-                    ));
+        // The state is matched first and the answer inside each arm: no (state, answer) pair is
+        // built, which would copy the answer once more.
+        match std::mem::replace(&mut self.state, PublicState::Done) {
+            PublicState::Client => match answer {
+                Answer::Client(None) => Gated::Fail(Error::new(
+                    Exception::ResourceNotFound,
+                    format!("User pool client {} does not exist.", asked.client_id),
+                )),
+                Answer::Client(Some(cx)) => {
+                    if cx.pool.pool.disabled_operations.contains(&self.operation) {
+                        return Gated::Fail(Error::new(
+                            Exception::OperationNotEnabled,
+                            messages::OPERATION_NOT_ENABLED,
+                        ));
+                    }
+                    let need = Ask::Guard(GuardRequest {
+                        operation: self.operation,
+                        pool_id: Arc::clone(cx.pool.id()),
+                        client_id: Arc::clone(cx.id()),
+                        user_context_data: asked.user_context_data.cloned(),
+                    });
+                    self.state = PublicState::Guard(cx);
+                    Gated::Need(need)
                 }
-                let need = Ask::Guard(GuardRequest {
-                    operation: self.operation,
-                    pool_id: Arc::clone(cx.pool.id()),
-                    client_id: Arc::clone(cx.id()),
-                    user_context_data: asked.user_context_data.cloned(),
-                });
-                self.state = PublicState::Guard(cx);
-                Gated::Need(need)
-            }
-            (PublicState::Guard(_), Answer::Guard(GuardVerdict::Block)) => {
-                Gated::Fail(Error::new(Exception::Forbidden, messages::WAF_BLOCK))
-            }
-            (PublicState::Guard(cx), Answer::Guard(GuardVerdict::Allow)) => {
-                let need = throttle(&cx.pool, self.bucket, self.now);
-                self.state = PublicState::Throttle(cx);
-                Gated::Need(need)
-            }
-            (PublicState::Throttle(_), Answer::Throttle(false)) => Gated::Fail(Error::new(
-                Exception::TooManyRequests,
-                messages::RATE_EXCEEDED,
-            )),
-            (PublicState::Throttle(cx), Answer::Throttle(true)) => {
-                match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash) {
-                    Ok(()) => Gated::Pass(cx),
-                    Err(e) => Gated::Fail(e),
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Guard(cx) => match answer {
+                Answer::Guard(GuardVerdict::Block) => {
+                    Gated::Fail(Error::new(Exception::Forbidden, messages::WAF_BLOCK))
                 }
-            }
-            (_, answer) => Gated::Fail(unexpected(answer)),
+                Answer::Guard(GuardVerdict::Allow) => {
+                    let need = throttle(&cx.pool, self.bucket, self.now);
+                    self.state = PublicState::Throttle(cx);
+                    Gated::Need(need)
+                }
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Throttle(cx) => match answer {
+                Answer::Throttle(false) => Gated::Fail(Error::new(
+                    Exception::TooManyRequests,
+                    messages::RATE_EXCEEDED,
+                )),
+                Answer::Throttle(true) => {
+                    match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash)
+                    {
+                        Ok(()) => Gated::Pass(cx),
+                        Err(e) => Gated::Fail(e),
+                    }
+                }
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Done => Gated::Fail(unexpected(answer)),
         }
     }
 }
