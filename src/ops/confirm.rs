@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -455,14 +455,14 @@ impl Machine for ConfirmSignUp {
             return self.fail(e);
         }
         let gate = PublicGate::new(Op::ConfirmSignUp, Bucket::UserCreation, self.now);
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         // The state is matched first and the answer inside each arm: no (state, answer) pair is
         // built, which would copy the answer (a found record is its largest kind) once more.
         match std::mem::replace(&mut self.state, State::Done) {
-            State::Gate(gate) => gate_step(self, gate, Some(answer)),
+            State::Gate(gate) => gate_step(self, gate, answer),
             State::FindUser(cx) => match answer {
                 Answer::Found(found) => self.on_user(cx, found),
                 answer => self.fail(unexpected(answer)),

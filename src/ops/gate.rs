@@ -35,17 +35,26 @@ pub(crate) trait BehindGate {
     fn gate_passed(&mut self, cx: ClientContext) -> Raw<Self::Out>;
 }
 
-/// Starts the gate (`answer` is `None`) or resumes it with `answer`: the gate's ask is the
-/// operation's, its failure ends the operation, its pass enters the operation's body.
+/// Starts the gate: its first ask is the operation's.
+pub(crate) fn gate_start<M: BehindGate>(op: &mut M, gate: PublicGate) -> Raw<M::Out> {
+    let g = gate.start();
+    gate_next(op, gate, g)
+}
+
+/// Resumes the gate with `answer` (taken by value and passed on as it came, not wrapped):
+/// the gate's ask is the operation's, its failure ends the operation, its pass enters the
+/// operation's body.
 pub(crate) fn gate_step<M: BehindGate>(
     op: &mut M,
     mut gate: PublicGate,
-    answer: Option<Answer>,
+    answer: Answer,
 ) -> Raw<M::Out> {
-    let g = match answer {
-        None => gate.start(),
-        Some(answer) => gate.resume(answer, &op.asked()),
-    };
+    let g = gate.resume(answer, &op.asked());
+    gate_next(op, gate, g)
+}
+
+#[inline(always)]
+fn gate_next<M: BehindGate>(op: &mut M, gate: PublicGate, g: Gated<ClientContext>) -> Raw<M::Out> {
     op.keep_gate(gate);
     match g {
         Gated::Need(n) => Raw::Need(n),

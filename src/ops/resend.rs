@@ -9,7 +9,7 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
@@ -432,12 +432,12 @@ impl Machine for ResendConfirmationCode {
             Bucket::ResendConfirmationCode,
             self.now,
         );
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
+            (State::Gate(gate), answer) => gate_step(self, gate, answer),
             (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
             (State::Hidden(details), Answer::HiddenResend(allowed)) => {
                 if allowed {

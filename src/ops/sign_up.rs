@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -784,12 +784,12 @@ impl Machine for SignUp {
             return self.fail(e);
         }
         let gate = PublicGate::new(Op::SignUp, Bucket::UserCreation, self.now);
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
+            (State::Gate(gate), answer) => gate_step(self, gate, answer),
             (State::FindExisting(cx), Answer::Found(found)) => self.on_existing(cx, found),
             (State::Hash(cx), Answer::Hashed(hash)) => self.hashed(cx, hash.map(Some)),
             (State::PreSignUp(cx), Answer::Lambda(reply)) => self.on_pre_sign_up(cx, reply),
