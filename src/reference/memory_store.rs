@@ -1,5 +1,6 @@
 //! The thread-safe in-memory store.
 
+use super::mix::mix;
 use crate::decoy::DECOY_KEY;
 use crate::error::HostError;
 use crate::host::UserStore;
@@ -303,22 +304,10 @@ struct Hashes(RandomState);
 
 impl Hashes {
     /// A pool id comes from the host's directory, never from a request, and a store holds few
-    /// pools: it is hashed with a cheap unkeyed mix. The random keys guard the keys a client
-    /// chooses (usernames, aliases) and the `sub`s.
+    /// pools: it is hashed with the cheap unkeyed [`mix`]. The random keys guard the keys a
+    /// client chooses (usernames, aliases) and the `sub`s.
     fn pool(&self, pool_id: &str) -> u64 {
-        let bytes = pool_id.as_bytes();
-        let mut h = 0x243f_6a88_85a3_08d3_u64 ^ u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            if let Some(to) = word.get_mut(..chunk.len()) {
-                to.copy_from_slice(chunk);
-            }
-            h = (h ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                .rotate_left(29);
-        }
-        h = (h ^ h.wrapping_shr(33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ h.wrapping_shr(33)
+        mix(pool_id.as_bytes())
     }
     fn key(&self, key: &[u8]) -> u64 {
         self.0.hash_one((b'k', key))

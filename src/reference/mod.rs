@@ -9,6 +9,7 @@ mod directory;
 mod lambda;
 mod limits;
 mod memory_store;
+mod mix;
 mod randomness;
 
 pub use clock::{ManualClock, SystemClock};
