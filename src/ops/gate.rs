@@ -103,6 +103,7 @@ impl PublicGate {
         Gated::Need(Ask::Client)
     }
 
+    #[inline(always)]
     pub(crate) fn resume(&mut self, answer: Answer, asked: &Asked<'_>) -> Gated<ClientContext> {
         // The state is matched first and the answer inside each arm: no (state, answer) pair is
         // built, which would copy the answer once more.
