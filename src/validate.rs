@@ -50,10 +50,17 @@ const fn byte_set(word: bool, graphic: bool, extra: &[u8]) -> ByteSet {
     set
 }
 
-/// Whether `s` is not empty and every byte of it is in `set`.
+/// Whether `s` is not empty and every byte of it is in `set`: eight bytes at a time, their
+/// lookups combined without a branch per byte.
 #[inline]
 fn all_in(set: &ByteSet, s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| set[usize::from(b)])
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut ok = !bytes.is_empty();
+    for chunk in &mut chunks {
+        ok &= chunk.iter().fold(true, |all, &b| all & set[usize::from(b)]);
+    }
+    ok && chunks.remainder().iter().all(|&b| set[usize::from(b)])
 }
 
 const CLIENT_ID_BYTES: ByteSet = byte_set(true, false, b"+");
@@ -467,6 +474,25 @@ mod tests {
                 full_match(&ATTRIBUTE_NAME, s)
             );
         }
+    }
+
+    #[test]
+    fn a_refused_byte_is_found_at_every_position_in_and_after_the_eight_byte_chunks() {
+        for len in [1, 7, 8, 9, 16, 20] {
+            let good = "a".repeat(len);
+            assert!((CLIENT_ID.check)(&good), "{len}");
+            assert!((USERNAME.check)(&good), "{len}");
+            for at in 0..len {
+                let mut bad = good.clone().into_bytes();
+                bad[at] = b' ';
+                let bad = String::from_utf8(bad).unwrap_or_default();
+                assert!(!(CLIENT_ID.check)(&bad), "{len} {at}");
+                assert!(!(SECRET_HASH.check)(&bad), "{len} {at}");
+                assert!(!(USERNAME.check)(&bad), "{len} {at}");
+                assert!(!(NON_SPACE.check)(&bad), "{len} {at}");
+            }
+        }
+        assert!(!(CLIENT_ID.check)(""));
     }
 
     #[test]
