@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -420,26 +420,7 @@ impl ConfirmSignUp {
     }
 }
 
-impl BehindGate for ConfirmSignUp {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.find_user(cx)
-    }
-}
+behind_gate!(ConfirmSignUp, find_user);
 
 impl Operation for ConfirmSignUp {
     type Output = ConfirmSignUpResponse;

@@ -35,6 +35,36 @@ pub(crate) trait BehindGate {
     fn gate_passed(&mut self, cx: ClientContext) -> Raw<Self::Out>;
 }
 
+/// Implements [`BehindGate`] for a public operation, the same four methods for each: the
+/// operation has a request `req` (with `secret_hash` and `user_context_data`), a `state` with a
+/// `State::Gate` variant, an `Out` type, `client_id`, `username` and `fail` methods, and
+/// `$passed`, its body once the gate passed.
+macro_rules! behind_gate {
+    ($op:ty, $passed:ident) => {
+        impl $crate::ops::gate::BehindGate for $op {
+            type Out = Out;
+            fn asked(&self) -> $crate::ops::gate::Asked<'_> {
+                $crate::ops::gate::Asked {
+                    client_id: self.client_id(),
+                    username: self.username(),
+                    secret_hash: self.req.secret_hash.as_deref(),
+                    user_context_data: self.req.user_context_data.as_ref(),
+                }
+            }
+            fn keep_gate(&mut self, gate: $crate::ops::gate::PublicGate) {
+                self.state = State::Gate(gate);
+            }
+            fn gate_failed(&mut self, e: Error) -> Raw<Out> {
+                self.fail(e)
+            }
+            fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
+                self.$passed(cx)
+            }
+        }
+    };
+}
+pub(crate) use behind_gate;
+
 /// Starts the gate: its first ask is the operation's.
 pub(crate) fn gate_start<M: BehindGate>(op: &mut M, gate: PublicGate) -> Raw<M::Out> {
     let g = gate.start();

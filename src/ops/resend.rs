@@ -9,7 +9,7 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
@@ -393,26 +393,7 @@ impl ResendConfirmationCode {
     }
 }
 
-impl BehindGate for ResendConfirmationCode {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.find_user(cx)
-    }
-}
+behind_gate!(ResendConfirmationCode, find_user);
 
 impl Operation for ResendConfirmationCode {
     type Output = ResendConfirmationCodeResponse;

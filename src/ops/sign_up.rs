@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -749,26 +749,7 @@ impl SignUp {
     }
 }
 
-impl BehindGate for SignUp {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.on_client(cx)
-    }
-}
+behind_gate!(SignUp, on_client);
 
 impl Operation for SignUp {
     type Output = SignUpResponse;
