@@ -56,11 +56,11 @@ const DECOY_PASSWORD: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAA
 /// no code.
 pub(crate) fn decoy_record(now: Timestamp) -> UserRecord {
     UserRecord {
-        username: "decoy-record".to_owned(),
-        sub: DECOY_SUB.to_owned(),
+        username: "decoy-record".into(),
+        sub: DECOY_SUB.into(),
         status: UserStatus::Unconfirmed,
         enabled: true,
-        email: Some("decoy@decoy.invalid".to_owned()),
+        email: Some("decoy@decoy.invalid".into()),
         email_verified: false,
         phone_number: None,
         phone_number_verified: false,
@@ -84,9 +84,32 @@ impl UserRecord {
     /// user.
     #[must_use]
     pub fn is_decoy(&self) -> bool {
-        // In constant time: telling the decoy apart costs the same for every record
-        // ([hide-same-work]).
-        let decoy = DECOY_SUB.as_bytes();
-        bool::from(subtle::ConstantTimeEq::ct_eq(self.sub.as_bytes(), decoy))
+        // Without a short cut: telling the decoy apart costs the same for every record
+        // ([hide-same-work]). Every byte is compared (the `sub` is no secret, so a fold the
+        // optimizer cannot stop early does, without a barrier per byte).
+        let (sub, decoy) = (self.sub.as_bytes(), DECOY_SUB.as_bytes());
+        let diff = sub.iter().zip(decoy).fold(0u8, |d, (a, b)| d | (a ^ b));
+        (std::hint::black_box(diff) == 0) & (sub.len() == decoy.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DECOY_SUB, decoy_record};
+    use crate::time::Timestamp;
+
+    #[test]
+    fn only_the_decoy_sub_itself_is_the_decoy() {
+        let mut record = decoy_record(Timestamp::from_secs(0));
+        assert!(record.is_decoy());
+        let mut last_differs = DECOY_SUB.to_owned();
+        last_differs.pop();
+        last_differs.push('1');
+        let longer = format!("{DECOY_SUB}0");
+        let prefix = DECOY_SUB.get(..35).unwrap_or_default().to_owned();
+        for sub in [last_differs, longer, prefix, String::new()] {
+            record.sub = sub.as_str().into();
+            assert!(!record.is_decoy(), "{sub:?} is not the decoy");
+        }
     }
 }

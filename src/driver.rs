@@ -4,7 +4,7 @@
 //! then answers each [`Need`] by calling the matching trait. An asynchronous host writes the same
 //! loop with `.await` (see `examples/async_host.rs`, and `Server::run` in `server/src/http.rs`).
 
-use crate::error::Error;
+use crate::error::{Error, HostError};
 use crate::host::{
     Clock, Delivery, Directory, HiddenResendLimiter, LambdaInvoker, Randomness, RateLimiter,
     RequestGuard,
@@ -22,6 +22,7 @@ use crate::ops::{
 };
 use crate::password::{PasswordHasher, PasswordHashing};
 use crate::protocol::GuardVerdict;
+use crate::protocol::machine::{Answer, Ask, Raw};
 use crate::protocol::{Need, Operation, Step};
 use crate::reference::{
     MemoryHiddenResendLimiter, MemoryRateLimiter, NoDelivery, NoLambda, OsRandomness, SystemClock,
@@ -269,13 +270,51 @@ impl<S: UserStore> Driver<S> {
     ///
     /// # Errors
     /// The operation's Cognito exception.
-    pub fn run<O: Operation>(&self, op: O) -> Result<O::Output, Error> {
-        let mut step = op.start();
+    ///
+    /// The operation stays where it is while it runs: the driver steps it in place, answering
+    /// each of its asks with the one kind of answer that ask takes (as [`answer`](Self::answer)
+    /// does through the typed continuations), instead of moving it into and out of a
+    /// continuation at every step.
+    pub fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
+        let mut raw = op.begin();
         loop {
-            match step {
-                Step::Done(result) => return result,
-                Step::Need(need) => step = self.answer(need),
+            match raw {
+                Raw::Done(result) => return result,
+                Raw::Need(ask) => {
+                    let answer = self.serve(&op, ask);
+                    raw = op.advance(answer);
+                }
             }
+        }
+    }
+
+    /// The answer to one ask of `op`, from the host trait that serves it: the in-place
+    /// counterpart of [`answer`](Self::answer), with the same calls and the same kind of
+    /// answer for each kind of ask.
+    #[inline(always)]
+    fn serve<O: Operation>(&self, op: &O, ask: Ask) -> Answer {
+        fn or_failed<T>(result: Result<T, HostError>, answer: fn(T) -> Answer) -> Answer {
+            result.map_or_else(Answer::HostFailed, answer)
+        }
+        match ask {
+            Ask::Client => or_failed(self.directory.client(op.client_id()), Answer::Client),
+            Ask::Pool { pool_id } => or_failed(self.directory.pool(&pool_id), Answer::Pool),
+            Ask::Guard(request) => Answer::Guard(
+                self.guard
+                    .as_ref()
+                    .map_or(GuardVerdict::Allow, |g| g.check(&request)),
+            ),
+            Ask::Throttle(request) => Answer::Throttle(self.limiter.try_acquire(&request)),
+            Ask::Find { pool_id, keys } => {
+                or_failed(self.store.find(&pool_id, keys.as_slice()), Answer::Found)
+            }
+            Ask::Commit { pool_id, commit } => {
+                or_failed(self.store.commit(&pool_id, &commit), Answer::Committed)
+            }
+            Ask::Invoke(invocation) => Answer::Lambda(self.lambda.invoke(&invocation)),
+            Ask::Deliver(message) => Answer::Delivered(self.delivery.deliver(&message)),
+            Ask::HiddenResend(request) => Answer::HiddenResend(self.hidden.try_record(&request)),
+            Ask::Hash { password, salt } => Answer::Hashed(self.hasher.hash(&password, salt)),
         }
     }
 

@@ -37,6 +37,7 @@ pub mod password;
 pub mod protocol;
 pub mod reference;
 pub mod seed;
+mod shared;
 pub mod store;
 pub mod time;
 pub mod triggers;

@@ -6,6 +6,8 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use crate::shared::SharedStr;
+
 /// `UserStatusType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -123,15 +125,15 @@ impl fmt::Debug for Attribute {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// The immutable username: as entered, or the `sub` in username-attribute pools.
-    pub username: String,
+    pub username: SharedStr,
     /// The `sub` (a UUID, lower-case hyphenated); the store's primary key.
-    pub sub: String,
+    pub sub: SharedStr,
     /// The status.
     pub status: UserStatus,
     /// `Enabled`; AdminDisableUser clears it.
     pub enabled: bool,
     /// `email`
-    pub email: Option<String>,
+    pub email: Option<SharedStr>,
     /// `email_verified`
     pub email_verified: bool,
     /// `phone_number`
@@ -222,7 +224,7 @@ impl UserRecord {
         let mut out = Vec::with_capacity(self.other_attributes.len().saturating_add(5));
         out.push(Attribute {
             name: "sub".into(),
-            value: self.sub.clone(),
+            value: self.sub.to_string(),
         });
         out.extend(self.other_attributes.iter().cloned());
         if let Some(email) = &self.email {
@@ -232,7 +234,7 @@ impl UserRecord {
             });
             out.push(Attribute {
                 name: "email".into(),
-                value: email.clone(),
+                value: email.to_string(),
             });
         }
         if let Some(phone) = &self.phone_number {

@@ -25,16 +25,51 @@ impl Pattern {
     }
 }
 
-/// Java's `\w` (ASCII letters, digits, `_`) or one of `extra`, byte by byte: a byte of a
-/// non-ASCII character is neither, exactly as the character is not.
-fn is_ascii_word_or(b: u8, extra: &[u8]) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b)
+/// A set of bytes as a table: a value is checked with one lookup a byte.
+type ByteSet = [bool; 256];
+
+/// The bytes of Java's `\w` (ASCII letters, digits, `_`) if `word`, of the ASCII graphic
+/// characters (`!` to `~`) if `graphic`, and `extra`. No byte of a non-ASCII character is in
+/// such a set, exactly as the character is not in the pattern's class.
+const fn byte_set(word: bool, graphic: bool, extra: &[u8]) -> ByteSet {
+    let mut set = [false; 256];
+    let mut b: u8 = 0;
+    loop {
+        set[b as usize] =
+            (word && (b.is_ascii_alphanumeric() || b == b'_')) || (graphic && b.is_ascii_graphic());
+        if b == u8::MAX {
+            break;
+        }
+        b = b.wrapping_add(1);
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        set[extra[i] as usize] = true;
+        i = i.wrapping_add(1);
+    }
+    set
 }
 
-/// Java's `\s`: `[ \t\n\x0B\f\r]`.
-fn is_java_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+/// Whether `s` is not empty and every byte of it is in `set`: eight bytes at a time, their
+/// lookups combined without a branch per byte.
+#[inline]
+fn all_in(set: &ByteSet, s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut ok = !bytes.is_empty();
+    for chunk in &mut chunks {
+        ok &= chunk.iter().fold(true, |all, &b| all & set[usize::from(b)]);
+    }
+    ok && chunks.remainder().iter().all(|&b| set[usize::from(b)])
 }
+
+const CLIENT_ID_BYTES: ByteSet = byte_set(true, false, b"+");
+const SECRET_HASH_BYTES: ByteSet = byte_set(true, false, b"+=/");
+const POOL_REGION_BYTES: ByteSet = byte_set(true, false, b"-");
+const GRAPHIC_BYTES: ByteSet = byte_set(false, true, b"");
+const GRAPHIC_OR_SPACE_BYTES: ByteSet = byte_set(false, true, b"\t\n\r ");
+/// Java's `\s`: `[ \t\n\x0B\f\r]`; every byte of a non-ASCII character is outside it.
+const JAVA_SPACE_BYTES: ByteSet = byte_set(false, false, b" \t\n\x0B\x0C\r");
 
 static UNICODE_NAME: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$").ok());
@@ -45,14 +80,15 @@ fn full_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
     re.as_ref().is_some_and(|re| re.is_match(s))
 }
 
-/// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` (plus `extra` ASCII characters). Every ASCII graphic
-/// character (`!` to `~`) is a letter, number, punctuation or symbol and no other ASCII character
-/// is, so an ASCII value is decided without the regex, which is kept for the rest of Unicode.
-fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
-    if s.is_ascii() {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_graphic() || extra.contains(&b))
+/// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+` (plus some ASCII characters), whose ASCII members are the
+/// set `ascii`. Every ASCII graphic character (`!` to `~`) is a letter, number, punctuation or
+/// symbol and no other ASCII character is, so an ASCII value is decided without the regex,
+/// which is kept for the rest of Unicode.
+fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, ascii: &ByteSet) -> bool {
+    if all_in(ascii, s) {
+        true
+    } else if s.is_ascii() {
+        false
     } else {
         full_match(re, s)
     }
@@ -60,19 +96,19 @@ fn unicode_name(re: &LazyLock<Option<Regex>>, s: &str, extra: &[u8]) -> bool {
 
 pub(crate) const CLIENT_ID: Pattern = Pattern {
     text: r"[\w+]+",
-    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+")),
+    check: |s| all_in(&CLIENT_ID_BYTES, s),
 };
 pub(crate) const SECRET_HASH: Pattern = Pattern {
     text: r"[\w+=/]+",
-    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+=/")),
+    check: |s| all_in(&SECRET_HASH_BYTES, s),
 };
 pub(crate) const USERNAME: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
-    check: |s| unicode_name(&UNICODE_NAME, s, b""),
+    check: |s| unicode_name(&UNICODE_NAME, s, &GRAPHIC_BYTES),
 };
 pub(crate) const NON_SPACE: Pattern = Pattern {
     text: r"[\S]+",
-    check: |s| !s.is_empty() && !s.chars().any(is_java_space),
+    check: |s| !s.is_empty() && !s.bytes().any(|b| JAVA_SPACE_BYTES[usize::from(b)]),
 };
 pub(crate) const USER_POOL_ID: Pattern = Pattern {
     text: r"[\w-]+_[0-9a-zA-Z]+",
@@ -80,15 +116,14 @@ pub(crate) const USER_POOL_ID: Pattern = Pattern {
         let Some((region, rest)) = s.rsplit_once('_') else {
             return false;
         };
-        !region.is_empty()
-            && region.bytes().all(|b| is_ascii_word_or(b, b"-"))
+        all_in(&POOL_REGION_BYTES, region)
             && !rest.is_empty()
             && rest.chars().all(|c| c.is_ascii_alphanumeric())
     },
 };
 pub(crate) const ATTRIBUTE_NAME_PATTERN: Pattern = Pattern {
     text: r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+",
-    check: |s| unicode_name(&ATTRIBUTE_NAME, s, b"\t\n\r "),
+    check: |s| unicode_name(&ATTRIBUTE_NAME, s, &GRAPHIC_OR_SPACE_BYTES),
 };
 
 /// Whether a member's value may be echoed in a message ([validate-echo]).
@@ -341,16 +376,14 @@ pub(crate) const C_STRING: Constraint = Constraint {
 /// `[\w\s+=,.@-]+`: pool and client names.
 pub(crate) const NAME: Pattern = Pattern {
     text: r"[\w\s+=,.@-]+",
-    check: |s| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| is_java_space(c) || (c.is_ascii() && is_ascii_word_or(c as u8, b"+=,.@-")))
-    },
+    check: |s| all_in(&NAME_BYTES, s),
 };
+/// Java's `\w`, `\s` and `+=,.@-`: every byte of a non-ASCII character is outside it.
+const NAME_BYTES: ByteSet = byte_set(true, false, b" \t\n\x0B\x0C\r+=,.@-");
 /// `[\w+]+`: client secrets given by the caller.
 pub(crate) const CLIENT_SECRET: Pattern = Pattern {
     text: r"[\w+]+",
-    check: |s| !s.is_empty() && s.bytes().all(|b| is_ascii_word_or(b, b"+")),
+    check: |s| all_in(&CLIENT_ID_BYTES, s),
 };
 static ARN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let part = r"[A-Za-z0-9_+=/,.@-]";
@@ -684,6 +717,25 @@ mod tests {
                 full_match(&ATTRIBUTE_NAME, s)
             );
         }
+    }
+
+    #[test]
+    fn a_refused_byte_is_found_at_every_position_in_and_after_the_eight_byte_chunks() {
+        for len in [1, 7, 8, 9, 16, 20] {
+            let good = "a".repeat(len);
+            assert!((CLIENT_ID.check)(&good), "{len}");
+            assert!((USERNAME.check)(&good), "{len}");
+            for at in 0..len {
+                let mut bad = good.clone().into_bytes();
+                bad[at] = b' ';
+                let bad = String::from_utf8(bad).unwrap_or_default();
+                assert!(!(CLIENT_ID.check)(&bad), "{len} {at}");
+                assert!(!(SECRET_HASH.check)(&bad), "{len} {at}");
+                assert!(!(USERNAME.check)(&bad), "{len} {at}");
+                assert!(!(NON_SPACE.check)(&bad), "{len} {at}");
+            }
+        }
+        assert!(!(CLIENT_ID.check)(""));
     }
 
     #[test]

@@ -25,8 +25,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// The most allocations (and reallocations) an accepted ConfirmSignUp may make, warm (after a
 /// first operation), for a client without and with a secret.
-const MAX_PLAIN: usize = 4;
-const MAX_SECRET: usize = 4;
+const MAX_PLAIN: usize = 1;
+const MAX_SECRET: usize = 1;
 
 #[test]
 fn an_accepted_confirm_sign_up_allocates_at_most_the_budget() {

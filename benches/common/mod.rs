@@ -123,11 +123,11 @@ pub fn record(keys: &CodeKeys, i: usize) -> UserRecord {
     let username = username(i);
     let tag = keys.tag(POOL_ID, &username, &Code::parse(&code(i)).unwrap());
     UserRecord {
-        username,
-        sub: sub(i),
+        username: username.into(),
+        sub: sub(i).into(),
         status: UserStatus::Unconfirmed,
         enabled: true,
-        email: Some(email(i)),
+        email: Some(email(i).into()),
         email_verified: false,
         phone_number: None,
         phone_number_verified: false,
@@ -156,12 +156,12 @@ pub fn populate(store: &MemoryStore, keys: &CodeKeys, range: std::ops::Range<usi
                 IndexWrite {
                     key: IndexKey::username(&rec.username),
                     expected: None,
-                    new: Some(rec.sub.clone()),
+                    new: Some(rec.sub.to_string()),
                 },
                 IndexWrite {
                     key: IndexKey::sub(&rec.sub),
                     expected: None,
-                    new: Some(rec.sub.clone()),
+                    new: Some(rec.sub.to_string()),
                 },
             ],
             records: vec![RecordWrite {

@@ -287,7 +287,7 @@ impl AdminGetUser {
 #[must_use]
 pub fn admin_get_user_response(user: &UserRecord) -> AdminGetUserResponse {
     AdminGetUserResponse {
-        username: user.username.clone(),
+        username: user.username.to_string(),
         user_attributes: user
             .attributes()
             .into_iter()
@@ -478,14 +478,14 @@ fn removal(pool: &crate::config::UserPool, user: &UserRecord, version: u64) -> C
     Commit {
         records: Vec::new(),
         removals: vec![RecordRemoval {
-            sub: user.sub.clone(),
+            sub: user.sub.to_string(),
             expected_version: version,
         }],
         index: keys_held(pool, user)
             .into_iter()
             .map(|key| IndexWrite {
                 key,
-                expected: Some(user.sub.clone()),
+                expected: Some(user.sub.to_string()),
                 new: None,
             })
             .collect(),

@@ -6,7 +6,7 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
     post_confirmation, record_in_window, too_many_conflicts, unexpected,
@@ -345,11 +345,9 @@ impl ConfirmSignUp {
         rec.set_verified(attribute, true);
         rec.code = None;
         rec.last_modified = self.now;
-        let mut commit = Commit {
-            removals: Vec::new(),
-            records: Vec::with_capacity(2),
-            index: Vec::new(),
-        };
+        let mut index = Vec::new();
+        // The previous holder's write, after the user's in the commit.
+        let mut previous_write = None;
         let alias = attribute.as_alias();
         if let (true, Some(value)) = (
             pool.alias_attributes.contains(&alias),
@@ -357,22 +355,22 @@ impl ConfirmSignUp {
         ) {
             let key: IndexKey = alias_key(pool, alias, value);
             match holder {
-                None => commit.index.push(IndexWrite {
+                None => index.push(IndexWrite {
                     key,
                     expected: None,
-                    new: Some(rec.sub.clone()),
+                    new: Some(rec.sub.to_string()),
                 }),
                 Some(h) if h.value.sub == rec.sub => {}
                 Some(h) => {
                     let mut previous = h.value;
                     previous.set_verified(attribute, false);
                     previous.last_modified = self.now;
-                    commit.index.push(IndexWrite {
+                    index.push(IndexWrite {
                         key,
-                        expected: Some(previous.sub.clone()),
-                        new: Some(rec.sub.clone()),
+                        expected: Some(previous.sub.to_string()),
+                        new: Some(rec.sub.to_string()),
                     });
-                    commit.records.push(RecordWrite {
+                    previous_write = Some(RecordWrite {
                         expected_version: Some(h.version),
                         record: previous,
                     });
@@ -384,13 +382,17 @@ impl ConfirmSignUp {
             .post_confirmation
             .is_some()
             .then(|| Box::new(rec.clone()));
-        commit.records.insert(
-            0,
-            RecordWrite {
-                expected_version: Some(user.version),
-                record: rec,
-            },
-        );
+        let mut records = Vec::with_capacity(2);
+        records.push(RecordWrite {
+            expected_version: Some(user.version),
+            record: rec,
+        });
+        records.extend(previous_write);
+        let commit = Commit {
+            removals: Vec::new(),
+            records,
+            index,
+        };
         let step = self.commit(&cx, commit);
         self.state = State::CommitConfirm { cx, user: keep };
         step
@@ -418,26 +420,7 @@ impl ConfirmSignUp {
     }
 }
 
-impl BehindGate for ConfirmSignUp {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.find_user(cx)
-    }
-}
+behind_gate!(ConfirmSignUp, find_user);
 
 impl Operation for ConfirmSignUp {
     type Output = ConfirmSignUpResponse;
@@ -453,43 +436,49 @@ impl Machine for ConfirmSignUp {
             return self.fail(e);
         }
         let gate = PublicGate::new(Op::ConfirmSignUp, Bucket::UserCreation, self.now);
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
-        match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
-            (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
-            (
-                State::FindHolder {
-                    cx,
-                    user,
-                    attribute,
-                    proof,
-                },
-                Answer::Found(holder),
-            ) => self.on_holder(cx, *user, attribute, holder, proof),
-            (State::CommitFailure { .. }, Answer::Committed(CommitOutcome::Committed))
-            | (State::CommitFailure { hidden: true, .. }, Answer::Committed(_)) => {
-                self.fail(code_mismatch())
-            }
-            (State::CommitFailure { cx, .. }, Answer::Committed(CommitOutcome::Conflict))
-            | (State::CommitConfirm { cx, .. }, Answer::Committed(CommitOutcome::Conflict)) => {
-                self.retry(cx)
-            }
-            (State::CommitConfirm { cx, user }, Answer::Committed(CommitOutcome::Committed)) => {
-                self.on_confirmed(cx, user)
-            }
-            (State::PostConfirmation, Answer::Lambda(reply)) => {
-                // [trigger-post-confirmation]: the user is committed; a trigger failure is
-                // reported, not rolled back.
-                let result = returned_body(crate::protocol::Trigger::PostConfirmation, reply)
-                    .and_then(|body| decode_post_confirmation(&body))
-                    .map(|()| ConfirmSignUpResponse {});
-                Raw::Done(result)
-            }
-            (State::Done, _) => Raw::Done(Err(finished())),
-            (_, answer) => self.fail(unexpected(answer)),
+        // The state is matched first and the answer inside each arm: no (state, answer) pair is
+        // built, which would copy the answer (a found record is its largest kind) once more.
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Gate(gate) => gate_step(self, gate, answer),
+            State::FindUser(cx) => match answer {
+                Answer::Found(found) => self.on_user(cx, found),
+                answer => self.fail(unexpected(answer)),
+            },
+            State::FindHolder {
+                cx,
+                user,
+                attribute,
+                proof,
+            } => match answer {
+                Answer::Found(holder) => self.on_holder(cx, *user, attribute, holder, proof),
+                answer => self.fail(unexpected(answer)),
+            },
+            State::CommitFailure { cx, hidden } => match answer {
+                Answer::Committed(CommitOutcome::Conflict) if !hidden => self.retry(cx),
+                Answer::Committed(_) => self.fail(code_mismatch()),
+                answer => self.fail(unexpected(answer)),
+            },
+            State::CommitConfirm { cx, user } => match answer {
+                Answer::Committed(CommitOutcome::Committed) => self.on_confirmed(cx, user),
+                Answer::Committed(CommitOutcome::Conflict) => self.retry(cx),
+                answer => self.fail(unexpected(answer)),
+            },
+            State::PostConfirmation => match answer {
+                Answer::Lambda(reply) => {
+                    // [trigger-post-confirmation]: the user is committed; a trigger failure is
+                    // reported, not rolled back.
+                    let result = returned_body(crate::protocol::Trigger::PostConfirmation, reply)
+                        .and_then(|body| decode_post_confirmation(&body))
+                        .map(|()| ConfirmSignUpResponse {});
+                    Raw::Done(result)
+                }
+                answer => self.fail(unexpected(answer)),
+            },
+            State::Done => Raw::Done(Err(finished())),
         }
     }
 }

@@ -35,17 +35,56 @@ pub(crate) trait BehindGate {
     fn gate_passed(&mut self, cx: ClientContext) -> Raw<Self::Out>;
 }
 
-/// Starts the gate (`answer` is `None`) or resumes it with `answer`: the gate's ask is the
-/// operation's, its failure ends the operation, its pass enters the operation's body.
+/// Implements [`BehindGate`] for a public operation, the same four methods for each: the
+/// operation has a request `req` (with `secret_hash` and `user_context_data`), a `state` with a
+/// `State::Gate` variant, an `Out` type, `client_id`, `username` and `fail` methods, and
+/// `$passed`, its body once the gate passed.
+macro_rules! behind_gate {
+    ($op:ty, $passed:ident) => {
+        impl $crate::ops::gate::BehindGate for $op {
+            type Out = Out;
+            fn asked(&self) -> $crate::ops::gate::Asked<'_> {
+                $crate::ops::gate::Asked {
+                    client_id: self.client_id(),
+                    username: self.username(),
+                    secret_hash: self.req.secret_hash.as_deref(),
+                    user_context_data: self.req.user_context_data.as_ref(),
+                }
+            }
+            fn keep_gate(&mut self, gate: $crate::ops::gate::PublicGate) {
+                self.state = State::Gate(gate);
+            }
+            fn gate_failed(&mut self, e: Error) -> Raw<Out> {
+                self.fail(e)
+            }
+            fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
+                self.$passed(cx)
+            }
+        }
+    };
+}
+pub(crate) use behind_gate;
+
+/// Starts the gate: its first ask is the operation's.
+pub(crate) fn gate_start<M: BehindGate>(op: &mut M, gate: PublicGate) -> Raw<M::Out> {
+    let g = gate.start();
+    gate_next(op, gate, g)
+}
+
+/// Resumes the gate with `answer` (taken by value and passed on as it came, not wrapped):
+/// the gate's ask is the operation's, its failure ends the operation, its pass enters the
+/// operation's body.
 pub(crate) fn gate_step<M: BehindGate>(
     op: &mut M,
     mut gate: PublicGate,
-    answer: Option<Answer>,
+    answer: Answer,
 ) -> Raw<M::Out> {
-    let g = match answer {
-        None => gate.start(),
-        Some(answer) => gate.resume(answer, &op.asked()),
-    };
+    let g = gate.resume(answer, &op.asked());
+    gate_next(op, gate, g)
+}
+
+#[inline(always)]
+fn gate_next<M: BehindGate>(op: &mut M, gate: PublicGate, g: Gated<ClientContext>) -> Raw<M::Out> {
     op.keep_gate(gate);
     match g {
         Gated::Need(n) => Raw::Need(n),
@@ -94,50 +133,60 @@ impl PublicGate {
         Gated::Need(Ask::Client)
     }
 
+    #[inline(always)]
     pub(crate) fn resume(&mut self, answer: Answer, asked: &Asked<'_>) -> Gated<ClientContext> {
-        match (
-            std::mem::replace(&mut self.state, PublicState::Done),
-            answer,
-        ) {
-            (PublicState::Client, Answer::Client(None)) => Gated::Fail(Error::new(
-                Exception::ResourceNotFound,
-                format!("User pool client {} does not exist.", asked.client_id),
-            )),
-            (PublicState::Client, Answer::Client(Some(cx))) => {
-                if cx.pool.pool.disabled_operations.contains(&self.operation) {
-                    return Gated::Fail(Error::new(
-                        Exception::OperationNotEnabled,
-                        messages::OPERATION_NOT_ENABLED,
-                    ));
+        // The state is matched first and the answer inside each arm: no (state, answer) pair is
+        // built, which would copy the answer once more.
+        match std::mem::replace(&mut self.state, PublicState::Done) {
+            PublicState::Client => match answer {
+                Answer::Client(None) => Gated::Fail(Error::new(
+                    Exception::ResourceNotFound,
+                    format!("User pool client {} does not exist.", asked.client_id),
+                )),
+                Answer::Client(Some(cx)) => {
+                    if cx.pool.pool.disabled_operations.contains(&self.operation) {
+                        return Gated::Fail(Error::new(
+                            Exception::OperationNotEnabled,
+                            messages::OPERATION_NOT_ENABLED,
+                        ));
+                    }
+                    let need = Ask::Guard(GuardRequest {
+                        operation: self.operation,
+                        pool_id: Arc::clone(cx.pool.id()),
+                        client_id: Arc::clone(cx.id()),
+                        user_context_data: asked.user_context_data.cloned(),
+                    });
+                    self.state = PublicState::Guard(cx);
+                    Gated::Need(need)
                 }
-                let need = Ask::Guard(GuardRequest {
-                    operation: self.operation,
-                    pool_id: Arc::clone(cx.pool.id()),
-                    client_id: Arc::clone(cx.id()),
-                    user_context_data: asked.user_context_data.cloned(),
-                });
-                self.state = PublicState::Guard(cx);
-                Gated::Need(need)
-            }
-            (PublicState::Guard(_), Answer::Guard(GuardVerdict::Block)) => {
-                Gated::Fail(Error::new(Exception::Forbidden, messages::WAF_BLOCK))
-            }
-            (PublicState::Guard(cx), Answer::Guard(GuardVerdict::Allow)) => {
-                let need = throttle(&cx.pool, self.bucket, self.now);
-                self.state = PublicState::Throttle(cx);
-                Gated::Need(need)
-            }
-            (PublicState::Throttle(_), Answer::Throttle(false)) => Gated::Fail(Error::new(
-                Exception::TooManyRequests,
-                messages::RATE_EXCEEDED,
-            )),
-            (PublicState::Throttle(cx), Answer::Throttle(true)) => {
-                match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash) {
-                    Ok(()) => Gated::Pass(cx),
-                    Err(e) => Gated::Fail(e),
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Guard(cx) => match answer {
+                Answer::Guard(GuardVerdict::Block) => {
+                    Gated::Fail(Error::new(Exception::Forbidden, messages::WAF_BLOCK))
                 }
-            }
-            (_, answer) => Gated::Fail(unexpected(answer)),
+                Answer::Guard(GuardVerdict::Allow) => {
+                    let need = throttle(&cx.pool, self.bucket, self.now);
+                    self.state = PublicState::Throttle(cx);
+                    Gated::Need(need)
+                }
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Throttle(cx) => match answer {
+                Answer::Throttle(false) => Gated::Fail(Error::new(
+                    Exception::TooManyRequests,
+                    messages::RATE_EXCEEDED,
+                )),
+                Answer::Throttle(true) => {
+                    match check_secret_hash(&cx, asked.client_id, asked.username, asked.secret_hash)
+                    {
+                        Ok(()) => Gated::Pass(cx),
+                        Err(e) => Gated::Fail(e),
+                    }
+                }
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Done => Gated::Fail(unexpected(answer)),
         }
     }
 }

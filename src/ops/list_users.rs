@@ -213,7 +213,7 @@ fn known_attribute(name: &str) -> bool {
 /// `AttributesToGet` when it is given.
 fn user_type(user: &UserRecord, wanted: Option<&[String]>) -> UserType {
     UserType {
-        username: user.username.clone(),
+        username: user.username.to_string(),
         attributes: user
             .attributes()
             .into_iter()
@@ -318,7 +318,7 @@ pub fn list_users(
                 pagination_token: None,
             });
         };
-        cursor = Some(last.value.sub.clone());
+        cursor = Some(last.value.sub.to_string());
         for record in &batch {
             let user = &record.value;
             if user.is_decoy() || !filter.as_ref().is_none_or(|f| f.matches(&pool, user)) {
@@ -331,7 +331,7 @@ pub fn list_users(
                 });
             }
             page.push(user_type(user, wanted));
-            page_end = Some(user.sub.clone());
+            page_end = Some(user.sub.to_string());
         }
     }
 }

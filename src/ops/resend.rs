@@ -9,7 +9,7 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
     finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
@@ -379,7 +379,7 @@ impl ResendConfirmationCode {
         };
         let message = Message {
             pool_id: cx.pool.pool.id.clone(),
-            username: user.username.clone(),
+            username: user.username.to_string(),
             trigger_source: "CustomMessage_ResendCode",
             medium: attr.medium(),
             attribute: attr,
@@ -393,26 +393,7 @@ impl ResendConfirmationCode {
     }
 }
 
-impl BehindGate for ResendConfirmationCode {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.find_user(cx)
-    }
-}
+behind_gate!(ResendConfirmationCode, find_user);
 
 impl Operation for ResendConfirmationCode {
     type Output = ResendConfirmationCodeResponse;
@@ -432,12 +413,12 @@ impl Machine for ResendConfirmationCode {
             Bucket::ResendConfirmationCode,
             self.now,
         );
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
+            (State::Gate(gate), answer) => gate_step(self, gate, answer),
             (State::FindUser(cx), Answer::Found(found)) => self.on_user(cx, found),
             (State::Hidden(details), Answer::HiddenResend(allowed)) => {
                 if allowed {

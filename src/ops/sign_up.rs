@@ -8,7 +8,7 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{Asked, BehindGate, PublicGate, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
     delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
@@ -31,7 +31,7 @@ use crate::triggers::{
     decode_custom_message, decode_post_confirmation, decode_pre_sign_up, returned_body, to_json,
 };
 use crate::types::{CodeDeliveryDetails, SignUpRequest, SignUpResponse};
-use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
+use crate::user::{Attribute, PasswordHash, PendingCode, SharedStr, UserRecord, UserStatus};
 use crate::validate::{self, Violations, looks_like_email, looks_like_phone};
 use std::sync::Arc;
 
@@ -286,12 +286,12 @@ impl SignUp {
             Err(e) => return self.fail(e),
         };
         // Draw the sub first, so that it is the same whatever happens later.
-        let sub = self.entropy.uuid();
+        let sub: SharedStr = self.entropy.uuid().into();
         let mut user = UserRecord {
             username: if sign_in.is_some() {
                 sub.clone()
             } else {
-                self.username().to_owned()
+                self.username().into()
             },
             sub,
             status: UserStatus::Unconfirmed,
@@ -310,13 +310,13 @@ impl SignUp {
         };
         for (name, value) in attrs {
             match name.as_str() {
-                "email" => user.email = Some(value),
+                "email" => user.email = Some(value.into()),
                 "phone_number" => user.phone_number = Some(value),
                 _ => user.other_attributes.push(Attribute { name, value }),
             }
         }
         match sign_in {
-            Some(VerifiableAttribute::Email) => user.email = Some(self.username().to_owned()),
+            Some(VerifiableAttribute::Email) => user.email = Some(self.username().into()),
             Some(VerifiableAttribute::PhoneNumber) => {
                 user.phone_number = Some(self.username().to_owned());
             }
@@ -463,7 +463,7 @@ impl SignUp {
             .map(|a| (a.name.clone(), a.value.clone()))
             .collect();
         if let Some(e) = &d.user.email {
-            attrs.push(("email".into(), e.clone()));
+            attrs.push(("email".into(), e.to_string()));
         }
         if let Some(p) = &d.user.phone_number {
             attrs.push(("phone_number".into(), p.clone()));
@@ -669,13 +669,13 @@ impl SignUp {
                 None => commit.index.push(IndexWrite {
                     key,
                     expected: None,
-                    new: Some(user.sub.clone()),
+                    new: Some(user.sub.to_string()),
                 }),
                 Some(h) => {
                     commit.index.push(IndexWrite {
                         key,
-                        expected: Some(h.value.sub.clone()),
-                        new: Some(user.sub.clone()),
+                        expected: Some(h.value.sub.to_string()),
+                        new: Some(user.sub.to_string()),
                     });
                     match previous.iter_mut().find(|p| p.value.sub == h.value.sub) {
                         Some(p) => p.value.set_verified(attr, false),
@@ -713,7 +713,7 @@ impl SignUp {
         let mut response = SignUpResponse {
             user_confirmed: confirmed,
             code_delivery_details: None,
-            user_sub: d.user.sub.clone(),
+            user_sub: d.user.sub.to_string(),
         };
         if let (Some((code, attr)), Some((body, subject))) = (d.code, d.message) {
             let destination = d.user.verifiable(attr).unwrap_or_default().to_owned();
@@ -721,7 +721,7 @@ impl SignUp {
             response.code_delivery_details = Some(details);
             let message = Message {
                 pool_id: pool.id.clone(),
-                username: d.user.username.clone(),
+                username: d.user.username.to_string(),
                 trigger_source: "CustomMessage_SignUp",
                 medium: attr.medium(),
                 attribute: attr,
@@ -749,26 +749,7 @@ impl SignUp {
     }
 }
 
-impl BehindGate for SignUp {
-    type Out = Out;
-    fn asked(&self) -> Asked<'_> {
-        Asked {
-            client_id: self.client_id(),
-            username: self.username(),
-            secret_hash: self.req.secret_hash.as_deref(),
-            user_context_data: self.req.user_context_data.as_ref(),
-        }
-    }
-    fn keep_gate(&mut self, gate: PublicGate) {
-        self.state = State::Gate(gate);
-    }
-    fn gate_failed(&mut self, e: Error) -> Raw<Out> {
-        self.fail(e)
-    }
-    fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
-        self.on_client(cx)
-    }
-}
+behind_gate!(SignUp, on_client);
 
 impl Operation for SignUp {
     type Output = SignUpResponse;
@@ -784,12 +765,12 @@ impl Machine for SignUp {
             return self.fail(e);
         }
         let gate = PublicGate::new(Op::SignUp, Bucket::UserCreation, self.now);
-        gate_step(self, gate, None)
+        gate_start(self, gate)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
         match (std::mem::replace(&mut self.state, State::Done), answer) {
-            (State::Gate(gate), answer) => gate_step(self, gate, Some(answer)),
+            (State::Gate(gate), answer) => gate_step(self, gate, answer),
             (State::FindExisting(cx), Answer::Found(found)) => self.on_existing(cx, found),
             (State::Hash(cx), Answer::Hashed(hash)) => self.hashed(cx, hash.map(Some)),
             (State::PreSignUp(cx), Answer::Lambda(reply)) => self.on_pre_sign_up(cx, reply),

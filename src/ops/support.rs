@@ -69,7 +69,7 @@ pub(crate) fn claims_of_new_user(pool: &UserPool, user: &UserRecord) -> Vec<Inde
     let claim = |key: IndexKey| IndexWrite {
         key,
         expected: None,
-        new: Some(user.sub.clone()),
+        new: Some(user.sub.to_string()),
     };
     let mut out = vec![
         claim(IndexKey::username(&fold(pool, &user.username))),
@@ -188,7 +188,7 @@ pub(crate) fn delivery_details(
 /// then the user's attributes ([trigger-event]).
 pub(crate) fn event_attributes(pool: &UserPool, user: &UserRecord) -> AttributeMap {
     let mut m = Vec::with_capacity(user.other_attributes.len().saturating_add(6));
-    m.push(("sub".to_owned(), user.sub.clone()));
+    m.push(("sub".to_owned(), user.sub.to_string()));
     let alias_member = |attr: VerifiableAttribute| -> Option<(String, String)> {
         let listed = pool.alias_attributes.contains(&attr.as_alias())
             || pool.username_attributes.contains(&attr);

@@ -1,5 +1,6 @@
 //! A directory of pools and clients held in memory.
 
+use super::mix::BuildMix;
 use crate::code::CodeKeys;
 use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
@@ -19,8 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// users lost a tenth of their throughput to it).
 #[derive(Default, Clone)]
 pub struct StaticDirectory {
-    pools: HashMap<String, Box<[Arc<PoolContext>]>>,
-    clients: HashMap<String, Box<[ClientContext]>>,
+    // Hashed with the cheap `Mix`: the keys are given at start-up, never by a request, so a
+    // lookup of a chosen id costs what the table's layout allows.
+    pools: HashMap<String, Box<[Arc<PoolContext>]>, BuildMix>,
+    clients: HashMap<String, Box<[ClientContext]>, BuildMix>,
 }
 
 impl fmt::Debug for StaticDirectory {

@@ -162,8 +162,8 @@ mod tests {
 
     fn add_user(store: &MemoryStore, pool: &str, sub: &str) {
         let record = UserRecord {
-            username: sub.to_owned(),
-            sub: sub.to_owned(),
+            username: sub.into(),
+            sub: sub.into(),
             status: UserStatus::Unconfirmed,
             enabled: true,
             email: None,

@@ -1,15 +1,16 @@
 //! The thread-safe in-memory store.
 
+use super::mix::mix;
 use crate::decoy::{DECOY_KEY, DECOY_SUB};
 use crate::error::HostError;
 use crate::host::UserStore;
 use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::time::Timestamp;
-use crate::user::{Attribute, PasswordHash, PendingCode, UserRecord, UserStatus};
+use crate::user::{Attribute, PasswordHash, PendingCode, SharedStr, UserRecord, UserStatus};
 use hashbrown::HashTable;
 use std::fmt;
 use std::hash::{BuildHasher as _, RandomState};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Shards of [`MemoryStore`]. At most 64: the shards one call touches are kept as a bit set.
 const SHARDS: usize = 64;
@@ -54,7 +55,10 @@ struct PoolShard {
 /// A `sub`'s place in a shard: its text (the `sub`, then the record's username and email, in
 /// one allocation) and its record.
 struct Slot {
-    text: Box<str>,
+    text: Arc<str>,
+    /// The store's hash of the `sub`, kept for the commit that follows a find (see
+    /// [`FoundHint`]) and for growing the table.
+    sub_hash: u64,
     /// End of the `sub` in `text`; the username runs from there to `username_end`, the email
     /// (when the record has one) from there to the end.
     sub_end: u32,
@@ -129,11 +133,33 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// `parts` one after the other in one shared text: one allocation (and one more, for the
+/// text as it is put together, only when it is longer than a typical record's).
+fn joined(parts: [&str; 3]) -> Arc<str> {
+    const ON_STACK: usize = 256;
+    let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    if len > ON_STACK {
+        return Arc::from(parts.concat());
+    }
+    let mut buf = [0u8; ON_STACK];
+    let mut end: usize = 0;
+    for p in parts {
+        let next = end.saturating_add(p.len());
+        if let Some(to) = buf.get_mut(end..next) {
+            to.copy_from_slice(p.as_bytes());
+        }
+        end = next;
+    }
+    // Whole strings one after another: always UTF-8.
+    Arc::from(std::str::from_utf8(buf.get(..end).unwrap_or_default()).unwrap_or_default())
+}
+
 impl Slot {
     /// A slot for a `sub` without a record.
-    fn empty(sub: &str) -> Self {
+    fn empty(sub: &str, sub_hash: u64) -> Self {
         Self {
             text: sub.into(),
+            sub_hash,
             sub_end: offset(sub.len()),
             username_end: offset(sub.len()),
             record: None,
@@ -147,6 +173,12 @@ impl Slot {
             None => self.text.get(from..),
         }
         .unwrap_or_default()
+    }
+
+    /// The text from `from` to `to` (or the end), sharing the slot's allocation.
+    fn share(&self, from: u32, to: Option<u32>) -> SharedStr {
+        let end = to.map_or(self.text.len(), at);
+        SharedStr::share(&self.text, at(from)..end).unwrap_or_default()
     }
 
     fn sub(&self) -> &str {
@@ -169,13 +201,9 @@ impl Slot {
         if self.username() != r.username || self.email() != email || self.record.is_none() {
             let sub = self.sub();
             let parts = [sub, r.username.as_str(), email.unwrap_or_default()];
-            let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
-            let mut text = String::with_capacity(len);
-            for p in parts {
-                text.push_str(p);
-            }
-            self.username_end = offset(sub.len().saturating_add(r.username.len()));
-            self.text = text.into_boxed_str();
+            let username_end = offset(sub.len().saturating_add(r.username.len()));
+            self.text = joined(parts);
+            self.username_end = username_end;
         }
         let (old_rest, old_times) = match self.record.take() {
             Some(p) => (p.rest, p.times),
@@ -226,14 +254,15 @@ impl Slot {
     fn to_record(&self) -> Option<Versioned<UserRecord>> {
         let stored = self.record.as_ref()?;
         let rest = stored.rest.as_deref();
+        let has_email = stored.has_email;
         Some(Versioned {
             version: stored.version,
             value: UserRecord {
-                username: self.username().to_owned(),
-                sub: self.sub().to_owned(),
+                username: self.share(self.sub_end, Some(self.username_end)),
+                sub: self.share(0, Some(self.sub_end)),
                 status: stored.status,
                 enabled: stored.enabled,
-                email: self.email().map(str::to_owned),
+                email: has_email.then(|| self.share(self.username_end, None)),
                 email_verified: stored.email_verified,
                 phone_number: rest.and_then(|r| r.phone_number.clone()),
                 phone_number_verified: stored.phone_number_verified,
@@ -262,7 +291,57 @@ thread_local! {
     /// for the commit that usually follows (see [`PoolShard::slot`]).
     static LAST_FOUND: std::cell::Cell<(u64, u32, u32)> =
         const { std::cell::Cell::new((0, u32::MAX, u32::MAX)) };
+    /// The `sub` of the record the last `find` on this thread returned, and its hash.
+    static FOUND_SUB: std::cell::Cell<FoundHint> = const { std::cell::Cell::new(FoundHint::NONE) };
 }
+
+/// Which `sub` the last `find` on a thread handed out, and the store's hash of it: the commit
+/// that writes that record back takes the hash from here instead of hashing the `sub` again.
+/// The hint names its store by an id no other store of the process shares, and its `sub` by
+/// its bytes (a `sub` longer than [`HINT_SUB`] bytes is not hinted), so the hash it gives is
+/// always the one the store would compute.
+#[derive(Clone, Copy)]
+struct FoundHint {
+    store: u64,
+    len: u8,
+    sub: [u8; HINT_SUB],
+    hash: u64,
+}
+
+/// The longest `sub` a [`FoundHint`] keeps (a UUID has 36 bytes).
+const HINT_SUB: usize = 40;
+
+impl FoundHint {
+    const NONE: Self = Self {
+        store: 0,
+        len: 0,
+        sub: [0; HINT_SUB],
+        hash: 0,
+    };
+
+    fn new(store: u64, sub: &str, hash: u64) -> Self {
+        let mut hint = Self::NONE;
+        if let (Some(to), Ok(len)) = (hint.sub.get_mut(..sub.len()), u8::try_from(sub.len())) {
+            to.copy_from_slice(sub.as_bytes());
+            hint = Self {
+                store,
+                len,
+                hash,
+                ..hint
+            };
+        }
+        hint
+    }
+
+    /// The hash of `sub` in store `store`, if this is its hint.
+    fn hash_of(&self, store: u64, sub: &str) -> Option<u64> {
+        let kept = self.sub.get(..usize::from(self.len))?;
+        (self.store == store && kept == sub.as_bytes()).then_some(self.hash)
+    }
+}
+
+/// Ids of stores, for [`FoundHint`]; 0 is none.
+static STORE_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// An id of a vector position (slots and entries stay far below 4 billion per shard).
 fn id_of(len: usize) -> u32 {
@@ -278,8 +357,11 @@ fn at(id: u32) -> usize {
 struct Hashes(RandomState);
 
 impl Hashes {
+    /// A pool id comes from the host's directory, never from a request, and a store holds few
+    /// pools: it is hashed with the cheap unkeyed [`mix`]. The random keys guard the keys a
+    /// client chooses (usernames, aliases) and the `sub`s.
     fn pool(&self, pool_id: &str) -> u64 {
-        self.0.hash_one(pool_id)
+        mix(pool_id.as_bytes())
     }
     fn key(&self, key: &[u8]) -> u64 {
         self.0.hash_one((b'k', key))
@@ -381,15 +463,15 @@ impl PoolShard {
             .copied()
     }
 
-    fn slot_or_insert(&mut self, hashes: &Hashes, shard: u32, hash: u64, sub: &str) -> u32 {
+    fn slot_or_insert(&mut self, shard: u32, hash: u64, sub: &str) -> u32 {
         if let Some(s) = self.slot(shard, hash, sub) {
             return s;
         }
         let id = id_of(self.slots.len());
-        self.slots.push(Slot::empty(sub));
+        self.slots.push(Slot::empty(sub, hash));
         let slots = &self.slots;
         self.by_sub
-            .insert_unique(hash, id, |&s| hashes.sub(slots[at(s)].sub()));
+            .insert_unique(hash, id, |&s| slots[at(s)].sub_hash);
         id
     }
 
@@ -460,6 +542,8 @@ impl PoolShard {
 /// one optional box) and index entries as a key and a slot reference; keys are hashed with
 /// SipHash under the store's own random keys.
 pub struct MemoryStore {
+    /// This store's id among the process's stores (see [`FoundHint`]).
+    id: u64,
     hashes: Hashes,
     shards: Box<[PaddedShard]>,
     /// The pools and clients created through the API ([pool-delete]); see
@@ -470,6 +554,7 @@ pub struct MemoryStore {
 impl Default for MemoryStore {
     fn default() -> Self {
         Self {
+            id: STORE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             hashes: Hashes(RandomState::new()),
             shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
             catalog: RwLock::default(),
@@ -753,7 +838,11 @@ impl UserStore for MemoryStore {
                 .and_then(|g| g.pool(pool_hash, pool_id))
                 .and_then(|p| p.slots.get(at(target.slot)));
             LAST_FOUND.set((pool_hash, target.shard, target.slot));
-            return Ok(slot.and_then(Slot::to_record));
+            let found = slot.and_then(Slot::to_record);
+            if let (Some(slot), Some(found)) = (slot, &found) {
+                FOUND_SUB.set(FoundHint::new(self.id, &found.value.sub, slot.sub_hash));
+            }
+            return Ok(found);
         }
     }
 
@@ -812,7 +901,13 @@ impl UserStore for MemoryStore {
         let (mut stack, mut heap) = ([0u64; 8], Vec::new());
         let record_hashes = small(
             commit.records.len(),
-            |i| hashes.sub(&commit.records[i].record.sub),
+            |i| {
+                let sub = &commit.records[i].record.sub;
+                FOUND_SUB
+                    .get()
+                    .hash_of(self.id, sub)
+                    .unwrap_or_else(|| hashes.sub(sub))
+            },
             &mut stack,
             &mut heap,
         );
@@ -877,9 +972,7 @@ impl UserStore for MemoryStore {
             |guards: &mut WriteGuards<'_>, h: u64, sub: &str| -> Result<Target, PoisonedStore> {
                 let shard = shard_of(h);
                 let g = guards.get_mut(shard).ok_or(PoisonedStore)?;
-                let slot = g
-                    .pool_mut(pool_hash, pool_id)
-                    .slot_or_insert(hashes, shard, h, sub);
+                let slot = g.pool_mut(pool_hash, pool_id).slot_or_insert(shard, h, sub);
                 Ok(Target { shard, slot })
             };
         for (w, &h) in commit.records.iter().zip(record_hashes) {
@@ -895,7 +988,7 @@ impl UserStore for MemoryStore {
                 if let Some(g) = guards.get_mut(t.shard) {
                     if let Some(p) = g.pools.find_mut(pool_hash, |p| *p.id == *pool_id) {
                         if let Some(slot) = p.slots.get_mut(at(t.slot)) {
-                            *slot = Slot::empty(&r.sub);
+                            *slot = Slot::empty(&r.sub, h);
                         }
                     }
                 }
@@ -933,11 +1026,11 @@ mod tests {
 
     fn user(sub: &str, name: &str) -> UserRecord {
         UserRecord {
-            username: name.to_owned(),
-            sub: sub.to_owned(),
+            username: name.into(),
+            sub: sub.into(),
             status: UserStatus::Unconfirmed,
             enabled: true,
-            email: Some(format!("{name}@example.com")),
+            email: Some(format!("{name}@example.com").into()),
             email_verified: false,
             phone_number: None,
             phone_number_verified: false,
@@ -972,6 +1065,52 @@ mod tests {
             ],
         };
         store.commit(pool, &commit).unwrap()
+    }
+
+    /// The hash a `find` leaves for the commit that follows is its own store's: a commit in
+    /// another store of a record with the same `sub` hashes the `sub` with that store's keys.
+    #[test]
+    fn a_find_in_one_store_does_not_lend_its_hash_to_another() {
+        let sub = "11111111-2222-3333-4444-555555555555";
+        let update = |record: UserRecord, version| Commit {
+            removals: Vec::new(),
+            records: vec![RecordWrite {
+                expected_version: Some(version),
+                record,
+            }],
+            index: Vec::new(),
+        };
+        // Each round uses new stores (new keys): a borrowed hash would fall in another shard
+        // in all but about one round in 64.
+        for _ in 0..8 {
+            let (a, b) = (MemoryStore::new(), MemoryStore::new());
+            assert_eq!(create(&a, "p", sub, "alice"), CommitOutcome::Committed);
+            let found = a.find("p", &[IndexKey::sub(sub)]).unwrap().unwrap();
+            // On this thread, a's find left its hint: b's commits must not take it.
+            assert_eq!(create(&b, "p", sub, "alice"), CommitOutcome::Committed);
+            let mut record = found.value;
+            record.status = UserStatus::Confirmed;
+            assert_eq!(
+                b.commit("p", &update(record.clone(), 1)).unwrap(),
+                CommitOutcome::Committed
+            );
+            // From another thread (no hint), b finds the record where its own hash puts it.
+            let b_found = std::thread::scope(|s| {
+                s.spawn(|| b.find("p", &[IndexKey::sub(sub)]).unwrap())
+                    .join()
+                    .unwrap()
+            })
+            .unwrap();
+            assert_eq!(b_found.version, 2);
+            assert_eq!(b_found.value.status, UserStatus::Confirmed);
+            // And a's record, written back after its own find, is a's version 2.
+            let again = a.find("p", &[IndexKey::sub(sub)]).unwrap().unwrap();
+            assert_eq!(
+                a.commit("p", &update(record, again.version)).unwrap(),
+                CommitOutcome::Committed
+            );
+            assert_eq!(a.records("p").unwrap().len(), 1);
+        }
     }
 
     #[test]
@@ -1141,8 +1280,11 @@ mod tests {
             if page.is_empty() {
                 break;
             }
-            after = page.last().map(|r| r.value.sub.clone());
-            seen.extend(page.into_iter().map(|r| (r.value.sub, r.version)));
+            after = page.last().map(|r| r.value.sub.to_string());
+            seen.extend(
+                page.into_iter()
+                    .map(|r| (r.value.sub.to_string(), r.version)),
+            );
         }
         let want: Vec<(String, u64)> = (0..40).map(|i| (format!("s{i:02}"), 1)).collect();
         assert_eq!(seen, want);

@@ -11,6 +11,7 @@ mod lambda;
 mod limits;
 mod memory_catalog;
 mod memory_store;
+mod mix;
 mod randomness;
 
 pub use catalog_directory::{CatalogDirectory, CodeKeysFn};

@@ -63,7 +63,7 @@ fn subs_of<S: UserStore>(store: &S, pool: &str, after: Option<&str>, limit: usiz
         .list(pool, after, limit)
         .unwrap()
         .into_iter()
-        .map(|v| v.value.sub)
+        .map(|v| v.value.sub.to_string())
         .collect()
 }
 

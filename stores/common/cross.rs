@@ -303,7 +303,7 @@ pub fn hammer<S: Inspect>(store: Arc<S>, spec: &str) -> Result<String, String> {
     let records: BTreeMap<String, cognito_signup::UserRecord> = store
         .all_records(POOL)
         .into_iter()
-        .map(|r| (r.value.username.clone(), r.value))
+        .map(|r| (r.value.username.to_string(), r.value))
         .collect();
     let mut moved = 0;
     for (round, answers) in rounds.iter().enumerate() {
@@ -365,7 +365,12 @@ pub fn crash<S: Inspect>(open: Open<S>, spec: &str) -> Result<String, String> {
         let records: BTreeMap<String, String> = store
             .all_records(POOL)
             .into_iter()
-            .map(|r| (r.value.username.clone(), r.value.status.as_str().to_owned()))
+            .map(|r| {
+                (
+                    r.value.username.to_string(),
+                    r.value.status.as_str().to_owned(),
+                )
+            })
             .collect();
         for user in acked {
             if records.get(user).map(String::as_str) != Some("CONFIRMED") {

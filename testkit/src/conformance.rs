@@ -220,11 +220,11 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
 /// A minimal record for the checks.
 fn user(sub: &str, username: &str) -> UserRecord {
     UserRecord {
-        username: username.to_owned(),
-        sub: sub.to_owned(),
+        username: username.into(),
+        sub: sub.into(),
         status: UserStatus::Unconfirmed,
         enabled: true,
-        email: Some(format!("{username}@example.com")),
+        email: Some(format!("{username}@example.com").into()),
         email_verified: false,
         phone_number: None,
         phone_number_verified: false,
@@ -1128,7 +1128,7 @@ fn list<S: UserStore>(
 /// The `sub`s and versions of a listing.
 fn subs_of(page: &[Versioned<UserRecord>]) -> Vec<(String, u64)> {
     page.iter()
-        .map(|r| (r.value.sub.clone(), r.version))
+        .map(|r| (r.value.sub.to_string(), r.version))
         .collect()
 }
 
@@ -1545,7 +1545,7 @@ fn concurrent_alias_moves<S: UserStore>(s: &S) -> Result<(), String> {
     for t in 0..THREADS {
         let sub = sub_of(t);
         let mut rec = user(&sub, &format!("user{t}"));
-        rec.email = Some(EMAIL.to_owned());
+        rec.email = Some(EMAIL.into());
         rec.email_verified = t == 0;
         let mut c = insert(rec);
         if t == 0 {
@@ -1605,7 +1605,7 @@ fn alias_move_to<S: UserStore>(s: &S, sub: &str, key: &IndexKey) -> Result<Optio
     mine.email_verified = true;
     let mut theirs = holder.value;
     theirs.email_verified = false;
-    let previous = theirs.sub.clone();
+    let previous = theirs.sub.to_string();
     Ok(Some(Commit {
         removals: Vec::new(),
         records: vec![

@@ -210,7 +210,7 @@ impl UserStore for BrokenStore {
             }
             for w in &c.records {
                 if check_versions
-                    && p.records.get(&w.record.sub).map(|r| r.version) != w.expected_version
+                    && p.records.get(w.record.sub.as_str()).map(|r| r.version) != w.expected_version
                 {
                     return Ok(CommitOutcome::Conflict);
                 }
@@ -222,16 +222,18 @@ impl UserStore for BrokenStore {
             }
         }
         for w in &c.records {
-            if !atomic && p.records.get(&w.record.sub).map(|r| r.version) != w.expected_version {
+            if !atomic
+                && p.records.get(w.record.sub.as_str()).map(|r| r.version) != w.expected_version
+            {
                 return Ok(CommitOutcome::Conflict);
             }
-            let version = match (self.defect, p.records.get(&w.record.sub)) {
+            let version = match (self.defect, p.records.get(w.record.sub.as_str())) {
                 (Defect::VersionStuck, _) => 1,
                 (_, Some(r)) => r.version + 1,
                 (_, None) => 1,
             };
             p.records.insert(
-                w.record.sub.clone(),
+                w.record.sub.to_string(),
                 Versioned {
                     version,
                     value: w.record.clone(),

@@ -362,7 +362,7 @@ impl Sut {
             .all_records(POOL)
             .into_iter()
             .filter(|r| !r.value.is_decoy())
-            .map(|r| (r.value.sub.clone(), r))
+            .map(|r| (r.value.sub.to_string(), r))
             .collect()
     }
 
