@@ -342,12 +342,24 @@ def test_a_server_without_config_looks_like_a_fresh_account_to_management(tmp_pa
             "ResourceNotFoundException",
             "User pool us-east-1_LocalPool does not exist.",
         )
-        with pytest.raises(admin.exceptions.ResourceNotFoundException) as excinfo:
-            admin.delete_user_pool(UserPoolId="us-east-1_LocalPool")
-        assert error_of(excinfo) == (
-            "ResourceNotFoundException",
-            "User pool us-east-1_LocalPool does not exist.",
-        )
+        fixed = [
+            lambda: admin.delete_user_pool(UserPoolId="us-east-1_LocalPool"),
+            lambda: admin.update_user_pool(UserPoolId="us-east-1_LocalPool"),
+            lambda: admin.create_user_pool_client(
+                UserPoolId="us-east-1_LocalPool", ClientName="extra"
+            ),
+            lambda: admin.describe_user_pool_client(
+                UserPoolId="us-east-1_LocalPool", ClientId="localclient"
+            ),
+            lambda: admin.list_user_pool_clients(UserPoolId="us-east-1_LocalPool"),
+        ]
+        for call in fixed:
+            with pytest.raises(admin.exceptions.ResourceNotFoundException) as excinfo:
+                call()
+            assert error_of(excinfo) == (
+                "ResourceNotFoundException",
+                "User pool us-east-1_LocalPool does not exist.",
+            )
         # A pool made through the API is the only one listed.
         pool_id, _, _ = make_pool_and_client(admin)
         assert [p["Id"] for p in admin.list_user_pools(MaxResults=60)["UserPools"]] == [pool_id]
