@@ -98,8 +98,8 @@ cargo test -p cognito-signup-sqlite -p cognito-signup-postgres
 COGNITO_SIGNUP_SPEC_STORE=sqlite cargo test --all-features --test spec machine_agrees_with_the_model
 COGNITO_SIGNUP_SPEC_STORE=postgres cargo test --all-features --test spec machine_agrees_with_the_model
 
-# The server on the throwaway database: two servers sharing it (the real-client suite's
-# virtualenv and release server, built by .ci/real-clients.sh, run these).
+# The server on the throwaway database: two servers sharing its users and its pools (the
+# real-client suite's virtualenv and release server, built by .ci/real-clients.sh, run these).
 venv="${REAL_CLIENTS_VENV:-target/real-clients-venv}"
 server_bin="${CARGO_TARGET_DIR:-$PWD/target}/release/cognito-signup-server"
 if [ -x "$venv/bin/python" ] && [ -x "$server_bin" ]; then
@@ -108,7 +108,9 @@ if [ -x "$venv/bin/python" ] && [ -x "$server_bin" ]; then
     export COGNITO_SERVER_BIN="$server_bin"
     unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-    (cd tests/python && "../../$venv/bin/python" -m pytest -v -p no:cacheprovider test_durable_stores.py)
+    (cd tests/python && "../../$venv/bin/python" -m pytest -v -p no:cacheprovider \
+        test_durable_stores.py \
+        test_fixture_e2e.py::test_a_pool_made_on_one_server_is_served_by_another_on_the_same_postgres)
 else
     echo "the server on PostgreSQL: needs .ci/real-clients.sh to have run first" >&2
     exit 1

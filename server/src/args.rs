@@ -1,7 +1,7 @@
 //! The command line: the flags of [server-start] and where users are kept (`--store`).
 
 use crate::error::BoxError;
-use cognito_signup::{MemoryStore, UserStore};
+use cognito_signup::{MemoryStore, PoolCatalog, UserStore};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +27,24 @@ pub(crate) enum StoreSpec {
     Postgres(String),
 }
 
+/// The opened store, seen as the users' store and as the catalog of pools and clients made
+/// through the API ([server-management]): one value, so that deleting a pool removes its users in
+/// the same transaction.
+#[derive(Clone)]
+pub(crate) struct Opened {
+    pub(crate) users: Arc<dyn UserStore>,
+    pub(crate) catalog: Arc<dyn PoolCatalog>,
+}
+
+impl Opened {
+    fn of<S: UserStore + PoolCatalog + 'static>(store: Arc<S>) -> Self {
+        Self {
+            users: Arc::clone(&store) as Arc<dyn UserStore>,
+            catalog: store,
+        }
+    }
+}
+
 impl StoreSpec {
     fn parse(spec: &str) -> Result<Self, BoxError> {
         if spec == "memory" {
@@ -47,18 +65,18 @@ impl StoreSpec {
     }
 
     /// The store, opened (and its schema migrated).
-    pub(crate) fn open(&self) -> Result<Arc<dyn UserStore>, BoxError> {
+    pub(crate) fn open(&self) -> Result<Opened, BoxError> {
         Ok(match self {
-            StoreSpec::Memory => Arc::new(MemoryStore::new()),
-            StoreSpec::Sqlite(path) => Arc::new(
+            StoreSpec::Memory => Opened::of(Arc::new(MemoryStore::new())),
+            StoreSpec::Sqlite(path) => Opened::of(Arc::new(
                 cognito_signup_sqlite::SqliteStore::open(path)
                     .map_err(|e| format!("--store sqlite:{}: {e}", path.display()))?,
-            ),
+            )),
             // The URL may carry a password: it is never printed.
-            StoreSpec::Postgres(url) => Arc::new(
+            StoreSpec::Postgres(url) => Opened::of(Arc::new(
                 cognito_signup_postgres::PostgresStore::connect(url)
                     .map_err(|e| format!("--store postgres://...: {e}"))?,
-            ),
+            )),
         })
     }
 

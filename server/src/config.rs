@@ -147,8 +147,9 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), BoxError> {
         .map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
-/// A pool's key ring: each master key, bound to the pool id by HMAC-SHA256.
-fn pool_keys(masters: &[Vec<u8>], pool_id: &str) -> Result<CodeKeys, BoxError> {
+/// A pool's key ring: each master key, bound to the pool id by HMAC-SHA256. The same for
+/// configured pools and for pools made through the API ([server-management]).
+pub(crate) fn pool_keys(masters: &[Vec<u8>], pool_id: &str) -> Result<CodeKeys, BoxError> {
     use hmac::{KeyInit as _, Mac as _};
     let mut derived = Vec::with_capacity(masters.len());
     for m in masters {
@@ -164,6 +165,8 @@ pub(crate) struct Loaded {
     pub(crate) config: ServerConfig,
     pub(crate) directory: StaticDirectory,
     pub(crate) pools: Vec<(String, Vec<String>)>,
+    /// The master code keys, newest first: pools made through the API derive theirs from them.
+    pub(crate) masters: Vec<Vec<u8>>,
 }
 
 /// A configuration error that names where it is but never echoes a value (a mistyped secret
@@ -219,5 +222,6 @@ pub(crate) fn load_config(text: &str, store: &StoreSpec) -> Result<Loaded, BoxEr
         config,
         directory,
         pools,
+        masters,
     })
 }

@@ -7,8 +7,9 @@ use crate::outbox::Outbox;
 use crate::sigv4::Verifier;
 use bytes::Bytes;
 use cognito_signup::ops::{Need, Operation as _, Step};
-use cognito_signup::wire::{self, WireResponse, WireSuccess};
-use cognito_signup::{Driver, Error, Exception, UserStore};
+use cognito_signup::reference::{OsRandomness, SystemClock};
+use cognito_signup::wire::{self, WireRequest, WireResponse, WireSuccess};
+use cognito_signup::{Driver, Error, Exception, PoolCatalog, UserStore};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
@@ -33,7 +34,14 @@ pub(crate) const BODY_BUDGET_KIB: usize = 64 * 1024;
 const DECODED_PER_BODY_BYTE: usize = 24;
 
 pub(crate) struct Server {
+    /// The step machines' driver; its directory is a `CatalogDirectory` over the configured
+    /// pools and [`catalog`](Self::catalog).
     pub(crate) driver: Driver<Arc<dyn UserStore>>,
+    /// The pools and clients made through the API: the same store value as the driver's
+    /// ([server-management]).
+    pub(crate) catalog: Arc<dyn PoolCatalog>,
+    /// The region pool ids are made in: the config's `Region`.
+    pub(crate) region: String,
     /// Whether the store's calls block on I/O (a database), and so must leave the async workers.
     pub(crate) blocking_store: bool,
     pub(crate) lambda: Lambda,
@@ -97,6 +105,26 @@ impl Server {
                 other => self.driver.answer(other),
             };
         }
+    }
+
+    /// A management operation or ListUsers ([server-management]): the library's
+    /// `Management::execute`, which calls the catalog and the store, so it runs off the async
+    /// workers whatever the store.
+    async fn manage(self: &Arc<Self>, request: WireRequest) -> WireResponse {
+        let server = Arc::clone(self);
+        off_worker(move || {
+            wire::Management {
+                catalog: server.catalog.as_ref(),
+                users: server.driver.store().as_ref(),
+                directory: server.driver.directory().as_ref(),
+                clock: &SystemClock,
+                randomness: &OsRandomness,
+                region: &server.region,
+            }
+            .execute(request)
+        })
+        .await
+        .unwrap_or_else(|e| WireResponse::error(&e))
     }
 
     async fn respond(
@@ -172,6 +200,9 @@ impl Server {
             Ok(request) => request,
             Err(refused) => return Ok(refused),
         };
+        if wire::is_management(operation) {
+            return Ok(self.manage(request).await);
+        }
         let seed = match self.driver.seed() {
             Ok(seed) => seed,
             Err(e) => return Ok(WireResponse::error(&e)),

@@ -1,8 +1,8 @@
 //! Starting and stopping ([server-start], [server-ready], [server-signals]): the runtime, the
 //! store, the listener and its accept loop, the ready line, and a graceful shutdown.
 
-use crate::args::{Args, StoreSpec, parse_args};
-use crate::config::{DEFAULT_CONFIG, Loaded, load_config};
+use crate::args::{Args, Opened, StoreSpec, parse_args};
+use crate::config::{DEFAULT_CONFIG, Loaded, load_config, pool_keys};
 use crate::connection::{
     MAX_CONNECTIONS, MAX_CONNECTIONS_PER_PEER, PeerSlots, WriteTimeout, write_timeout,
 };
@@ -11,7 +11,8 @@ use crate::http::{BODY_BUDGET_KIB, Server, serve};
 use crate::lambda::{LAMBDA_CA_FILE_VAR, Lambda, LambdaEndpoint};
 use crate::outbox::Outbox;
 use crate::sigv4::Verifier;
-use cognito_signup::{Driver, UserStore};
+use cognito_signup::Driver;
+use cognito_signup::reference::CatalogDirectory;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -100,7 +101,7 @@ pub(crate) fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(args, Arc::clone(&store)));
+    let result = runtime.block_on(run(args, store.clone()));
     drop(runtime);
     drop(store);
     match result {
@@ -112,7 +113,7 @@ pub(crate) fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
+async fn run(args: Args, store: Opened) -> Result<(), BoxError> {
     let text = match &args.config {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("--config {}: {e}", path.display()))?,
@@ -134,13 +135,26 @@ async fn run(args: Args, store: Arc<dyn UserStore>) -> Result<(), BoxError> {
         .iter()
         .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
         .collect();
+    // Configured pools first (as fixed as the config file), then the pools made through the API,
+    // read from the store on every call; their code keys derive from the same master keys
+    // ([server-management], [server-code-keys]).
+    let masters = loaded.masters.clone();
+    let directory = CatalogDirectory::new(
+        loaded.directory.clone(),
+        Arc::clone(&store.catalog),
+        move |pool_id: &str| pool_keys(&masters, pool_id),
+    );
     let server = Arc::new(Server {
         // One password hasher for every connection: one slot per core, each with its argon2id
         // buffer kept for the server's life; a SignUp finding every slot busy and the short
         // queue full answers TooManyRequestsException at once.
-        driver: Driver::new(store, Arc::new(loaded.directory.clone())).with_hasher(Arc::new(
-            cognito_signup::PasswordHasher::new(cognito_signup::PasswordHashing::default()),
-        )),
+        driver: Driver::new(store.users, Arc::new(directory))
+            .with_region(loaded.config.region.clone())
+            .with_hasher(Arc::new(cognito_signup::PasswordHasher::new(
+                cognito_signup::PasswordHashing::default(),
+            ))),
+        catalog: store.catalog,
+        region: loaded.config.region.clone(),
         blocking_store: args.store != StoreSpec::Memory,
         lambda: Lambda {
             endpoint: lambda_endpoint,

@@ -1,27 +1,25 @@
 """The flow a test suite's fixtures run against the server, end to end: a server started without
 --config, a pool and an app client with a generated secret made through the API, a user signed
 up, confirmed with the code from the outbox, found with ListUsers, deleted, and the pool deleted;
-the same with the AWS CLI; and pools, clients and users kept by `--store sqlite:PATH` across a
-restart.
+the same with the AWS CLI; the signature the new operations need; what the API sees of the
+built-in pool (docs/server.md [server-management]); pools, clients and users kept by
+`--store sqlite:PATH` across a restart; and a pool made on one server seen by another on the same
+PostgreSQL database (skipped without COGNITO_SIGNUP_TEST_POSTGRES_URL, which .ci/db.sh sets).
 
-Not yet in .ci/real-clients.sh's run (the server does not route these operations yet). Once
-.ci/real-clients.sh has built the release binary and its virtualenv:
-
-    cd tests/python
-    COGNITO_SERVER_BIN="${CARGO_TARGET_DIR:-../../target}/release/cognito-signup-server" \
-        ../../target/real-clients-venv/bin/python -m pytest -v -p no:cacheprovider test_fixture_e2e.py
+.ci/real-clients.sh runs it with the rest of the real-client suite.
 """
 
 import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import uuid
 
 import pytest
 
-from conftest import Server, run_cli
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, Server, run_cli
 
 PASSWORD = "Corr3ct-Horse"
 POOL_ID = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
@@ -281,3 +279,178 @@ def test_pools_clients_and_users_made_through_the_api_survive_a_restart_on_sqlit
         assert admin.admin_get_user(UserPoolId=pool_id, Username=other)["UserStatus"] == "CONFIRMED"
     finally:
         assert second.stop() == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The new operations need a signature ([server-sigv4])
+
+
+def test_pool_management_and_list_users_refuse_an_unsigned_request(bare_server, admin, public):
+    before = admin.list_user_pools(MaxResults=60)["UserPools"]
+    with pytest.raises(public.exceptions.ClientError) as excinfo:
+        public.create_user_pool(PoolName=unique("unsigned-"))
+    assert error_of(excinfo) == (
+        "MissingAuthenticationTokenException",
+        "Request is missing Authentication Token",
+    )
+    # Refused before the request is decoded: nothing was made.
+    assert admin.list_user_pools(MaxResults=60)["UserPools"] == before
+
+    pool_id, client_id, _ = make_pool_and_client(admin)
+    refused = [
+        lambda: public.describe_user_pool(UserPoolId=pool_id),
+        lambda: public.list_user_pools(MaxResults=60),
+        lambda: public.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id),
+        lambda: public.list_users(UserPoolId=pool_id),
+        lambda: public.admin_delete_user(UserPoolId=pool_id, Username="anyone"),
+        lambda: public.delete_user_pool(UserPoolId=pool_id),
+    ]
+    for call in refused:
+        with pytest.raises(public.exceptions.ClientError) as excinfo:
+            call()
+        assert error_of(excinfo)[0] == "MissingAuthenticationTokenException"
+    # A key pair the server does not know is refused too.
+    stranger = bare_server.client(access_key="AKIDSTRANGER", secret_key="not-the-secret")
+    with pytest.raises(stranger.exceptions.ClientError) as excinfo:
+        stranger.delete_user_pool(UserPoolId=pool_id)
+    assert error_of(excinfo) == (
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    )
+    # The pool is still there, with its client.
+    assert admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
+    assert admin.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)[
+        "UserPoolClient"
+    ]["ClientId"] == client_id
+    admin.delete_user_pool(UserPoolId=pool_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# The built-in pool is served but not managed ([server-management])
+
+
+def test_a_server_without_config_looks_like_a_fresh_account_to_management(tmp_path):
+    server = Server(tmp_path)
+    try:
+        admin = server.client()
+        public = server.client(signed=False)
+        # The built-in pool is not in the catalog: nothing is listed, and it is not described.
+        assert admin.list_user_pools(MaxResults=60)["UserPools"] == []
+        with pytest.raises(admin.exceptions.ResourceNotFoundException) as excinfo:
+            admin.describe_user_pool(UserPoolId="us-east-1_LocalPool")
+        assert error_of(excinfo) == (
+            "ResourceNotFoundException",
+            "User pool us-east-1_LocalPool does not exist.",
+        )
+        fixed = [
+            lambda: admin.delete_user_pool(UserPoolId="us-east-1_LocalPool"),
+            lambda: admin.update_user_pool(UserPoolId="us-east-1_LocalPool"),
+            lambda: admin.create_user_pool_client(
+                UserPoolId="us-east-1_LocalPool", ClientName="extra"
+            ),
+            lambda: admin.describe_user_pool_client(
+                UserPoolId="us-east-1_LocalPool", ClientId="localclient"
+            ),
+            lambda: admin.list_user_pool_clients(UserPoolId="us-east-1_LocalPool"),
+        ]
+        for call in fixed:
+            with pytest.raises(admin.exceptions.ResourceNotFoundException) as excinfo:
+                call()
+            assert error_of(excinfo) == (
+                "ResourceNotFoundException",
+                "User pool us-east-1_LocalPool does not exist.",
+            )
+        # A pool made through the API is the only one listed.
+        pool_id, _, _ = make_pool_and_client(admin)
+        assert [p["Id"] for p in admin.list_user_pools(MaxResults=60)["UserPools"]] == [pool_id]
+
+        # The built-in pool still signs users up, and ListUsers and AdminDeleteUser work on it.
+        public.sign_up(
+            ClientId="localclient",
+            Username="ida",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "ida@example.com"}],
+        )
+        users = admin.list_users(UserPoolId="us-east-1_LocalPool", Filter='username = "ida"')
+        assert [(u["Username"], u["UserStatus"]) for u in users["Users"]] == [
+            ("ida", "UNCONFIRMED")
+        ]
+        admin.admin_delete_user(UserPoolId="us-east-1_LocalPool", Username="ida")
+        assert admin.list_users(UserPoolId="us-east-1_LocalPool")["Users"] == []
+        # The pool survived DeleteUserPool's refusal: it still signs up.
+        public.sign_up(
+            ClientId="localclient",
+            Username="ida",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "ida@example.com"}],
+        )
+    finally:
+        assert server.stop() == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# --store postgres://...: every server on the database sees the pools
+
+
+def postgres_url():
+    url = os.environ.get("COGNITO_SIGNUP_TEST_POSTGRES_URL")
+    if url:
+        return url
+    if os.environ.get("COGNITO_SIGNUP_REQUIRE_POSTGRES") == "1":
+        pytest.fail("COGNITO_SIGNUP_TEST_POSTGRES_URL is not set")
+    pytest.skip("set COGNITO_SIGNUP_TEST_POSTGRES_URL to run the PostgreSQL tests")
+
+
+def test_a_pool_made_on_one_server_is_served_by_another_on_the_same_postgres(tmp_path):
+    url = postgres_url()
+    key = base64.b64encode(os.urandom(32)).decode()
+    # No pools of their own: only the shared code keys and the admin key pair.
+    config = {
+        "Region": REGION,
+        "AdminCredentials": [{"AccessKeyId": ACCESS_KEY, "SecretAccessKey": SECRET_KEY}],
+        "CodeKeys": [key],
+    }
+    servers = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        servers.append(Server(tmp_path / name, config, ["--store", url]))
+    a, b = servers
+    try:
+        pool_id, client_id, client_secret = make_pool_and_client(a.client())
+        admin_b = b.client()
+        pool = admin_b.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        assert (pool["Id"], pool["AliasAttributes"]) == (pool_id, ["email"])
+        assert client_id in [
+            c["ClientId"]
+            for c in admin_b.list_user_pool_clients(UserPoolId=pool_id)["UserPoolClients"]
+        ]
+        assert pool_id in [p["Id"] for p in admin_b.list_user_pools(MaxResults=60)["UserPools"]]
+
+        # Signed up through b, confirmed through a with the code b sent.
+        username = unique("jade")
+        sign_up(b.client(signed=False), client_id, client_secret, username, f"{username}@example.com")
+        confirm(a.client(signed=False), client_id, client_secret, username, b.last_code(username))
+        users = a.client().list_users(UserPoolId=pool_id, Filter=f'username = "{username}"')
+        assert [u["UserStatus"] for u in users["Users"]] == ["CONFIRMED"]
+
+        # An update on b is seen by a at once; a deletion on a is seen by b at once.
+        admin_b.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=[])
+        assert "AutoVerifiedAttributes" not in a.client().describe_user_pool(UserPoolId=pool_id)[
+            "UserPool"
+        ]
+        a.client().delete_user_pool(UserPoolId=pool_id)
+        with pytest.raises(admin_b.exceptions.ResourceNotFoundException) as excinfo:
+            admin_b.describe_user_pool(UserPoolId=pool_id)
+        assert error_of(excinfo) == (
+            "ResourceNotFoundException",
+            f"User pool {pool_id} does not exist.",
+        )
+        with pytest.raises(admin_b.exceptions.ResourceNotFoundException) as excinfo:
+            sign_up(b.client(signed=False), client_id, client_secret, unique("kai"), "kai@example.com")
+        assert error_of(excinfo) == (
+            "ResourceNotFoundException",
+            f"User pool client {client_id} does not exist.",
+        )
+    finally:
+        for s in servers:
+            assert s.stop() == 0
