@@ -12,7 +12,7 @@
 //!
 //! ```toml
 //! [dev-dependencies]
-//! cognito-signup-testkit = "0.1"
+//! cognito-signup-testkit = "0.2"
 //! ```
 #![forbid(unsafe_code)]
 
