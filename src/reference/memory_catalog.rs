@@ -39,6 +39,8 @@ impl PoolCatalog for MemoryStore {
         if c.pools.contains_key(&pool.id) {
             return Ok(CatalogOutcome::Conflict);
         }
+        // A pool made again under a deleted pool's id takes users again.
+        self.revive_pool(&pool.id)?;
         c.pools.insert(pool.id.clone(), pool.clone());
         Ok(CatalogOutcome::Done)
     }
@@ -62,7 +64,7 @@ impl PoolCatalog for MemoryStore {
         if !c.pools.contains_key(pool_id) {
             return Ok(CatalogOutcome::NotFound);
         }
-        self.remove_pool_users(pool_id)?;
+        self.delete_pool_users(pool_id)?;
         c.pools.remove(pool_id);
         c.clients
             .retain(|_, client| client.user_pool_id.as_deref() != Some(pool_id));

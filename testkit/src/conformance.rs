@@ -218,7 +218,7 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
 // Helpers
 
 /// A minimal record for the checks.
-fn user(sub: &str, username: &str) -> UserRecord {
+pub(crate) fn user(sub: &str, username: &str) -> UserRecord {
     UserRecord {
         username: username.to_owned(),
         sub: sub.to_owned(),
@@ -238,7 +238,7 @@ fn user(sub: &str, username: &str) -> UserRecord {
     }
 }
 
-fn claim(key: IndexKey, sub: &str) -> IndexWrite {
+pub(crate) fn claim(key: IndexKey, sub: &str) -> IndexWrite {
     IndexWrite {
         key,
         expected: None,
@@ -246,7 +246,7 @@ fn claim(key: IndexKey, sub: &str) -> IndexWrite {
     }
 }
 
-fn insert(record: UserRecord) -> Commit {
+pub(crate) fn insert(record: UserRecord) -> Commit {
     let index = vec![
         claim(IndexKey::username(&record.username), &record.sub),
         claim(IndexKey::sub(&record.sub), &record.sub),
@@ -261,7 +261,7 @@ fn insert(record: UserRecord) -> Commit {
     }
 }
 
-fn update(record: UserRecord, expected_version: u64) -> Commit {
+pub(crate) fn update(record: UserRecord, expected_version: u64) -> Commit {
     Commit {
         removals: Vec::new(),
         records: vec![RecordWrite {
@@ -1257,7 +1257,7 @@ fn list_skips_the_decoy<S: UserStore>(s: &S) -> Result<(), String> {
 }
 
 /// A commit removing `sub` at `version` with its username and `sub` keys.
-fn removal(sub: &str, username: &str, version: u64) -> Commit {
+pub(crate) fn removal(sub: &str, username: &str, version: u64) -> Commit {
     Commit {
         removals: vec![RecordRemoval {
             sub: sub.to_owned(),
