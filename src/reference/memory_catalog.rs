@@ -1,5 +1,8 @@
 //! [`PoolCatalog`] for [`MemoryStore`]: the pools and clients created through the API, held
-//! beside the users ([pool-delete]).
+//! beside the users ([pool-delete]). Deleting a pool removes its users and leaves its
+//! tombstone in the shards (`MemoryStore::delete_pool_users`); inserting a pool removes a
+//! tombstone its id may have (`MemoryStore::revive_pool`). Both run under the catalog's write
+//! lock, so a deletion and a re-creation of one id never interleave.
 
 use super::memory_store::{MemoryStore, PoisonedStore};
 use crate::config::{AppClient, UserPool};
@@ -57,9 +60,9 @@ impl PoolCatalog for MemoryStore {
     }
 
     fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
-        // The catalog's lock is held while every shard is cleared, so no reader of the catalog
-        // sees the pool without its users, and no reader of the users sees them after a reader
-        // of the catalog saw the pool gone.
+        // The catalog's lock is held while every shard is cleared (and given the pool's
+        // tombstone), so no reader of the catalog sees the pool without its users, and no
+        // reader of the users sees them after a reader of the catalog saw the pool gone.
         let mut c = self.catalog_write()?;
         if !c.pools.contains_key(pool_id) {
             return Ok(CatalogOutcome::NotFound);

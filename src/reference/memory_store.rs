@@ -468,6 +468,12 @@ impl PoolShard {
 /// Records are kept compact (strings as boxed slices, the members most users leave empty in
 /// one optional box) and index entries as a key and a slot reference; keys are hashed with
 /// SipHash under the store's own random keys.
+///
+/// A pool deleted through its [`PoolCatalog`](crate::host::PoolCatalog) leaves a tombstone in
+/// every shard (one shared copy of the id, a 16-byte table slot per shard: 1 to 2 KiB per
+/// deleted pool), which a commit creating a record or an index entry in the pool finds in the
+/// first shard it holds, and answers `Conflict` ([pool-delete]). Making a pool again under the
+/// id removes it.
 pub struct MemoryStore {
     hashes: Hashes,
     shards: Box<[PaddedShard]>,
