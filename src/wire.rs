@@ -681,7 +681,7 @@ fn serialized<T: Serialize>(raw: Raw<T>) -> Raw<WireSuccess> {
 }
 
 /// Answers a decoded ListUsers request ([list-users]): `pool` looks the pool up by id (the
-/// host's [`Directory`](crate::host::Directory), or its pool catalog), `users` is the store.
+/// host's [`Directory`], or its pool catalog), `users` is the store.
 /// Blocking: it calls both. See [`ops::list_users`](crate::ops::list_users).
 #[must_use]
 pub fn list_users(
