@@ -111,7 +111,14 @@ pub trait Delivery: Send + Sync {
 ///   same `sub` (`expected_version: None`, version 1 again). Removing a record does not remove
 ///   its index entries: the commit removes them with index writes (`new: None`) of its own. A
 ///   commit that both writes and removes one record, or removes it at two versions, is a
-///   `Conflict` whatever the store holds.
+///   `Conflict` whatever the store holds; two removals of one record at one version are one.
+/// * A store that is also the host's [`PoolCatalog`] refuses rows in a pool deleted from it: after
+///   [`delete_pool`](PoolCatalog::delete_pool), and until
+///   [`insert_pool`](PoolCatalog::insert_pool) makes a pool under the id again, a commit in the
+///   pool that would create a record (`expected_version: None`) or an index entry (`expected:
+///   None`) is a `Conflict`. An operation that read the pool just before the deletion and
+///   commits after it so cannot leave a user of the deleted pool behind ([pool-delete]). Pools
+///   that were never in the catalog (the host's configured ones) are not affected.
 /// * [`list`](Self::list) answers the pool's records in ascending byte order of `sub`, starting
 ///   after `after`, never the decoy: paging with the last `sub` of each page as the next `after`
 ///   visits every record present throughout exactly once.
@@ -163,12 +170,25 @@ pub trait UserStore: Send + Sync {
 ///   applied applies nothing.
 /// * [`delete_pool`](Self::delete_pool) removes the pool, all of its clients and all of its
 ///   users (records and index entries) as one unit: afterwards no client of the pool resolves
-///   and no user of it is found.
+///   and no user of it is found or listed, and its keys and client ids are free.
+/// * It also leaves a tombstone of the pool, in bounded memory: until
+///   [`insert_pool`](Self::insert_pool) makes a pool under the id again, a
+///   [`UserStore::commit`] in the pool that would create a record or an index entry answers
+///   [`CommitOutcome::Conflict`], and a commit that started before the deletion and applies
+///   after it is refused like one that starts after it. An operation in flight (a SignUp that
+///   resolved its client just before DeleteUserPool) so cannot leave a user of a deleted pool
+///   behind ([pool-delete]). A pool made again under the id starts empty and takes users.
+/// * [`insert_client`](Self::insert_client) looks at the pool first: an absent pool (or no
+///   `user_pool_id`) is [`CatalogOutcome::NotFound`] even when the client id is taken. Client
+///   ids are unique across pools.
 /// * Reads see every write that answered [`CatalogOutcome::Done`] before them.
 /// * A store that keeps users in the same database implements this trait on the same value, so
 ///   that [`delete_pool`](Self::delete_pool) can remove the users in the same transaction.
+///
+/// The conformance kit `cognito_signup_testkit::catalog` checks this contract on such a value.
 pub trait PoolCatalog: Send + Sync {
-    /// Adds a pool; [`CatalogOutcome::Conflict`] if its id is taken.
+    /// Adds a pool; [`CatalogOutcome::Conflict`] if its id is taken. Under the id of a deleted
+    /// pool, it removes the tombstone (see the contract): the new pool takes users.
     ///
     /// # Errors
     /// The host's failure; the operation answers InternalErrorException.
@@ -180,8 +200,8 @@ pub trait PoolCatalog: Send + Sync {
     /// The host's failure; the operation answers InternalErrorException.
     fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError>;
 
-    /// Removes the pool with its clients and users (see the contract);
-    /// [`CatalogOutcome::NotFound`] if absent.
+    /// Removes the pool with its clients and users and leaves its tombstone (see the
+    /// contract); [`CatalogOutcome::NotFound`] if absent.
     ///
     /// # Errors
     /// The host's failure; the operation answers InternalErrorException.
@@ -200,9 +220,9 @@ pub trait PoolCatalog: Send + Sync {
     /// The host's failure; the operation answers InternalErrorException.
     fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError>;
 
-    /// Adds a client of the pool `client.user_pool_id` (always `Some` here);
-    /// [`CatalogOutcome::Conflict`] if its id is taken, [`CatalogOutcome::NotFound`] if the pool
-    /// is absent.
+    /// Adds a client of the pool `client.user_pool_id` (always `Some` when the library calls
+    /// it); [`CatalogOutcome::NotFound`] if the pool is absent or `None` (whether or not the
+    /// client id is taken), else [`CatalogOutcome::Conflict`] if its id is taken in any pool.
     ///
     /// # Errors
     /// The host's failure; the operation answers InternalErrorException.

@@ -1,5 +1,8 @@
 //! [`PoolCatalog`] for [`MemoryStore`]: the pools and clients created through the API, held
-//! beside the users ([pool-delete]).
+//! beside the users ([pool-delete]). Deleting a pool removes its users and leaves its
+//! tombstone in the shards (`MemoryStore::delete_pool_users`); inserting a pool removes a
+//! tombstone its id may have (`MemoryStore::revive_pool`). Both run under the catalog's write
+//! lock, so a deletion and a re-creation of one id never interleave.
 
 use super::memory_store::{MemoryStore, PoisonedStore};
 use crate::config::{AppClient, UserPool};
@@ -39,6 +42,8 @@ impl PoolCatalog for MemoryStore {
         if c.pools.contains_key(&pool.id) {
             return Ok(CatalogOutcome::Conflict);
         }
+        // A pool made again under a deleted pool's id takes users again.
+        self.revive_pool(&pool.id)?;
         c.pools.insert(pool.id.clone(), pool.clone());
         Ok(CatalogOutcome::Done)
     }
@@ -55,14 +60,14 @@ impl PoolCatalog for MemoryStore {
     }
 
     fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
-        // The catalog's lock is held while every shard is cleared, so no reader of the catalog
-        // sees the pool without its users, and no reader of the users sees them after a reader
-        // of the catalog saw the pool gone.
+        // The catalog's lock is held while every shard is cleared (and given the pool's
+        // tombstone), so no reader of the catalog sees the pool without its users, and no
+        // reader of the users sees them after a reader of the catalog saw the pool gone.
         let mut c = self.catalog_write()?;
         if !c.pools.contains_key(pool_id) {
             return Ok(CatalogOutcome::NotFound);
         }
-        self.remove_pool_users(pool_id)?;
+        self.delete_pool_users(pool_id)?;
         c.pools.remove(pool_id);
         c.clients
             .retain(|_, client| client.user_pool_id.as_deref() != Some(pool_id));

@@ -26,6 +26,10 @@ struct PaddedShard(RwLock<Shard>);
 #[derive(Default)]
 struct Shard {
     pools: HashTable<PoolShard>,
+    /// The tombstones of the pools deleted from the catalog, by pool hash: every shard holds
+    /// each (one shared id, a table slot per shard), so a commit checks the one of a shard it
+    /// already holds ([pool-delete]).
+    deleted: HashTable<Arc<str>>,
 }
 
 /// Where a record lives: its shard and its slot there. Slots are never freed (a removed record
@@ -385,6 +389,11 @@ impl Shard {
         self.pools.find(hash, |p| *p.id == *id)
     }
 
+    /// Whether the pool is deleted from the catalog (and not created again).
+    fn is_deleted(&self, hash: u64, id: &str) -> bool {
+        self.deleted.find(hash, |d| **d == *id).is_some()
+    }
+
     fn pool_mut(&mut self, hash: u64, id: &str) -> &mut PoolShard {
         self.pools
             .entry(hash, |p| *p.id == *id, |p| p.hash)
@@ -541,6 +550,12 @@ impl PoolShard {
 /// Records are kept compact (strings as boxed slices, the members most users leave empty in
 /// one optional box) and index entries as a key and a slot reference; keys are hashed with
 /// SipHash under the store's own random keys.
+///
+/// A pool deleted through its [`PoolCatalog`](crate::host::PoolCatalog) leaves a tombstone in
+/// every shard (one shared copy of the id, a 16-byte table slot per shard: 1 to 2 KiB per
+/// deleted pool), which a commit creating a record or an index entry in the pool finds in the
+/// first shard it holds, and answers `Conflict` ([pool-delete]). Making a pool again under the
+/// id removes it.
 pub struct MemoryStore {
     /// This store's id among the process's stores (see [`FoundHint`]).
     id: u64,
@@ -671,15 +686,38 @@ impl MemoryStore {
         Ok(guards)
     }
 
-    /// Removes every record and index entry of a pool, with every shard write-locked at once:
-    /// a concurrent call sees all of the pool's users or none ([pool-delete]).
-    pub(super) fn remove_pool_users(&self, pool_id: &str) -> Result<(), PoisonedStore> {
+    /// Removes every record and index entry of a pool and leaves its tombstone in every shard,
+    /// with every shard write-locked at once: a concurrent call sees all of the pool's users or
+    /// none, and a commit after it that would create a record or an index entry in the pool
+    /// answers `Conflict` ([pool-delete]).
+    pub(super) fn delete_pool_users(&self, pool_id: &str) -> Result<(), PoisonedStore> {
+        let mut guards: WriteGuards<'_> = Held::new();
+        self.write(u64::MAX, &mut guards)?;
+        let hash = self.hashes.pool(pool_id);
+        let tombstone: Arc<str> = Arc::from(pool_id);
+        for s in shards_in(u64::MAX) {
+            if let Some(shard) = guards.get_mut(s) {
+                if let Ok(entry) = shard.pools.find_entry(hash, |p| *p.id == *pool_id) {
+                    entry.remove();
+                }
+                shard
+                    .deleted
+                    .entry(hash, |d| **d == *pool_id, |d| self.hashes.pool(d))
+                    .or_insert_with(|| Arc::clone(&tombstone));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the pool's tombstones, if it has any, with every shard write-locked at once: a
+    /// pool created again under a deleted pool's id takes users again ([pool-delete]).
+    pub(super) fn revive_pool(&self, pool_id: &str) -> Result<(), PoisonedStore> {
         let mut guards: WriteGuards<'_> = Held::new();
         self.write(u64::MAX, &mut guards)?;
         let hash = self.hashes.pool(pool_id);
         for s in shards_in(u64::MAX) {
             if let Some(shard) = guards.get_mut(s) {
-                if let Ok(entry) = shard.pools.find_entry(hash, |p| *p.id == *pool_id) {
+                if let Ok(entry) = shard.deleted.find_entry(hash, |d| **d == *pool_id) {
                     entry.remove();
                 }
             }
@@ -927,6 +965,19 @@ impl UserStore for MemoryStore {
         }
         let mut guards: WriteGuards<'_> = Held::new();
         self.write(mask, &mut guards)?;
+        // A commit that would create a record or an index entry in a deleted pool: the
+        // operation read the pool before it was deleted, and must leave nothing of it behind.
+        // Every shard holds the tombstone, so the lowest shard held answers ([pool-delete]).
+        let creates = commit.records.iter().any(|w| w.expected_version.is_none())
+            || commit.index.iter().any(|w| w.expected.is_none());
+        if creates
+            && shards_in(mask)
+                .next()
+                .and_then(|s| guards.get(s))
+                .is_some_and(|g| g.is_deleted(pool_hash, pool_id))
+        {
+            return Ok(CommitOutcome::Conflict);
+        }
         // The slot of a sub, if it has one.
         let locate = |guards: &WriteGuards<'_>, h: u64, sub: &str| -> Option<Target> {
             let shard = shard_of(h);

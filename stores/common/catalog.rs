@@ -1,13 +1,15 @@
 //! What the durable stores must do for ListUsers, AdminDeleteUser and the pool catalog, checked
-//! on the database: the order of `list`, `Commit::removals`, `PoolCatalog`, and `delete_pool`
-//! leaving no row of the pool in any table (counted with the crate's own SQL).
+//! on the database: the order of `list`, `Commit::removals`, and `delete_pool` leaving no row of
+//! the pool in any table (counted with the crate's own SQL). What every `PoolCatalog` must do,
+//! whatever it is kept in, is checked by the catalog kit of the test-support crate,
+//! `cognito_signup_testkit::catalog`, which each store crate runs (`passes_the_catalog_kit`).
 
 use crate::suite::{insert, ukey, user};
 use cognito_signup::store::{
     CatalogOutcome, Commit, CommitOutcome, DECOY_SUB, IndexKey, IndexWrite, PoolCatalog,
     RecordRemoval, RecordWrite, UserStore,
 };
-use cognito_signup::{AppClient, PreventUserExistenceErrors, UserPool, VerifiableAttribute};
+use cognito_signup::{AppClient, UserPool};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -271,173 +273,6 @@ pub fn removals_apply_only_at_the_expected_version_and_all_or_nothing<S: UserSto
     let left = store.list(P, None, 10).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!((left[0].version, &left[0].value), (2, &bob));
-}
-
-pub fn the_catalog_inserts_replaces_lists_and_deletes<S: PoolCatalog>(store: &S) {
-    // Pools.
-    let mut a = pool("us-east-1_AAA");
-    assert_eq!(store.insert_pool(&a).unwrap(), CatalogOutcome::Done);
-    assert_eq!(store.insert_pool(&a).unwrap(), CatalogOutcome::Conflict);
-    assert_eq!(store.pool("us-east-1_AAA").unwrap(), Some(a.clone()));
-    assert_eq!(store.pool("us-east-1_aaa").unwrap(), None);
-    a.auto_verified_attributes
-        .insert(VerifiableAttribute::Email);
-    a.email_verification_subject = Some("Your code".into());
-    assert_eq!(store.replace_pool(&a).unwrap(), CatalogOutcome::Done);
-    assert_eq!(store.pool("us-east-1_AAA").unwrap(), Some(a.clone()));
-    assert_eq!(
-        store.replace_pool(&pool("us-east-1_Missing")).unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(store.pool("us-east-1_Missing").unwrap(), None);
-    // Inserted out of order; listed in byte order of id.
-    for id in ["us-east-1_b", "us-east-1_C", "eu-west-1_Z"] {
-        assert_eq!(store.insert_pool(&pool(id)).unwrap(), CatalogOutcome::Done);
-    }
-    let ids = |after: Option<&str>, limit: usize| -> Vec<String> {
-        store
-            .list_pools(after, limit)
-            .unwrap()
-            .into_iter()
-            .map(|p| p.id)
-            .collect()
-    };
-    assert_eq!(
-        ids(None, 10),
-        ["eu-west-1_Z", "us-east-1_AAA", "us-east-1_C", "us-east-1_b"]
-    );
-    assert_eq!(ids(None, 2), ["eu-west-1_Z", "us-east-1_AAA"]);
-    assert_eq!(
-        ids(Some("us-east-1_AAA"), 2),
-        ["us-east-1_C", "us-east-1_b"]
-    );
-    assert_eq!(ids(Some("us-east-1_b"), 2), Vec::<String>::new());
-    assert_eq!(ids(None, 0), Vec::<String>::new());
-    assert_eq!(store.list_pools(None, 10).unwrap()[1], a);
-
-    // Clients.
-    let mut c1 = client("us-east-1_AAA", "c1client", Some("the-secret-of-c1"));
-    c1.prevent_user_existence_errors = PreventUserExistenceErrors::Enabled;
-    assert_eq!(
-        store
-            .insert_client(&client("us-east-1_Missing", "c9client", None))
-            .unwrap(),
-        CatalogOutcome::NotFound
-    );
-    let mut orphan = client("us-east-1_AAA", "c8client", None);
-    orphan.user_pool_id = None;
-    assert_eq!(
-        store.insert_client(&orphan).unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(store.insert_client(&c1).unwrap(), CatalogOutcome::Done);
-    assert_eq!(store.insert_client(&c1).unwrap(), CatalogOutcome::Conflict);
-    // Client ids are unique across pools.
-    assert_eq!(
-        store
-            .insert_client(&client("us-east-1_b", "c1client", None))
-            .unwrap(),
-        CatalogOutcome::Conflict
-    );
-    let read = store.client("c1client").unwrap().unwrap();
-    assert_eq!(read, c1);
-    assert_eq!(read.client_secret.as_deref(), Some("the-secret-of-c1"));
-    assert_eq!(store.client("c9client").unwrap(), None);
-    assert_eq!(store.client("c8client").unwrap(), None);
-    for id in ["c3client", "C2client", "c2client"] {
-        assert_eq!(
-            store
-                .insert_client(&client("us-east-1_AAA", id, None))
-                .unwrap(),
-            CatalogOutcome::Done
-        );
-    }
-    assert_eq!(
-        store
-            .insert_client(&client("us-east-1_b", "b1client", None))
-            .unwrap(),
-        CatalogOutcome::Done
-    );
-    let client_ids = |pool: &str, after: Option<&str>, limit: usize| -> Vec<String> {
-        store
-            .list_clients(pool, after, limit)
-            .unwrap()
-            .into_iter()
-            .map(|c| {
-                assert_eq!(c.user_pool_id.as_deref(), Some(pool));
-                c.client_id
-            })
-            .collect()
-    };
-    assert_eq!(
-        client_ids("us-east-1_AAA", None, 10),
-        ["C2client", "c1client", "c2client", "c3client"]
-    );
-    assert_eq!(
-        client_ids("us-east-1_AAA", Some("c1client"), 1),
-        ["c2client"]
-    );
-    assert_eq!(client_ids("us-east-1_b", None, 10), ["b1client"]);
-    assert_eq!(client_ids("us-east-1_C", None, 10), Vec::<String>::new());
-    assert_eq!(
-        client_ids("us-east-1_Missing", None, 10),
-        Vec::<String>::new()
-    );
-
-    c1.client_name = Some("renamed".into());
-    c1.client_secret = None;
-    assert_eq!(store.replace_client(&c1).unwrap(), CatalogOutcome::Done);
-    assert_eq!(store.client("c1client").unwrap(), Some(c1.clone()));
-    let mut elsewhere = c1.clone();
-    elsewhere.user_pool_id = Some("us-east-1_b".into());
-    assert_eq!(
-        store.replace_client(&elsewhere).unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(
-        store
-            .replace_client(&client("us-east-1_AAA", "c9client", None))
-            .unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(store.client("c1client").unwrap(), Some(c1.clone()));
-
-    assert_eq!(
-        store.delete_client("us-east-1_b", "c1client").unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(
-        store.delete_client("us-east-1_AAA", "c1client").unwrap(),
-        CatalogOutcome::Done
-    );
-    assert_eq!(store.client("c1client").unwrap(), None);
-    assert_eq!(
-        store.delete_client("us-east-1_AAA", "c1client").unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(
-        client_ids("us-east-1_AAA", None, 10),
-        ["C2client", "c2client", "c3client"]
-    );
-
-    // Deleting a pool takes its clients only.
-    assert_eq!(
-        store.delete_pool("us-east-1_Missing").unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(
-        store.delete_pool("us-east-1_AAA").unwrap(),
-        CatalogOutcome::Done
-    );
-    assert_eq!(store.pool("us-east-1_AAA").unwrap(), None);
-    assert_eq!(store.client("c2client").unwrap(), None);
-    assert_eq!(client_ids("us-east-1_AAA", None, 10), Vec::<String>::new());
-    assert_eq!(client_ids("us-east-1_b", None, 10), ["b1client"]);
-    assert_eq!(
-        store.delete_pool("us-east-1_AAA").unwrap(),
-        CatalogOutcome::NotFound
-    );
-    assert_eq!(ids(None, 10), ["eu-west-1_Z", "us-east-1_C", "us-east-1_b"]);
 }
 
 /// A pool with two clients, three users (one with an alias) and its decoy, and a neighbour

@@ -38,7 +38,8 @@
 //!   (`limit` at a time, after any `after`), never showing the decoy record;
 //! * **removals**: a record is removed only at its current version; a removal is atomic with
 //!   the commit's other writes; a removed `sub` can be inserted again; a commit that writes and
-//!   removes one record is a `Conflict`;
+//!   removes one record, or removes it at two versions, is a `Conflict`; two removals of one
+//!   record at its version are one removal;
 //! * **concurrency**: threads racing commits on one record at one version: exactly one winner
 //!   per version, whose value is stored; racing claims of one alias key: exactly one winner; and
 //!   threads moving one alias between users from stale reads: one holder, the only user whose
@@ -191,6 +192,10 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
             removal_and_write_conflict,
         ),
         (
+            "duplicate_removals_at_one_version_remove_once",
+            duplicate_removals_remove_once,
+        ),
+        (
             "concurrent_one_winner_per_version",
             concurrent_one_winner_per_version,
         ),
@@ -218,7 +223,7 @@ pub fn check_all<S: UserStore>(make: impl Fn() -> S) -> Report {
 // Helpers
 
 /// A minimal record for the checks.
-fn user(sub: &str, username: &str) -> UserRecord {
+pub(crate) fn user(sub: &str, username: &str) -> UserRecord {
     UserRecord {
         username: username.into(),
         sub: sub.into(),
@@ -238,7 +243,7 @@ fn user(sub: &str, username: &str) -> UserRecord {
     }
 }
 
-fn claim(key: IndexKey, sub: &str) -> IndexWrite {
+pub(crate) fn claim(key: IndexKey, sub: &str) -> IndexWrite {
     IndexWrite {
         key,
         expected: None,
@@ -246,7 +251,7 @@ fn claim(key: IndexKey, sub: &str) -> IndexWrite {
     }
 }
 
-fn insert(record: UserRecord) -> Commit {
+pub(crate) fn insert(record: UserRecord) -> Commit {
     let index = vec![
         claim(IndexKey::username(&record.username), &record.sub),
         claim(IndexKey::sub(&record.sub), &record.sub),
@@ -261,7 +266,7 @@ fn insert(record: UserRecord) -> Commit {
     }
 }
 
-fn update(record: UserRecord, expected_version: u64) -> Commit {
+pub(crate) fn update(record: UserRecord, expected_version: u64) -> Commit {
     Commit {
         removals: Vec::new(),
         records: vec![RecordWrite {
@@ -1257,7 +1262,7 @@ fn list_skips_the_decoy<S: UserStore>(s: &S) -> Result<(), String> {
 }
 
 /// A commit removing `sub` at `version` with its username and `sub` keys.
-fn removal(sub: &str, username: &str, version: u64) -> Commit {
+pub(crate) fn removal(sub: &str, username: &str, version: u64) -> Commit {
     Commit {
         removals: vec![RecordRemoval {
             sub: sub.to_owned(),
@@ -1417,6 +1422,32 @@ fn removal_and_write_conflict<S: UserStore>(s: &S) -> Result<(), String> {
         CommitOutcome::Conflict,
     )?;
     expect_untouched(s, IndexKey::username("alice"), "sub-a", "alice")
+}
+
+/// Two removals of one record at one version in one commit are one removal, as two writes that
+/// expect the same thing are one write: the record goes, and nothing else changes.
+fn duplicate_removals_remove_once<S: UserStore>(s: &S) -> Result<(), String> {
+    setup(s, &[("sub-a", "alice"), ("sub-b", "bob")])?;
+    let mut c = removal("sub-a", "alice", 1);
+    c.removals.push(RecordRemoval {
+        sub: "sub-a".to_owned(),
+        expected_version: 1,
+    });
+    let got = commit(s, POOL, &c)?;
+    expect_outcome(
+        "one record removed twice at its version",
+        got,
+        CommitOutcome::Committed,
+    )?;
+    expect_absent(s, POOL, IndexKey::sub("sub-a"))?;
+    expect_absent(s, POOL, IndexKey::username("alice"))?;
+    let left = subs_of(&list(s, POOL, None, 10)?);
+    if left != [("sub-b".to_owned(), 1)] {
+        return Err(format!(
+            "list after the removal: expected sub-b alone, got {left:?}"
+        ));
+    }
+    expect_untouched(s, IndexKey::username("bob"), "sub-b", "bob")
 }
 
 /// Runs `threads` threads that each prepare a commit with `prepare(t)` (`None`: nothing to

@@ -16,7 +16,7 @@ use cognito_signup::*;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 const START: Timestamp = Timestamp::from_secs(1_795_000_000);
@@ -768,6 +768,87 @@ fn delete_user_pool_removes_its_clients_and_users_and_its_codes_confirm_nothing(
             .admin_get_user(AdminUserRequest::new(&p.id, "alice"))
             .unwrap_err(),
         &format!("User pool {} does not exist.", p.id),
+    );
+}
+
+/// A store that deletes a pool from the catalog just before the first commit it is given: a
+/// DeleteUserPool landing while an operation is between its reads and its commit.
+struct DeletesBeforeCommit {
+    inner: Arc<MemoryStore>,
+    pool_id: String,
+    deleted: AtomicBool,
+    commits: AtomicU32,
+}
+
+impl UserStore for DeletesBeforeCommit {
+    fn find(
+        &self,
+        pool_id: &str,
+        keys: &[IndexKey],
+    ) -> Result<Option<Versioned<UserRecord>>, HostError> {
+        self.inner.find(pool_id, keys)
+    }
+    fn commit(&self, pool_id: &str, commit: &Commit) -> Result<CommitOutcome, HostError> {
+        if !self.deleted.swap(true, Ordering::SeqCst) {
+            assert_eq!(
+                self.inner.delete_pool(&self.pool_id).unwrap(),
+                CatalogOutcome::Done
+            );
+        }
+        self.commits.fetch_add(1, Ordering::SeqCst);
+        self.inner.commit(pool_id, commit)
+    }
+    fn list(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Versioned<UserRecord>>, HostError> {
+        self.inner.list(pool_id, after, limit)
+    }
+}
+
+#[test]
+fn a_sign_up_in_flight_when_its_pool_is_deleted_leaves_no_user() {
+    // [pool-delete] The SignUp resolved its client before the delete and commits after it: the
+    // commit conflicts, every retry too, and no user of the deleted pool is left.
+    let h = host();
+    let p = pool(&h, "p");
+    let c = client(&h, &p.id, false);
+    let store = Arc::new(DeletesBeforeCommit {
+        inner: h.store.clone(),
+        pool_id: p.id.clone(),
+        deleted: AtomicBool::new(false),
+        commits: AtomicU32::new(0),
+    });
+    let directory = CatalogDirectory::new(StaticDirectory::new(), h.store.clone(), keys);
+    let driver = Driver::new(store.clone(), Arc::new(directory))
+        .with_clock(h.clock.clone())
+        .with_delivery(h.delivery.clone())
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    err(
+        driver
+            .sign_up(
+                SignUpRequest::new(&c.client_id, "alice", "Corr3ct-Horse!")
+                    .attribute("email", "alice@example.com"),
+            )
+            .unwrap_err(),
+        Exception::InternalError,
+        "Internal error encountered.",
+    );
+    assert_eq!(
+        store.commits.load(Ordering::SeqCst),
+        p.sign_up_policy.max_commit_attempts
+    );
+    assert!(h.store.records(&p.id).unwrap().is_empty());
+    assert!(h.store.index(&p.id).unwrap().is_empty());
+    assert!(h.delivery.messages().is_empty());
+    // The next SignUp finds no client.
+    not_found(
+        driver
+            .sign_up(SignUpRequest::new(&c.client_id, "bob", "Corr3ct-Horse!"))
+            .unwrap_err(),
+        &format!("User pool client {} does not exist.", c.client_id),
     );
 }
 

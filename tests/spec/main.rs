@@ -20,6 +20,7 @@ mod model;
 mod stats;
 mod sut;
 
+mod catalog_kit;
 mod conformance;
 mod faults;
 mod fuzz_bodies;
