@@ -258,7 +258,7 @@ fn expect_user<S: UserStore>(
 
 fn listed_subs<S: UserStore>(s: &S, pool_id: &str) -> Result<Vec<String>, String> {
     let page = call("list", s.list(pool_id, None, usize::MAX))?;
-    Ok(page.into_iter().map(|v| v.value.sub).collect())
+    Ok(page.into_iter().map(|v| v.value.sub.to_string()).collect())
 }
 
 fn alias_key(email: &str) -> IndexKey {
