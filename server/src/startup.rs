@@ -72,6 +72,10 @@ fn print_banner(args: &Args, loaded: &Loaded, addr: SocketAddr) {
             "  aws cognito-idp sign-up --endpoint-url http://{addr} --region {} --no-sign-request --client-id {client} --username alice --password 'Passw0rd-local' --user-attributes Name=email,Value=alice@example.com",
             loaded.config.region
         );
+        println!(
+            "  AWS_ACCESS_KEY_ID=AKIDLOCAL AWS_SECRET_ACCESS_KEY=local-secret aws cognito-idp create-user-pool --endpoint-url http://{addr} --region {} --pool-name my-pool",
+            loaded.config.region
+        );
     }
 }
 

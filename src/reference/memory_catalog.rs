@@ -4,20 +4,12 @@
 //! tombstone its id may have (`MemoryStore::revive_pool`). Both run under the catalog's write
 //! lock, so a deletion and a re-creation of one id never interleave.
 
-use super::memory_store::{MemoryStore, PoisonedStore};
+use super::memory_store::{Catalog, MemoryStore, PoisonedStore};
 use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
 use crate::host::PoolCatalog;
 use crate::protocol::CatalogOutcome;
-use std::collections::BTreeMap;
 use std::ops::Bound;
-
-/// The catalog part of a [`MemoryStore`]: pools by id, clients by client id.
-#[derive(Default)]
-pub(crate) struct Catalog {
-    pools: BTreeMap<String, UserPool>,
-    clients: BTreeMap<String, AppClient>,
-}
 
 fn after(start: Option<&str>) -> (Bound<&str>, Bound<&str>) {
     (

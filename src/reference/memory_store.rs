@@ -1,6 +1,7 @@
 //! The thread-safe in-memory store.
 
 use super::mix::mix;
+use crate::config::{AppClient, UserPool};
 use crate::decoy::{DECOY_KEY, DECOY_SUB};
 use crate::error::HostError;
 use crate::host::UserStore;
@@ -8,6 +9,7 @@ use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::time::Timestamp;
 use crate::user::{Attribute, PasswordHash, PendingCode, SharedStr, UserRecord, UserStatus};
 use hashbrown::HashTable;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{BuildHasher as _, RandomState};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -563,7 +565,15 @@ pub struct MemoryStore {
     shards: Box<[PaddedShard]>,
     /// The pools and clients created through the API ([pool-delete]); see
     /// `memory_catalog.rs`.
-    pub(super) catalog: RwLock<super::memory_catalog::Catalog>,
+    pub(super) catalog: RwLock<Catalog>,
+}
+
+/// The catalog part of a [`MemoryStore`]: pools by id, clients by client id. Its
+/// [`PoolCatalog`](crate::host::PoolCatalog) implementation is in `memory_catalog.rs`.
+#[derive(Default)]
+pub(super) struct Catalog {
+    pub(super) pools: BTreeMap<String, UserPool>,
+    pub(super) clients: BTreeMap<String, AppClient>,
 }
 
 impl Default for MemoryStore {
