@@ -10,6 +10,7 @@
 //! The core computes every index key (case folding included), so a store never interprets them.
 
 pub mod plan;
+pub mod settings;
 
 pub use crate::decoy::DECOY_SUB;
 pub use crate::host::{PoolCatalog, UserStore};

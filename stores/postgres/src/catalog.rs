@@ -2,60 +2,44 @@
 //! `cognito_clients` (see the [crate docs](crate#schema)).
 
 use crate::{Connection, GATE_KEY, POOL_GATE, PostgresStore, StoreError};
+use cognito_signup::store::settings::{self, SettingsError, SettingsKind};
 use cognito_signup::store::{CatalogOutcome, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use postgres::IsolationLevel;
 use postgres::error::SqlState;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 const POOLS: &str = "cognito_pools";
 const CLIENTS: &str = "cognito_clients";
 
-/// Settings as the JSON text kept in a row.
-fn encode(settings: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(settings).map_err(|_| StoreError::EncodeSettings)
+/// A pool's or client's settings error as this store's error, naming its table.
+fn settings_error(e: SettingsError) -> StoreError {
+    match e {
+        SettingsError::Damaged { kind, id, what } => StoreError::CorruptSettings {
+            table: match kind {
+                SettingsKind::Pool => POOLS,
+                SettingsKind::Client => CLIENTS,
+            },
+            id,
+            what,
+        },
+        _ => StoreError::EncodeSettings,
+    }
 }
 
-/// A row's settings read back. serde_json's messages may quote the input (a client secret):
-/// keep only where it failed.
-fn decode<T: DeserializeOwned>(table: &'static str, id: &str, json: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::CorruptSettings {
-        table,
-        id: id.to_owned(),
-        what: format!(
-            "settings JSON does not parse ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ),
-    })
+fn encode_pool(pool: &UserPool) -> Result<String, StoreError> {
+    settings::encode_pool(pool).map_err(settings_error)
+}
+
+fn encode_client(client: &AppClient) -> Result<String, StoreError> {
+    settings::encode_client(client).map_err(settings_error)
 }
 
 fn decode_pool(id: &str, json: &str) -> Result<UserPool, StoreError> {
-    let pool: UserPool = decode(POOLS, id, json)?;
-    if pool.id != id {
-        return Err(StoreError::CorruptSettings {
-            table: POOLS,
-            id: id.to_owned(),
-            what: "the settings' pool id differs from the row's".into(),
-        });
-    }
-    Ok(pool)
+    settings::decode_pool(id, json).map_err(settings_error)
 }
 
 fn decode_client(id: &str, pool_id: String, json: &str) -> Result<AppClient, StoreError> {
-    let mut client: AppClient = decode(CLIENTS, id, json)?;
-    if client.client_id != id {
-        return Err(StoreError::CorruptSettings {
-            table: CLIENTS,
-            id: id.to_owned(),
-            what: "the settings' client id differs from the row's".into(),
-        });
-    }
-    // The row says which pool the client belongs to.
-    client.user_pool_id = Some(pool_id);
-    Ok(client)
+    settings::decode_client(id, pool_id, json).map_err(settings_error)
 }
 
 /// A limit PostgreSQL can take; more rows than it can count are all of them.
@@ -73,7 +57,7 @@ fn outcome(changed: u64, otherwise: CatalogOutcome) -> CatalogOutcome {
 
 impl PostgresStore {
     fn insert_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode(pool)?;
+        let json = encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let mut tx = conn.client.transaction()?;
         let inserted = tx.execute(
@@ -94,7 +78,7 @@ impl PostgresStore {
     }
 
     fn replace_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode(pool)?;
+        let json = encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
             "UPDATE cognito_pools SET settings = $2 WHERE pool_id = $1",
@@ -174,7 +158,7 @@ impl PostgresStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode(client)?;
+        let json = encode_client(client)?;
         let mut conn = self.pool.get()?;
         let mut tx = conn.client.transaction()?;
         // Locks the pool's row against its deletion until the client is in.
@@ -207,7 +191,7 @@ impl PostgresStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode(client)?;
+        let json = encode_client(client)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
             "UPDATE cognito_clients SET settings = $3 WHERE client_id = $1 AND pool_id = $2",

@@ -2,59 +2,43 @@
 //! `cognito_clients` (see the [crate docs](crate#schema)).
 
 use crate::{SqliteStore, StoreError};
+use cognito_signup::store::settings::{self, SettingsError, SettingsKind};
 use cognito_signup::store::{CatalogOutcome, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 const POOLS: &str = "cognito_pools";
 const CLIENTS: &str = "cognito_clients";
 
-/// Settings as the JSON text kept in a row.
-fn encode(settings: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(settings).map_err(|_| StoreError::EncodeSettings)
+/// A pool's or client's settings error as this store's error, naming its table.
+fn settings_error(e: SettingsError) -> StoreError {
+    match e {
+        SettingsError::Damaged { kind, id, what } => StoreError::CorruptSettings {
+            table: match kind {
+                SettingsKind::Pool => POOLS,
+                SettingsKind::Client => CLIENTS,
+            },
+            id,
+            what,
+        },
+        _ => StoreError::EncodeSettings,
+    }
 }
 
-/// A row's settings read back. serde_json's messages may quote the input (a client secret):
-/// keep only where it failed.
-fn decode<T: DeserializeOwned>(table: &'static str, id: &str, json: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::CorruptSettings {
-        table,
-        id: id.to_owned(),
-        what: format!(
-            "settings JSON does not parse ({:?} error at line {}, column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ),
-    })
+fn encode_pool(pool: &UserPool) -> Result<String, StoreError> {
+    settings::encode_pool(pool).map_err(settings_error)
+}
+
+fn encode_client(client: &AppClient) -> Result<String, StoreError> {
+    settings::encode_client(client).map_err(settings_error)
 }
 
 fn decode_pool(id: &str, json: &str) -> Result<UserPool, StoreError> {
-    let pool: UserPool = decode(POOLS, id, json)?;
-    if pool.id != id {
-        return Err(StoreError::CorruptSettings {
-            table: POOLS,
-            id: id.to_owned(),
-            what: "the settings' pool id differs from the row's".into(),
-        });
-    }
-    Ok(pool)
+    settings::decode_pool(id, json).map_err(settings_error)
 }
 
 fn decode_client(id: &str, pool_id: String, json: &str) -> Result<AppClient, StoreError> {
-    let mut client: AppClient = decode(CLIENTS, id, json)?;
-    if client.client_id != id {
-        return Err(StoreError::CorruptSettings {
-            table: CLIENTS,
-            id: id.to_owned(),
-            what: "the settings' client id differs from the row's".into(),
-        });
-    }
-    // The row says which pool the client belongs to.
-    client.user_pool_id = Some(pool_id);
-    Ok(client)
+    settings::decode_client(id, pool_id, json).map_err(settings_error)
 }
 
 /// A limit SQLite can take; more rows than it can count are all of them.
@@ -72,7 +56,7 @@ fn outcome(changed: usize, otherwise: CatalogOutcome) -> CatalogOutcome {
 
 impl SqliteStore {
     fn insert_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode(pool)?;
+        let json = encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx
@@ -92,7 +76,7 @@ impl SqliteStore {
     }
 
     fn replace_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode(pool)?;
+        let json = encode_pool(pool)?;
         let conn = self.pool.get()?;
         let changed = conn
             .prepare_cached("UPDATE cognito_pools SET settings = ?2 WHERE pool_id = ?1")?
@@ -162,7 +146,7 @@ impl SqliteStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode(client)?;
+        let json = encode_client(client)?;
         let mut conn = self.pool.get()?;
         // The write lock keeps the pool from being deleted between the check and the insert.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -189,7 +173,7 @@ impl SqliteStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode(client)?;
+        let json = encode_client(client)?;
         let conn = self.pool.get()?;
         let changed = conn
             .prepare_cached(
