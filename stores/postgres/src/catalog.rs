@@ -2,45 +2,11 @@
 //! `cognito_clients` (see the [crate docs](crate#schema)).
 
 use crate::{Connection, GATE_KEY, POOL_GATE, PostgresStore, StoreError};
-use cognito_signup::store::settings::{self, SettingsError, SettingsKind};
+use cognito_signup::store::settings;
 use cognito_signup::store::{CatalogOutcome, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use postgres::IsolationLevel;
 use postgres::error::SqlState;
-
-const POOLS: &str = "cognito_pools";
-const CLIENTS: &str = "cognito_clients";
-
-/// A pool's or client's settings error as this store's error, naming its table.
-fn settings_error(e: SettingsError) -> StoreError {
-    match e {
-        SettingsError::Damaged { kind, id, what } => StoreError::CorruptSettings {
-            table: match kind {
-                SettingsKind::Pool => POOLS,
-                SettingsKind::Client => CLIENTS,
-            },
-            id,
-            what,
-        },
-        _ => StoreError::EncodeSettings,
-    }
-}
-
-fn encode_pool(pool: &UserPool) -> Result<String, StoreError> {
-    settings::encode_pool(pool).map_err(settings_error)
-}
-
-fn encode_client(client: &AppClient) -> Result<String, StoreError> {
-    settings::encode_client(client).map_err(settings_error)
-}
-
-fn decode_pool(id: &str, json: &str) -> Result<UserPool, StoreError> {
-    settings::decode_pool(id, json).map_err(settings_error)
-}
-
-fn decode_client(id: &str, pool_id: String, json: &str) -> Result<AppClient, StoreError> {
-    settings::decode_client(id, pool_id, json).map_err(settings_error)
-}
 
 /// A limit PostgreSQL can take; more rows than it can count are all of them.
 fn sql_limit(limit: usize) -> i64 {
@@ -57,7 +23,7 @@ fn outcome(changed: u64, otherwise: CatalogOutcome) -> CatalogOutcome {
 
 impl PostgresStore {
     fn insert_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode_pool(pool)?;
+        let json = settings::encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let mut tx = conn.client.transaction()?;
         let inserted = tx.execute(
@@ -78,7 +44,7 @@ impl PostgresStore {
     }
 
     fn replace_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode_pool(pool)?;
+        let json = settings::encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
             "UPDATE cognito_pools SET settings = $2 WHERE pool_id = $1",
@@ -123,7 +89,10 @@ impl PostgresStore {
         let Connection { client, stmts } = &mut *conn;
         let row = client.query_opt(&stmts.pool_settings, &[&pool_id])?;
         match row {
-            Some(row) => Ok(Some(decode_pool(pool_id, &row.try_get::<_, String>(0)?)?)),
+            Some(row) => Ok(Some(settings::decode_pool(
+                pool_id,
+                &row.try_get::<_, String>(0)?,
+            )?)),
             None => Ok(None),
         }
     }
@@ -149,7 +118,7 @@ impl PostgresStore {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get(0)?;
-            out.push(decode_pool(&id, &row.try_get::<_, String>(1)?)?);
+            out.push(settings::decode_pool(&id, &row.try_get::<_, String>(1)?)?);
         }
         Ok(out)
     }
@@ -158,7 +127,7 @@ impl PostgresStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode_client(client)?;
+        let json = settings::encode_client(client)?;
         let mut conn = self.pool.get()?;
         let mut tx = conn.client.transaction()?;
         // Locks the pool's row against its deletion until the client is in.
@@ -191,7 +160,7 @@ impl PostgresStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode_client(client)?;
+        let json = settings::encode_client(client)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
             "UPDATE cognito_clients SET settings = $3 WHERE client_id = $1 AND pool_id = $2",
@@ -218,7 +187,7 @@ impl PostgresStore {
         let Connection { client, stmts } = &mut *conn;
         let row = client.query_opt(&stmts.client_settings, &[&client_id])?;
         match row {
-            Some(row) => Ok(Some(decode_client(
+            Some(row) => Ok(Some(settings::decode_client(
                 client_id,
                 row.try_get(0)?,
                 &row.try_get::<_, String>(1)?,
@@ -251,7 +220,7 @@ impl PostgresStore {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let id: String = row.try_get(0)?;
-            out.push(decode_client(
+            out.push(settings::decode_client(
                 &id,
                 pool_id.to_owned(),
                 &row.try_get::<_, String>(1)?,

@@ -2,44 +2,10 @@
 //! `cognito_clients` (see the [crate docs](crate#schema)).
 
 use crate::{SqliteStore, StoreError};
-use cognito_signup::store::settings::{self, SettingsError, SettingsKind};
+use cognito_signup::store::settings;
 use cognito_signup::store::{CatalogOutcome, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-
-const POOLS: &str = "cognito_pools";
-const CLIENTS: &str = "cognito_clients";
-
-/// A pool's or client's settings error as this store's error, naming its table.
-fn settings_error(e: SettingsError) -> StoreError {
-    match e {
-        SettingsError::Damaged { kind, id, what } => StoreError::CorruptSettings {
-            table: match kind {
-                SettingsKind::Pool => POOLS,
-                SettingsKind::Client => CLIENTS,
-            },
-            id,
-            what,
-        },
-        _ => StoreError::EncodeSettings,
-    }
-}
-
-fn encode_pool(pool: &UserPool) -> Result<String, StoreError> {
-    settings::encode_pool(pool).map_err(settings_error)
-}
-
-fn encode_client(client: &AppClient) -> Result<String, StoreError> {
-    settings::encode_client(client).map_err(settings_error)
-}
-
-fn decode_pool(id: &str, json: &str) -> Result<UserPool, StoreError> {
-    settings::decode_pool(id, json).map_err(settings_error)
-}
-
-fn decode_client(id: &str, pool_id: String, json: &str) -> Result<AppClient, StoreError> {
-    settings::decode_client(id, pool_id, json).map_err(settings_error)
-}
 
 /// A limit SQLite can take; more rows than it can count are all of them.
 fn sql_limit(limit: usize) -> i64 {
@@ -56,7 +22,7 @@ fn outcome(changed: usize, otherwise: CatalogOutcome) -> CatalogOutcome {
 
 impl SqliteStore {
     fn insert_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode_pool(pool)?;
+        let json = settings::encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx
@@ -76,7 +42,7 @@ impl SqliteStore {
     }
 
     fn replace_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
-        let json = encode_pool(pool)?;
+        let json = settings::encode_pool(pool)?;
         let conn = self.pool.get()?;
         let changed = conn
             .prepare_cached("UPDATE cognito_pools SET settings = ?2 WHERE pool_id = ?1")?
@@ -113,7 +79,9 @@ impl SqliteStore {
             .prepare_cached("SELECT settings FROM cognito_pools WHERE pool_id = ?1")?
             .query_row([pool_id], |r| r.get(0))
             .optional()?;
-        json.map(|json| decode_pool(pool_id, &json)).transpose()
+        Ok(json
+            .map(|json| settings::decode_pool(pool_id, &json))
+            .transpose()?)
     }
 
     fn list_pools_inner(
@@ -137,7 +105,7 @@ impl SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row?;
-            out.push(decode_pool(&id, &json)?);
+            out.push(settings::decode_pool(&id, &json)?);
         }
         Ok(out)
     }
@@ -146,7 +114,7 @@ impl SqliteStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode_client(client)?;
+        let json = settings::encode_client(client)?;
         let mut conn = self.pool.get()?;
         // The write lock keeps the pool from being deleted between the check and the insert.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -173,7 +141,7 @@ impl SqliteStore {
         let Some(pool_id) = client.user_pool_id.as_deref() else {
             return Ok(CatalogOutcome::NotFound);
         };
-        let json = encode_client(client)?;
+        let json = settings::encode_client(client)?;
         let conn = self.pool.get()?;
         let changed = conn
             .prepare_cached(
@@ -201,8 +169,9 @@ impl SqliteStore {
             .prepare_cached("SELECT pool_id, settings FROM cognito_clients WHERE client_id = ?1")?
             .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        row.map(|(pool_id, json)| decode_client(client_id, pool_id, &json))
-            .transpose()
+        Ok(row
+            .map(|(pool_id, json)| settings::decode_client(client_id, pool_id, &json))
+            .transpose()?)
     }
 
     fn list_clients_inner(
@@ -229,7 +198,7 @@ impl SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row?;
-            out.push(decode_client(&id, pool_id.to_owned(), &json)?);
+            out.push(settings::decode_client(&id, pool_id.to_owned(), &json)?);
         }
         Ok(out)
     }

@@ -298,20 +298,11 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("a user record could not be encoded as JSON")]
     Encode,
-    /// A stored pool's or client's settings are not what this crate writes.
-    #[error("corrupt row {id} of {table}: {what}")]
-    CorruptSettings {
-        /// The table, `cognito_pools` or `cognito_clients`.
-        table: &'static str,
-        /// The pool's or client's id.
-        id: String,
-        /// What is wrong (a position in the JSON, never its content: a client's settings hold
-        /// its secret).
-        what: String,
-    },
-    /// A pool's or client's settings could not be encoded.
-    #[error("pool or client settings could not be encoded as JSON")]
-    EncodeSettings,
+    /// A pool's or client's settings could not be encoded, or a stored row is not what this
+    /// crate writes (the error names the row and a position, never its text: a client's
+    /// settings hold its secret).
+    #[error(transparent)]
+    Settings(#[from] cognito_signup::store::settings::SettingsError),
     /// `PRAGMA integrity_check` found the file damaged; its first finding.
     #[error("the database file is damaged: {0}")]
     Damaged(String),
