@@ -592,7 +592,7 @@ fn stored_settings_decode_past_unknown_members_and_corrupt_ones_do_not_show_the_
     let err = store.client("jsonclient").unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(
-        text.contains("corrupt row jsonclient of cognito_clients"),
+        text.contains("the stored settings of app client jsonclient are damaged"),
         "{text}"
     );
     assert!(!text.contains("hush-hush"), "{text}");
