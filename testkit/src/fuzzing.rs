@@ -497,3 +497,123 @@ pub fn code_verify(data: &[u8]) {
         good
     );
 }
+
+/// Pool and client management sequences over one in-memory catalog ([pool-operations]): the
+/// bytes are requests separated by `0xFF`, each an operation byte and the request's JSON, in
+/// which `$P` and `$C` stand for the pool and the client created last. No request panics or
+/// answers InternalErrorException; no error shows a client secret; afterwards every listed pool
+/// and client describes as listed, every client's pool exists, and a deleted pool's clients and
+/// users are gone ([pool-delete]).
+pub fn manage(data: &[u8]) {
+    use cognito_signup::manage::{
+        CreateUserPoolClientRequest, CreateUserPoolRequest, ListUserPoolClientsRequest,
+        ListUserPoolsRequest, UpdateUserPoolClientRequest, UpdateUserPoolRequest,
+        UserPoolClientRequest, UserPoolRequest,
+    };
+    use cognito_signup::reference::{CatalogDirectory, StaticDirectory};
+    use cognito_signup::{Driver, ManualClock, PasswordHashing, SeededRandomness};
+
+    let store = Arc::new(MemoryStore::new());
+    let directory = CatalogDirectory::new(StaticDirectory::new(), store.clone(), |_: &str| {
+        Ok(CodeKeys::new(&[[7; 32]])?)
+    });
+    let driver = Driver::new(store.clone(), Arc::new(directory))
+        .with_catalog(store.clone())
+        .with_clock(Arc::new(ManualClock::new(Timestamp::from_millis(T0))))
+        .with_randomness(Arc::new(SeededRandomness::new([5; 32])))
+        .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
+    let mut pool = String::from("us-east-1_none");
+    let mut client = String::from("noclient");
+    let mut secrets: Vec<String> = Vec::new();
+    let mut deleted: Vec<String> = Vec::new();
+    for chunk in data.split(|&b| b == 0xFF).take(48) {
+        let Some((&op, json)) = chunk.split_first() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(json)
+            .replace("$P", &pool)
+            .replace("$C", &client);
+        fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+            serde_json::from_str(text).ok()
+        }
+        let result: Option<Result<(), Error>> = match op % 12 {
+            0 => parse::<CreateUserPoolRequest>(&text).map(|r| {
+                driver.create_user_pool(r).map(|out| {
+                    pool.clone_from(&out.user_pool.id);
+                    deleted.retain(|d| *d != pool);
+                })
+            }),
+            1 => parse::<UserPoolRequest>(&text).map(|r| driver.describe_user_pool(r).map(drop)),
+            2 => {
+                parse::<UpdateUserPoolRequest>(&text).map(|r| driver.update_user_pool(r).map(drop))
+            }
+            3 => parse::<UserPoolRequest>(&text).map(|r| {
+                let id = r.user_pool_id.clone();
+                driver.delete_user_pool(r).map(|_| deleted.extend(id))
+            }),
+            4 => parse::<ListUserPoolsRequest>(&text).map(|r| driver.list_user_pools(r).map(drop)),
+            5 => parse::<CreateUserPoolClientRequest>(&text).map(|r| {
+                driver.create_user_pool_client(r).map(|out| {
+                    client.clone_from(&out.user_pool_client.client_id);
+                    secrets.extend(out.user_pool_client.client_secret.clone());
+                })
+            }),
+            6 => parse::<UserPoolClientRequest>(&text)
+                .map(|r| driver.describe_user_pool_client(r).map(drop)),
+            7 => parse::<UpdateUserPoolClientRequest>(&text)
+                .map(|r| driver.update_user_pool_client(r).map(drop)),
+            8 => parse::<UserPoolClientRequest>(&text)
+                .map(|r| driver.delete_user_pool_client(r).map(drop)),
+            9 => parse::<ListUserPoolClientsRequest>(&text)
+                .map(|r| driver.list_user_pool_clients(r).map(drop)),
+            10 => parse::<SignUpRequest>(&text).map(|r| driver.sign_up(r).map(drop)),
+            _ => parse::<ListUsersRequest>(&text).map(|r| driver.list_users(&r).map(drop)),
+        };
+        if let Some(Err(e)) = result {
+            assert!(Exception::from_name(e.name()).is_some());
+            assert_ne!(e.exception(), Exception::InternalError, "{e}");
+            for secret in &secrets {
+                assert!(!e.message().contains(secret.as_str()), "{e}");
+                assert!(!format!("{e:?}").contains(secret.as_str()), "{e:?}");
+            }
+        }
+    }
+    // The catalog is consistent with itself and with the users.
+    let pools = driver
+        .list_user_pools(ListUserPoolsRequest::new(60))
+        .unwrap()
+        .user_pools;
+    for listed in &pools {
+        let described = driver
+            .describe_user_pool(UserPoolRequest::new(&listed.id))
+            .unwrap()
+            .user_pool;
+        assert_eq!(described.id, listed.id);
+        let clients = driver
+            .list_user_pool_clients(ListUserPoolClientsRequest::new(&listed.id))
+            .unwrap()
+            .user_pool_clients;
+        for c in clients {
+            let d = driver
+                .describe_user_pool_client(UserPoolClientRequest::new(&listed.id, &c.client_id))
+                .unwrap()
+                .user_pool_client;
+            assert_eq!(d.user_pool_id.as_deref(), Some(listed.id.as_str()));
+        }
+    }
+    for gone in &deleted {
+        assert!(
+            pools.iter().all(|p| p.id != *gone),
+            "a deleted pool is listed"
+        );
+        let e = driver
+            .describe_user_pool(UserPoolRequest::new(gone))
+            .unwrap_err();
+        assert_eq!(e.exception(), Exception::ResourceNotFound, "{e}");
+        use cognito_signup::host::UserStore as _;
+        assert!(
+            store.list(gone, None, 1).unwrap().is_empty(),
+            "a deleted pool keeps users"
+        );
+    }
+}
