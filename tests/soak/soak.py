@@ -9,7 +9,11 @@ Starts the server, then, while a sampler reads the server's resident memory ever
 3. floods maximal invalid bodies (just under 1 MiB of empty `UserAttributes` entries) from 64
    connections, and checks that every answer is small and counts the violations exactly;
 4. holds a thousand idle connections from one client address (127.0.0.1) while another client
-   (127.0.0.2) signs up and confirms a user.
+   (127.0.0.2) signs up and confirms a user;
+5. between 1 and 2, pages through every user with ListUsers (and two filters), then churns pools
+   from 8 signed connections: each round creates a pool and a client with a generated secret,
+   signs a user up with SecretHash, lists it, deletes the pool and checks that the pool's client
+   answers ResourceNotFoundException afterwards.
 
 Every request the server accepts must be answered with a well-formed AWS JSON response; the
 server must still be up and serving at the end; its peak resident memory must stay under the
@@ -19,6 +23,10 @@ Uses only the standard library. Every loop is bounded in count and time.
 """
 
 import argparse
+import base64
+import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -38,6 +46,8 @@ CLIENT_ID = "soakclient"
 PASSWORD = "Soak-Passw0rd"
 MAX_BODY = 1024 * 1024
 MAX_ERROR_RESPONSE = 64 * 1024
+ADMIN_KEY = ("AKIDSOAK", "soak-secret")
+REGION = "us-east-1"
 
 
 class Failure(Exception):
@@ -47,7 +57,7 @@ class Failure(Exception):
 def config():
     return {
         "Region": "us-east-1",
-        "AdminCredentials": [{"AccessKeyId": "AKIDSOAK", "SecretAccessKey": "soak-secret"}],
+        "AdminCredentials": [{"AccessKeyId": ADMIN_KEY[0], "SecretAccessKey": ADMIN_KEY[1]}],
         "UserPools": [
             {
                 "Id": POOL_ID,
@@ -138,6 +148,50 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
+def sigv4_headers(port, op, payload):
+    """The headers of a SigV4-signed request (service cognito-idp), signing host, x-amz-date
+    and x-amz-target as the server requires."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    day = amz_date[:8]
+    headers = {
+        "content-type": "application/x-amz-json-1.1",
+        "host": f"127.0.0.1:{port}",
+        "x-amz-date": amz_date,
+        "x-amz-target": TARGET + op,
+    }
+    names = sorted(headers)
+    signed = ";".join(names)
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            "",
+            "".join(f"{k}:{headers[k]}\n" for k in names),
+            signed,
+            hashlib.sha256(payload).hexdigest(),
+        ]
+    )
+    scope = f"{day}/{REGION}/cognito-idp/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    key = ("AWS4" + ADMIN_KEY[1]).encode()
+    for part in (day, REGION, "cognito-idp", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={ADMIN_KEY[0]}/{scope}, "
+        f"SignedHeaders={signed}, Signature={signature}"
+    )
+    return {k.title(): v for k, v in headers.items()}
+
+
+def secret_hash(secret, username, client_id):
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
 class Client:
     """One keep-alive connection speaking AWS JSON 1.1, from a chosen source address."""
 
@@ -152,23 +206,23 @@ class Client:
             "127.0.0.1", self.port, timeout=self.timeout, source_address=(self.source, 0)
         )
 
-    def call(self, op, body, raw=None):
+    def call(self, op, body, raw=None, signed=False):
         """Returns (status, parsed body, raw size, headers). Reconnects once if the server
-        closed a kept-alive connection between requests."""
+        closed a kept-alive connection between requests. `signed` signs the request with the
+        admin key (SigV4)."""
         payload = raw if raw is not None else json.dumps(body).encode()
         for attempt in (0, 1):
             if self.conn is None:
                 self._connect()
+            if signed:
+                headers = sigv4_headers(self.port, op, payload)
+            else:
+                headers = {
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": TARGET + op,
+                }
             try:
-                self.conn.request(
-                    "POST",
-                    "/",
-                    body=payload,
-                    headers={
-                        "Content-Type": "application/x-amz-json-1.1",
-                        "X-Amz-Target": TARGET + op,
-                    },
-                )
+                self.conn.request("POST", "/", body=payload, headers=headers)
                 response = self.conn.getresponse()
                 data = response.read()
             except http.client.LineTooLong as e:
@@ -387,6 +441,93 @@ def idle_hold(port, idle, seconds, stats):
             s.close()
 
 
+def admin(client, op, body):
+    status, answer, _, _ = client.call(op, body, signed=True)
+    if status != 200:
+        raise Failure(f"{op}: {status} {answer}")
+    return answer
+
+
+def list_all_users(port, names):
+    """Pages through the soak pool with ListUsers and checks every user is listed once, then
+    two filters against the names they must match."""
+    client = Client(port)
+    seen, token, pages = [], None, 0
+    while True:
+        body = {"UserPoolId": POOL_ID, "Limit": 60}
+        if token:
+            body["PaginationToken"] = token
+        answer = admin(client, "ListUsers", body)
+        pages += 1
+        seen += [u["Username"] for u in answer["Users"]]
+        token = answer.get("PaginationToken")
+        if not token:
+            break
+        if pages > len(names):
+            raise Failure("ListUsers did not end")
+    if sorted(seen) != sorted(names):
+        raise Failure(f"ListUsers listed {len(seen)} users ({len(set(seen))} distinct), not the {len(names)} signed up")
+    prefix = names[0][:-1]
+    want = sorted(n for n in names if n.startswith(prefix))
+    answer = admin(client, "ListUsers", {"UserPoolId": POOL_ID, "Filter": f'username ^= "{prefix}"'})
+    got = sorted(u["Username"] for u in answer["Users"])
+    if got != want[:60]:
+        raise Failure(f"ListUsers with a prefix filter: {got} and not {want[:60]}")
+    answer = admin(
+        client,
+        "ListUsers",
+        {"UserPoolId": POOL_ID, "Filter": f'email = "{names[-1]}@example.com"'},
+    )
+    if [(u["Username"], u["UserStatus"]) for u in answer["Users"]] != [(names[-1], "CONFIRMED")]:
+        raise Failure(f"ListUsers by email: {answer}")
+    client.close()
+    return pages
+
+
+def pool_churn(port, connections, rounds, stats):
+    """Each round: a pool and a client with a generated secret, a SignUp with SecretHash, a
+    ListUsers that finds the user, DeleteUserPool, and then the client is gone."""
+    lock = threading.Lock()
+
+    def work(i):
+        client = Client(port)
+        for r in range(rounds):
+            pool = admin(
+                client,
+                "CreateUserPool",
+                {"PoolName": f"churn-{i}-{r}", "AliasAttributes": ["email"],
+                 "AutoVerifiedAttributes": ["email"]},
+            )["UserPool"]["Id"]
+            app = admin(
+                client,
+                "CreateUserPoolClient",
+                {"UserPoolId": pool, "ClientName": "app", "GenerateSecret": True},
+            )["UserPoolClient"]
+            name = f"churner{r}"
+            body = sign_up_body(name)
+            body["ClientId"] = app["ClientId"]
+            body["SecretHash"] = secret_hash(app["ClientSecret"], name, app["ClientId"])
+            while True:
+                status, answer, _, _ = client.call("SignUp", body)
+                if answer.get("__type") != "TooManyRequestsException":
+                    break
+                time.sleep(0.02)
+            if status != 200:
+                raise Failure(f"SignUp in {pool}: {status} {answer}")
+            listed = admin(client, "ListUsers", {"UserPoolId": pool})["Users"]
+            if [u["Username"] for u in listed] != [name]:
+                raise Failure(f"ListUsers in {pool}: {listed}")
+            admin(client, "DeleteUserPool", {"UserPoolId": pool})
+            status, answer, _, _ = client.call("SignUp", body)
+            if (status, answer.get("__type")) != (400, "ResourceNotFoundException"):
+                raise Failure(f"SignUp after DeleteUserPool: {status} {answer}")
+            with lock:
+                stats["pools_churned"] += 1
+        client.close()
+
+    parallel(connections, work)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -402,6 +543,7 @@ def main():
     parser.add_argument("--invalid-connections", type=int, default=64)
     parser.add_argument("--invalid-per-connection", type=int, default=4)
     parser.add_argument("--idle", type=int, default=1000)
+    parser.add_argument("--churn-rounds", type=int, default=50, help="pool rounds per connection")
     parser.add_argument("--limit-mib", type=float, default=256)
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run")
     args = parser.parse_args()
@@ -421,6 +563,7 @@ def main():
         "invalid_answered": 0,
         "invalid_largest_answer": 0,
         "invalid_too_many_requests": 0,
+        "pools_churned": 0,
     }
     with tempfile.TemporaryDirectory() as tmp:
         with socket.socket() as s:
@@ -445,6 +588,22 @@ def main():
                 raise Failure(f"{len(missing)} users have no code in the outbox")
             confirm_all(port, {n: codes[n] for n in names}, args.connections, deadline)
             stats["confirm_seconds"] = round(time.monotonic() - t, 1)
+
+            sampler.phase = "list users"
+            t = time.monotonic()
+            stats["list_users_pages"] = list_all_users(port, names)
+            stats["list_users_seconds"] = round(time.monotonic() - t, 1)
+
+            sampler.phase = "pool churn"
+            t = time.monotonic()
+            before = server.rss_kib()
+            pool_churn(port, args.connections, args.churn_rounds, stats)
+            after = server.rss_kib()
+            stats["pool_churn_seconds"] = round(time.monotonic() - t, 1)
+            if before and after:
+                stats["pool_churn_rss_growth_mib"] = round((after[0] - before[0]) / 1024, 1)
+            if not server.alive():
+                raise Failure("the server died during the pool churn")
 
             sampler.phase = "sign-up flood"
             sign_up_flood(port, args.flood_connections, args.flood_seconds, stats)
