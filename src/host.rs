@@ -303,78 +303,48 @@ impl<S: UserStore + ?Sized> UserStore for Arc<S> {
     }
 }
 
-impl<C: PoolCatalog + ?Sized> PoolCatalog for &C {
-    fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        (**self).insert_pool(pool)
-    }
-    fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        (**self).replace_pool(pool)
-    }
-    fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
-        (**self).delete_pool(pool_id)
-    }
-    fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError> {
-        (**self).pool(pool_id)
-    }
-    fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError> {
-        (**self).list_pools(after, limit)
-    }
-    fn insert_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
-        (**self).insert_client(client)
-    }
-    fn replace_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
-        (**self).replace_client(client)
-    }
-    fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<CatalogOutcome, HostError> {
-        (**self).delete_client(pool_id, client_id)
-    }
-    fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError> {
-        (**self).client(client_id)
-    }
-    fn list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AppClient>, HostError> {
-        (**self).list_clients(pool_id, after, limit)
-    }
+/// Writes the forwarding implementations of [`PoolCatalog`] for references and shared
+/// pointers once.
+macro_rules! forward_pool_catalog {
+    ($($target:ty),*) => {$(
+        impl<C: PoolCatalog + ?Sized> PoolCatalog for $target {
+            fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
+                (**self).insert_pool(pool)
+            }
+            fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
+                (**self).replace_pool(pool)
+            }
+            fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
+                (**self).delete_pool(pool_id)
+            }
+            fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError> {
+                (**self).pool(pool_id)
+            }
+            fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError> {
+                (**self).list_pools(after, limit)
+            }
+            fn insert_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
+                (**self).insert_client(client)
+            }
+            fn replace_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
+                (**self).replace_client(client)
+            }
+            fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<CatalogOutcome, HostError> {
+                (**self).delete_client(pool_id, client_id)
+            }
+            fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError> {
+                (**self).client(client_id)
+            }
+            fn list_clients(
+                &self,
+                pool_id: &str,
+                after: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<AppClient>, HostError> {
+                (**self).list_clients(pool_id, after, limit)
+            }
+        }
+    )*};
 }
 
-impl<C: PoolCatalog + ?Sized> PoolCatalog for Arc<C> {
-    fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        (**self).insert_pool(pool)
-    }
-    fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        (**self).replace_pool(pool)
-    }
-    fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
-        (**self).delete_pool(pool_id)
-    }
-    fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError> {
-        (**self).pool(pool_id)
-    }
-    fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError> {
-        (**self).list_pools(after, limit)
-    }
-    fn insert_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
-        (**self).insert_client(client)
-    }
-    fn replace_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
-        (**self).replace_client(client)
-    }
-    fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<CatalogOutcome, HostError> {
-        (**self).delete_client(pool_id, client_id)
-    }
-    fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError> {
-        (**self).client(client_id)
-    }
-    fn list_clients(
-        &self,
-        pool_id: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AppClient>, HostError> {
-        (**self).list_clients(pool_id, after, limit)
-    }
-}
+forward_pool_catalog!(&C, Arc<C>);
