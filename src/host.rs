@@ -348,3 +348,28 @@ macro_rules! forward_pool_catalog {
 }
 
 forward_pool_catalog!(&C, Arc<C>);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::reference::MemoryStore;
+
+    fn insert_then_read<C: PoolCatalog>(catalog: C, id: &str) -> Option<UserPool> {
+        assert_eq!(
+            catalog.insert_pool(&UserPool::new(id)).unwrap(),
+            CatalogOutcome::Done
+        );
+        catalog.pool(id).unwrap()
+    }
+
+    #[test]
+    fn references_and_shared_pointers_forward_to_the_catalog() {
+        let store = Arc::new(MemoryStore::new());
+        let through_arc = insert_then_read(Arc::clone(&store), "us-east-1_ViaArc");
+        let through_ref = insert_then_read(&*store, "us-east-1_ViaRef");
+        assert_eq!(through_arc.map(|p| p.id), Some("us-east-1_ViaArc".into()));
+        assert_eq!(through_ref.map(|p| p.id), Some("us-east-1_ViaRef".into()));
+        assert_eq!(store.list_pools(None, 10).unwrap().len(), 2);
+    }
+}
