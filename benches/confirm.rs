@@ -1,4 +1,5 @@
-//! ConfirmSignUp through the synchronous driver on the in-memory store, beside its floor, with
+//! ConfirmSignUp through the synchronous driver on the in-memory store, beside its floor and
+//! the bare reference (the same checks in one function over plain maps, `common::Bare`), with
 //! 1 thousand, 100 thousand and 1 million unconfirmed users; and two threads confirming
 //! different users on one store beside one thread.
 //!
@@ -18,14 +19,15 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{Floor, PLAIN, SECRET_CLIENT};
+use common::{Bare, Floor, PLAIN, SECRET_CLIENT};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use cognito_signup::{CodeKeys, Driver, MemoryStore};
+use cognito_signup::ops::ConfirmSignUp;
+use cognito_signup::{CodeKeys, Driver, MemoryStore, Operation, Step};
 
 /// Requests built per timed chunk.
 const CHUNK: usize = 4096;
@@ -96,6 +98,39 @@ fn confirm_for(
     total
 }
 
+/// As [`confirm_for`], stepped through the public continuations ([`Operation::start`], then
+/// [`Driver::answer`] for every need), as a host that answers each need itself does.
+fn stepped_for(
+    driver: &Driver<Arc<MemoryStore>>,
+    users: &mut Users,
+    client: &str,
+    iters: u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = usize::try_from(iters).unwrap();
+    while left > 0 {
+        let batch = users.next(left.min(CHUNK));
+        let requests: Vec<_> = batch
+            .iter()
+            .map(|&i| common::confirm_request(client, i, common::code(i)))
+            .collect();
+        left -= requests.len();
+        let t = Instant::now();
+        for r in requests {
+            let mut step = ConfirmSignUp::new(black_box(r), common::NOW).start();
+            let ok = loop {
+                match step {
+                    Step::Need(need) => step = driver.answer(need),
+                    Step::Done(result) => break result.is_ok(),
+                }
+            };
+            assert!(ok);
+        }
+        total += t.elapsed();
+    }
+    total
+}
+
 fn floor_for(
     floor: &Floor,
     order: &[usize],
@@ -125,6 +160,37 @@ fn floor_for(
     total
 }
 
+/// [`Bare`] over the users of `order` from `cursor` on, re-arming all at the end of a round.
+fn bare_for(
+    bare: &Bare,
+    order: &[usize],
+    cursor: &mut usize,
+    client: &str,
+    iters: u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = usize::try_from(iters).unwrap();
+    while left > 0 {
+        if *cursor == order.len() {
+            bare.rearm();
+            *cursor = 0;
+        }
+        let end = order.len().min(*cursor + left.min(CHUNK));
+        let requests: Vec<_> = order[*cursor..end]
+            .iter()
+            .map(|&i| common::confirm_request(client, i, common::code(i)))
+            .collect();
+        *cursor = end;
+        left -= requests.len();
+        let t = Instant::now();
+        for r in requests {
+            assert!(bare.confirm(black_box(r)));
+        }
+        total += t.elapsed();
+    }
+    total
+}
+
 fn sizes(c: &mut Criterion) {
     let sizes: &[usize] = match std::env::var("CONFIRM_SIZES") {
         Ok(s) if s == "small" => &[1_000],
@@ -147,6 +213,11 @@ fn sizes(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("floor_plain", n), |b| {
             b.iter_custom(|iters| floor_for(&floor, &order, &mut cursor, false, iters));
         });
+        let bare = Bare::new(n);
+        let mut bare_cursor = order.len();
+        g.bench_function(BenchmarkId::new("bare_secret", n), |b| {
+            b.iter_custom(|iters| bare_for(&bare, &order, &mut bare_cursor, SECRET_CLIENT, iters));
+        });
         g.bench_function(BenchmarkId::new("confirm_secret", n), |b| {
             b.iter_custom(|iters| {
                 confirm_for(&driver, &mut users.borrow_mut(), SECRET_CLIENT, iters)
@@ -154,6 +225,11 @@ fn sizes(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("confirm_plain", n), |b| {
             b.iter_custom(|iters| confirm_for(&driver, &mut users.borrow_mut(), PLAIN, iters));
+        });
+        g.bench_function(BenchmarkId::new("stepped_secret", n), |b| {
+            b.iter_custom(|iters| {
+                stepped_for(&driver, &mut users.borrow_mut(), SECRET_CLIENT, iters)
+            });
         });
     }
     g.finish();

@@ -7,7 +7,10 @@
 //!     target/release/examples/hot_path confirm_plain 1000 2000
 //! ```
 //!
-//! Operations: `floor_secret`, `floor_plain`, `confirm_secret`, `confirm_plain`, `wrong_code`,
+//! Operations: `floor_secret`, `floor_plain`, `bare_secret` (the bare reference of
+//! `benches/common`), `confirm_secret`, `confirm_plain`,
+//! `confirm_stepped` (`confirm_secret` stepped through the public continuations, as a host that
+//! answers each need itself does, with [`Driver::answer`]), `wrong_code`,
 //! `confirm_enabled` and `wrong_code_enabled` (the client with PreventUserExistenceErrors
 //! ENABLED), `unknown_user` (the same client), `throttled`, `validation_error`, `resend`, `sign_up_passwordless`, and
 //! `wire_plain`, `wire_secret` (ConfirmSignUp as a JSON body through `wire::handle`). Only
@@ -24,8 +27,10 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
+use cognito_signup::ops::ConfirmSignUp;
 use cognito_signup::{
-    ConfirmSignUpRequest, Driver, MemoryStore, ResendConfirmationCodeRequest, SignUpRequest, wire,
+    ConfirmSignUpRequest, Driver, MemoryStore, Operation, ResendConfirmationCodeRequest,
+    SignUpRequest, Step, wire,
 };
 use common::{DenyAll, Floor, HIDDEN, PLAIN, SECRET_CLIENT};
 use std::hint::black_box;
@@ -34,7 +39,11 @@ use std::sync::Arc;
 #[allow(clippy::large_enum_variant)]
 enum Work {
     Floor(Floor, Vec<common::FloorRequest>, bool),
+    Bare(common::Bare, Vec<ConfirmSignUpRequest>),
     Confirm(Driver<Arc<MemoryStore>>, Vec<ConfirmSignUpRequest>),
+    /// ConfirmSignUp stepped through the public continuations, as a host that answers each
+    /// need itself does.
+    Stepped(Driver<Arc<MemoryStore>>, Vec<ConfirmSignUpRequest>),
     Resend(Driver<Arc<MemoryStore>>, Vec<ResendConfirmationCodeRequest>),
     SignUp(Driver<Arc<MemoryStore>>, Vec<SignUpRequest>),
     Wire(Driver<Arc<MemoryStore>>, Vec<Vec<u8>>),
@@ -49,9 +58,26 @@ fn measured(work: Work) -> usize {
                 ok += usize::from(floor.check(black_box(r), secret));
             }
         }
+        Work::Bare(bare, requests) => {
+            for r in requests {
+                ok += usize::from(bare.confirm(black_box(r)));
+            }
+        }
         Work::Confirm(driver, requests) => {
             for r in requests {
                 ok += usize::from(driver.confirm_sign_up(black_box(r)).is_ok());
+            }
+        }
+        Work::Stepped(driver, requests) => {
+            for r in requests {
+                let mut step = ConfirmSignUp::new(black_box(r), common::NOW).start();
+                let result = loop {
+                    match step {
+                        Step::Need(need) => step = driver.answer(need),
+                        Step::Done(result) => break result,
+                    }
+                };
+                ok += usize::from(result.is_ok());
             }
         }
         Work::Resend(driver, requests) => {
@@ -108,8 +134,10 @@ fn main() {
             picked.iter().map(|&i| Floor::request(i)).collect(),
             op == "floor_secret",
         ),
+        "bare_secret" => Work::Bare(common::Bare::new(users), confirm(SECRET_CLIENT, false)),
         "confirm_secret" => Work::Confirm(driver, confirm(SECRET_CLIENT, false)),
         "confirm_plain" => Work::Confirm(driver, confirm(PLAIN, false)),
+        "confirm_stepped" => Work::Stepped(driver, confirm(SECRET_CLIENT, false)),
         "wrong_code" => Work::Confirm(driver, confirm(PLAIN, true)),
         "confirm_enabled" => Work::Confirm(driver, confirm(HIDDEN, false)),
         "wrong_code_enabled" => Work::Confirm(driver, confirm(HIDDEN, true)),

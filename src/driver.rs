@@ -273,8 +273,8 @@ impl<S: UserStore> Driver<S> {
     ///
     /// The operation stays where it is while it runs: the driver steps it in place, answering
     /// each of its asks with the one kind of answer that ask takes (as [`answer`](Self::answer)
-    /// does through the typed continuations), instead of moving it into and out of a
-    /// continuation at every step.
+    /// does through the typed continuations), without the box the continuations hold it in
+    /// ([`Operation::start`]).
     pub fn run<O: Operation>(&self, mut op: O) -> Result<O::Output, Error> {
         let mut raw = op.begin();
         loop {

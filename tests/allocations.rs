@@ -1,5 +1,5 @@
 //! Heap allocations of an accepted ConfirmSignUp through the [`Driver`](cognito_signup::Driver),
-//! counted by a global allocator that counts (`stats_alloc`): a regression guard on the count,
+//! run in place and stepped through the public continuations, counted by a global allocator that counts (`stats_alloc`): a regression guard on the count,
 //! not a timing. Its own test binary, since the allocator is the whole process's; one test
 //! function, so that no other test allocates while it counts.
 
@@ -15,7 +15,9 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use cognito_signup::MemoryStore;
+use cognito_signup::ops::ConfirmSignUp;
+use cognito_signup::{ConfirmSignUpRequest, ConfirmSignUpResponse, Driver, Error, MemoryStore};
+use cognito_signup::{Operation, Step};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::sync::Arc;
@@ -27,6 +29,34 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// first operation), for a client without and with a secret.
 const MAX_PLAIN: usize = 1;
 const MAX_SECRET: usize = 1;
+/// The same, stepped through the public continuations: one more, the box the operation lives
+/// in from `start` to its end.
+const MAX_STEPPED: usize = 2;
+
+/// How a test runs one ConfirmSignUp.
+type Run =
+    fn(&Driver<Arc<MemoryStore>>, ConfirmSignUpRequest) -> Result<ConfirmSignUpResponse, Error>;
+
+fn in_place(
+    driver: &Driver<Arc<MemoryStore>>,
+    request: ConfirmSignUpRequest,
+) -> Result<ConfirmSignUpResponse, Error> {
+    driver.confirm_sign_up(request)
+}
+
+/// As a host that answers each need itself: `start`, then [`Driver::answer`] until done.
+fn stepped(
+    driver: &Driver<Arc<MemoryStore>>,
+    request: ConfirmSignUpRequest,
+) -> Result<ConfirmSignUpResponse, Error> {
+    let mut step = ConfirmSignUp::new(request, common::NOW).start();
+    loop {
+        match step {
+            Step::Need(need) => step = driver.answer(need),
+            Step::Done(result) => return result,
+        }
+    }
+}
 
 #[test]
 fn an_accepted_confirm_sign_up_allocates_at_most_the_budget() {
@@ -47,31 +77,35 @@ fn an_accepted_confirm_sign_up_allocates_at_most_the_budget() {
         .unwrap();
 
     let mut counted = Vec::new();
-    for (client, user, max) in [
-        (common::PLAIN, 2, MAX_PLAIN),
-        (common::SECRET_CLIENT, 3, MAX_SECRET),
-    ] {
+    let cases: [(&str, &str, usize, usize, Run); 4] = [
+        ("in place", common::PLAIN, 2, MAX_PLAIN, in_place),
+        ("in place", common::SECRET_CLIENT, 3, MAX_SECRET, in_place),
+        ("stepped", common::PLAIN, 4, MAX_STEPPED, stepped),
+        ("stepped", common::SECRET_CLIENT, 5, MAX_STEPPED, stepped),
+    ];
+    for (how, client, user, max, run) in cases {
         let request = common::confirm_request(client, user, common::code(user));
         let region = Region::new(GLOBAL);
-        let response = driver.confirm_sign_up(request);
+        let response = run(&driver, request);
         let stats = region.change();
-        assert!(response.is_ok(), "{client}: {response:?}");
+        assert!(response.is_ok(), "{how}, {client}: {response:?}");
         drop(response);
         let made = stats.allocations + stats.reallocations;
-        counted.push((client, made, max));
+        counted.push((how, client, made, max));
+        // The user is confirmed: a second confirmation of the same code is refused, so the
+        // count above is the accepted path's.
+        let again = run(
+            &driver,
+            common::confirm_request(client, user, common::code(user)),
+        );
+        assert!(again.is_err(), "{how}, {client}: confirmed twice");
     }
-    // The user is confirmed: a second confirmation of the same code is refused, so the count
-    // above is the accepted path's.
-    assert!(
-        driver
-            .confirm_sign_up(common::confirm_request(common::PLAIN, 2, common::code(2)))
-            .is_err()
-    );
-    for (client, made, max) in counted {
-        eprintln!("{client}: {made} allocations");
+    for (how, client, made, max) in counted {
+        eprintln!("{how}, {client}: {made} allocations");
         assert!(
             made <= max,
-            "{client}: an accepted ConfirmSignUp made {made} allocations, at most {max} expected"
+            "{how}, {client}: an accepted ConfirmSignUp made {made} allocations, at most {max} \
+             expected"
         );
     }
 }

@@ -336,3 +336,163 @@ pub fn timed<R>(
     }
     total
 }
+
+/// A user as [`Bare`] keeps it: what the accepted path reads and writes.
+struct BareUser {
+    confirmed: bool,
+    enabled: bool,
+    email_verified: bool,
+    /// The code's tag and when it was issued.
+    code: Option<([u8; 32], u64)>,
+    failed_confirmations: Vec<u64>,
+    last_modified: u64,
+}
+
+/// ConfirmSignUp's accepted path written as one function over plain maps, with no step
+/// protocol, no host traits, no index and no versions: request shape (the five members' lengths
+/// and byte classes, ASCII only), client lookup, SecretHash, the user under a write lock,
+/// enabled, attempts in the window, status, code age, the code tag, and the confirmation
+/// written in place. It is not a conforming implementation (one lock for every user, no
+/// PreventUserExistenceErrors, no alias handling, no trigger, no rate limiter; its request
+/// validation is ASCII only); it shows what the checks themselves cost beside the floor, and so
+/// how much of ConfirmSignUp's time is the protocol and the store's contract.
+pub struct Bare {
+    clients: HashMap<String, Option<HmacSha256>>,
+    code: HmacSha256,
+    users: std::sync::RwLock<HashMap<String, BareUser>>,
+    /// Every user's tag, for [`rearm`](Self::rearm).
+    tags: HashMap<String, [u8; 32]>,
+}
+
+/// Bytes of `[\w+=/]` (SecretHash) and of `\w` (ClientId); ASCII graphic bytes stand for the
+/// username's and the code's classes.
+fn bare_class(s: &str, max: usize, ok: impl Fn(u8) -> bool) -> bool {
+    !s.is_empty() && s.len() <= max && s.bytes().all(ok)
+}
+
+impl Bare {
+    const NOW: u64 = 1_800_000_000;
+    const WINDOW: u64 = 3600;
+    const PER_WINDOW: usize = 15;
+    const VALIDITY: u64 = 24 * 3600;
+
+    pub fn new(n: usize) -> Self {
+        let tags = Floor::new(n).tags;
+        let users = tags
+            .iter()
+            .map(|(name, &tag)| {
+                let user = BareUser {
+                    confirmed: false,
+                    enabled: true,
+                    email_verified: false,
+                    code: Some((tag, Self::NOW)),
+                    failed_confirmations: Vec::new(),
+                    last_modified: Self::NOW,
+                };
+                (name.clone(), user)
+            })
+            .collect();
+        let mut clients = HashMap::new();
+        clients.insert(PLAIN.to_owned(), None);
+        clients.insert(
+            SECRET_CLIENT.to_owned(),
+            Some(HmacSha256::new_from_slice(CLIENT_SECRET.as_bytes()).unwrap()),
+        );
+        Self {
+            clients,
+            code: HmacSha256::new_from_slice(&CODE_KEY).unwrap(),
+            users: std::sync::RwLock::new(users),
+            tags,
+        }
+    }
+
+    /// Puts every user back to unconfirmed with their code.
+    pub fn rearm(&self) {
+        for (name, user) in self.users.write().unwrap().iter_mut() {
+            user.confirmed = false;
+            user.email_verified = false;
+            user.code = Some((self.tags[name], Self::NOW));
+        }
+    }
+
+    /// One ConfirmSignUp; `true` when the user was confirmed. Takes the request by value, as
+    /// the driver does.
+    #[inline(never)]
+    pub fn confirm(&self, r: ConfirmSignUpRequest) -> bool {
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let (Some(client_id), Some(username), Some(code)) = (
+            r.client_id.as_deref(),
+            r.username.as_deref(),
+            r.confirmation_code.as_deref(),
+        ) else {
+            return false;
+        };
+        let shape = bare_class(client_id, 128, word)
+            && bare_class(username, 128, |b| b.is_ascii_graphic())
+            && bare_class(code, 2048, |b| b.is_ascii_graphic())
+            && r.secret_hash
+                .as_deref()
+                .is_none_or(|h| bare_class(h, 128, |b| word(b) || matches!(b, b'+' | b'=' | b'/')))
+            && r.session.is_none()
+            && r.client_metadata.is_none();
+        if !shape {
+            return false;
+        }
+        let Some(secret) = self.clients.get(client_id) else {
+            return false;
+        };
+        match (secret, r.secret_hash.as_deref()) {
+            (None, None) => {}
+            (Some(secret), Some(hash)) => {
+                let mut mac = secret.clone();
+                mac.update(username.as_bytes());
+                mac.update(client_id.as_bytes());
+                let mut decoded = [0u8; 33];
+                let good = match base64::engine::general_purpose::STANDARD
+                    .decode_slice(hash.as_bytes(), &mut decoded)
+                {
+                    Ok(32) => mac.verify_slice(&decoded[..32]).is_ok(),
+                    _ => false,
+                };
+                if !good {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+        let mut users = self.users.write().unwrap();
+        let Some(user) = users.get_mut(username) else {
+            return false;
+        };
+        let now = Self::NOW;
+        let failures = user
+            .failed_confirmations
+            .iter()
+            .filter(|&&t| t.saturating_add(Self::WINDOW) > now)
+            .count();
+        if !user.enabled || failures >= Self::PER_WINDOW || user.confirmed {
+            return false;
+        }
+        let Some((tag, issued)) = user.code else {
+            return false;
+        };
+        if now.saturating_sub(issued) >= Self::VALIDITY {
+            return false;
+        }
+        let mut mac = self.code.clone();
+        for part in [POOL_ID.as_bytes(), username.as_bytes(), code.as_bytes()] {
+            mac.update(&(part.len() as u32).to_be_bytes());
+            mac.update(part);
+        }
+        let candidate: [u8; 32] = mac.finalize().into_bytes().into();
+        if !bool::from(candidate.ct_eq(&tag)) {
+            user.failed_confirmations.push(now);
+            return false;
+        }
+        user.confirmed = true;
+        user.email_verified = true;
+        user.code = None;
+        user.last_modified = now;
+        true
+    }
+}

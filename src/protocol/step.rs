@@ -44,9 +44,15 @@ pub trait Operation: Machine + Sized + Send + 'static {
 
     /// The first step. Cheap: no step of any operation is CPU-heavy except the answer to a
     /// [`Need::Hash`].
-    fn start(mut self) -> Step<Self> {
-        let raw = self.begin();
-        Step::lift(self, raw)
+    ///
+    /// The operation is boxed here, once (its one allocation on this path): every continuation
+    /// after it holds the box, so a step moves a pointer and the request of the need, never the
+    /// operation itself (a ConfirmSignUp is several hundred bytes), and a future that holds a
+    /// [`Step`] across an `.await` stays small.
+    fn start(self) -> Step<Self> {
+        let mut op = Box::new(self);
+        let raw = op.begin();
+        Step::lift(op, raw)
     }
 }
 
@@ -74,7 +80,7 @@ where
 impl<O: Operation> Step<O> {
     /// Gives the operation's ask its typed continuation.
     #[inline(always)]
-    pub(crate) fn lift(op: O, raw: Raw<O::Output>) -> Self {
+    pub(crate) fn lift(op: Box<O>, raw: Raw<O::Output>) -> Self {
         let need = match raw {
             Raw::Done(result) => return Step::Done(result),
             Raw::Need(Ask::Client) => Need::Client(LookUpClient { op }),
@@ -104,13 +110,13 @@ impl<O: Operation> Step<O> {
 
 /// Resumes `op` with `answer` and gives its next ask a continuation.
 #[inline(always)]
-fn resume<O: Operation>(mut op: O, answer: Answer) -> Step<O> {
+fn resume<O: Operation>(mut op: Box<O>, answer: Answer) -> Step<O> {
     let raw = op.advance(answer);
     Step::lift(op, raw)
 }
 
 /// What an operation needs next. Each variant holds a continuation that owns the suspended
-/// operation, shows the request by reference and takes the one kind of answer the request
+/// operation (boxed: see [`Operation::start`]), shows the request by reference and takes the one kind of answer the request
 /// takes: giving a need the wrong kind of answer does not compile.
 ///
 /// ```compile_fail
@@ -244,7 +250,7 @@ macro_rules! continuation {
         $(#[$doc])*
         #[must_use = "the operation waits inside until this is answered"]
         pub struct $name<O> {
-            op: O,
+            op: Box<O>,
             $($field: $ty,)*
         }
 
@@ -283,7 +289,7 @@ macro_rules! fallible {
 /// [`Need::Client`]: look up an app client and its pool.
 #[must_use = "the operation waits inside until this is answered"]
 pub struct LookUpClient<O> {
-    op: O,
+    op: Box<O>,
 }
 
 impl<O: Operation> fmt::Debug for LookUpClient<O> {
@@ -495,7 +501,7 @@ struct Secret(String);
 /// `Debug` shows neither the password nor the salt.
 #[must_use = "the operation waits inside until this is answered"]
 pub struct HashPassword<O> {
-    op: O,
+    op: Box<O>,
     password: Secret,
     salt: [u8; 16],
 }
