@@ -54,6 +54,14 @@ for n in sizes:
     conf[n] = (fs, fp, cs, cp)
     print(f"| {n:,} | {ns(fs)} | {ns(fp)} | {ns(cs)} | {ratio(cs, fs)} | {ns(cp)} "
           f"| {ratio(cp, fs)} | {ratio(cp, fp)} |")
+print("\n| users | bare reference | / floor | ConfirmSignUp / bare | stepped (public continuations) "
+      "| / ConfirmSignUp |")
+print("|---|---|---|---|---|---|")
+for n in sizes:
+    fs, _, cs, _ = conf[n]
+    bs = median("confirm", "bare_secret", str(n))
+    ss = median("confirm", "stepped_secret", str(n))
+    print(f"| {n:,} | {ns(bs)} | {ratio(bs, fs)} | {ratio(cs, bs)} | {ns(ss)} | {ratio(ss, cs)} |")
 if conf.get(1000) and conf.get(1000000):
     a, b = conf[1000], conf[1000000]
     print(f"\n1M users / 1k users: with secret {ratio(b[2], a[2])}, without secret "
