@@ -26,8 +26,7 @@ use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use cognito_signup::ops::ConfirmSignUp;
-use cognito_signup::{CodeKeys, Driver, MemoryStore, Operation, Step};
+use cognito_signup::{CodeKeys, ConfirmSignUpRequest, Driver, MemoryStore};
 
 /// Requests built per timed chunk.
 const CHUNK: usize = 4096;
@@ -73,11 +72,12 @@ impl Users {
     }
 }
 
+/// `iters` accepted ConfirmSignUps of `client`, each run by `run`; only `run` is timed.
 fn confirm_for(
-    driver: &Driver<Arc<MemoryStore>>,
     users: &mut Users,
     client: &str,
     iters: u64,
+    run: impl Fn(ConfirmSignUpRequest) -> bool,
 ) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = usize::try_from(iters).unwrap();
@@ -90,41 +90,7 @@ fn confirm_for(
         left -= requests.len();
         let t = Instant::now();
         for r in requests {
-            let ok = driver.confirm_sign_up(black_box(r)).is_ok();
-            assert!(ok);
-        }
-        total += t.elapsed();
-    }
-    total
-}
-
-/// As [`confirm_for`], stepped through the public continuations ([`Operation::start`], then
-/// [`Driver::answer`] for every need), as a host that answers each need itself does.
-fn stepped_for(
-    driver: &Driver<Arc<MemoryStore>>,
-    users: &mut Users,
-    client: &str,
-    iters: u64,
-) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = usize::try_from(iters).unwrap();
-    while left > 0 {
-        let batch = users.next(left.min(CHUNK));
-        let requests: Vec<_> = batch
-            .iter()
-            .map(|&i| common::confirm_request(client, i, common::code(i)))
-            .collect();
-        left -= requests.len();
-        let t = Instant::now();
-        for r in requests {
-            let mut step = ConfirmSignUp::new(black_box(r), common::NOW).start();
-            let ok = loop {
-                match step {
-                    Step::Need(need) => step = driver.answer(need),
-                    Step::Done(result) => break result.is_ok(),
-                }
-            };
-            assert!(ok);
+            assert!(run(black_box(r)));
         }
         total += t.elapsed();
     }
@@ -220,15 +186,23 @@ fn sizes(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("confirm_secret", n), |b| {
             b.iter_custom(|iters| {
-                confirm_for(&driver, &mut users.borrow_mut(), SECRET_CLIENT, iters)
+                confirm_for(&mut users.borrow_mut(), SECRET_CLIENT, iters, |r| {
+                    driver.confirm_sign_up(r).is_ok()
+                })
             });
         });
         g.bench_function(BenchmarkId::new("confirm_plain", n), |b| {
-            b.iter_custom(|iters| confirm_for(&driver, &mut users.borrow_mut(), PLAIN, iters));
+            b.iter_custom(|iters| {
+                confirm_for(&mut users.borrow_mut(), PLAIN, iters, |r| {
+                    driver.confirm_sign_up(r).is_ok()
+                })
+            });
         });
         g.bench_function(BenchmarkId::new("stepped_secret", n), |b| {
             b.iter_custom(|iters| {
-                stepped_for(&driver, &mut users.borrow_mut(), SECRET_CLIENT, iters)
+                confirm_for(&mut users.borrow_mut(), SECRET_CLIENT, iters, |r| {
+                    common::stepped(&driver, r).is_ok()
+                })
             });
         });
     }

@@ -27,10 +27,8 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use cognito_signup::ops::ConfirmSignUp;
 use cognito_signup::{
-    ConfirmSignUpRequest, Driver, MemoryStore, Operation, ResendConfirmationCodeRequest,
-    SignUpRequest, Step, wire,
+    ConfirmSignUpRequest, Driver, MemoryStore, ResendConfirmationCodeRequest, SignUpRequest, wire,
 };
 use common::{DenyAll, Floor, HIDDEN, PLAIN, SECRET_CLIENT};
 use std::hint::black_box;
@@ -70,14 +68,7 @@ fn measured(work: Work) -> usize {
         }
         Work::Stepped(driver, requests) => {
             for r in requests {
-                let mut step = ConfirmSignUp::new(black_box(r), common::NOW).start();
-                let result = loop {
-                    match step {
-                        Step::Need(need) => step = driver.answer(need),
-                        Step::Done(result) => break result,
-                    }
-                };
-                ok += usize::from(result.is_ok());
+                ok += usize::from(common::stepped(&driver, black_box(r)).is_ok());
             }
         }
         Work::Resend(driver, requests) => {

@@ -27,9 +27,8 @@
 mod common;
 
 use cognito_signup::host::{Directory, UserStore};
-use cognito_signup::ops::ConfirmSignUp;
 use cognito_signup::store::{Commit, IndexKey, RecordWrite};
-use cognito_signup::{MemoryStore, Operation, Step, UserStatus};
+use cognito_signup::{MemoryStore, UserStatus};
 use common::{Bare, Floor, POOL_ID, SECRET_CLIENT};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -106,14 +105,7 @@ fn main() {
         }));
         rearm();
         times[3].push(per_item(requests(), |r| {
-            let mut step = ConfirmSignUp::new(r, common::NOW).start();
-            let ok = loop {
-                match step {
-                    Step::Need(need) => step = driver.answer(need),
-                    Step::Done(result) => break result.is_ok(),
-                }
-            };
-            assert!(ok);
+            assert!(common::stepped(&driver, r).is_ok());
         }));
         times[4].push(per_item(vec![SECRET_CLIENT; n], |id| {
             black_box(directory.client(id).unwrap());

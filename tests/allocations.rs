@@ -15,9 +15,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use cognito_signup::ops::ConfirmSignUp;
 use cognito_signup::{ConfirmSignUpRequest, ConfirmSignUpResponse, Driver, Error, MemoryStore};
-use cognito_signup::{Operation, Step};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::sync::Arc;
@@ -44,20 +42,6 @@ fn in_place(
     driver.confirm_sign_up(request)
 }
 
-/// As a host that answers each need itself: `start`, then [`Driver::answer`] until done.
-fn stepped(
-    driver: &Driver<Arc<MemoryStore>>,
-    request: ConfirmSignUpRequest,
-) -> Result<ConfirmSignUpResponse, Error> {
-    let mut step = ConfirmSignUp::new(request, common::NOW).start();
-    loop {
-        match step {
-            Step::Need(need) => step = driver.answer(need),
-            Step::Done(result) => return result,
-        }
-    }
-}
-
 #[test]
 fn an_accepted_confirm_sign_up_allocates_at_most_the_budget() {
     let store = Arc::new(MemoryStore::new());
@@ -80,8 +64,14 @@ fn an_accepted_confirm_sign_up_allocates_at_most_the_budget() {
     let cases: [(&str, &str, usize, usize, Run); 4] = [
         ("in place", common::PLAIN, 2, MAX_PLAIN, in_place),
         ("in place", common::SECRET_CLIENT, 3, MAX_SECRET, in_place),
-        ("stepped", common::PLAIN, 4, MAX_STEPPED, stepped),
-        ("stepped", common::SECRET_CLIENT, 5, MAX_STEPPED, stepped),
+        ("stepped", common::PLAIN, 4, MAX_STEPPED, common::stepped),
+        (
+            "stepped",
+            common::SECRET_CLIENT,
+            5,
+            MAX_STEPPED,
+            common::stepped,
+        ),
     ];
     for (how, client, user, max, run) in cases {
         let request = common::confirm_request(client, user, common::code(user));

@@ -205,6 +205,23 @@ pub fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     v
 }
 
+/// ConfirmSignUp stepped through the public continuations, as a host that answers each need
+/// itself does: [`Operation::start`](cognito_signup::Operation::start), then
+/// [`Driver::answer`] for every need.
+pub fn stepped(
+    driver: &Driver<Arc<MemoryStore>>,
+    request: ConfirmSignUpRequest,
+) -> Result<cognito_signup::ConfirmSignUpResponse, cognito_signup::Error> {
+    use cognito_signup::Operation as _;
+    let mut step = cognito_signup::ops::ConfirmSignUp::new(request, NOW).start();
+    loop {
+        match step {
+            cognito_signup::Step::Need(need) => step = driver.answer(need),
+            cognito_signup::Step::Done(result) => return result,
+        }
+    }
+}
+
 /// The ConfirmSignUp request of user `i`, with a SecretHash when `client` is the secret client.
 pub fn confirm_request(client: &str, i: usize, code: String) -> ConfirmSignUpRequest {
     let mut r = ConfirmSignUpRequest::new(client, username(i), code);
