@@ -100,8 +100,8 @@ pub(crate) fn gate_step<M: BehindGate>(
 }
 
 /// After a commit answered `Conflict` ([conflict-resolve-again]): asks for the operation's
-/// client once more (the same [`Ask::Client`] the gate starts with), keeping `gate` as the
-/// operation's state. A client that no longer resolves ends the operation with the
+/// client once more (the same [`Ask::Client`] the gate starts with), keeping a gate that waits
+/// for it as the operation's state. A client that no longer resolves ends the operation with the
 /// ResourceNotFoundException an operation starting now gets ([client-not-found]); one that does
 /// enters [`BehindGate::gate_again`]. Nothing else of the gate is repeated: the request was
 /// admitted (enabled, guard, throttle, SecretHash) when it started.
