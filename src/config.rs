@@ -417,8 +417,10 @@ pub struct SignUpPolicy {
     pub resend_rate: u32,
     /// Burst of that bucket.
     pub resend_burst: u32,
-    /// How many times an operation re-reads and decides again after a store conflict before it
-    /// answers InternalErrorException.
+    /// How many commits an operation makes, re-reading and deciding again after each store
+    /// conflict, before it answers InternalErrorException. After a conflict the operation
+    /// resolves its client or pool again first, and this budget is read from the pool as it is
+    /// then (`docs/behaviour.md` [conflict-resolve-again]).
     pub max_commit_attempts: u32,
 }
 

@@ -7,7 +7,7 @@
 
 use super::gate::{AdminGate, Gated};
 use super::support::{
-    alias_key, cannot_confirm, finished, fold, lookup_keys, post_confirmation, too_many_conflicts,
+    alias_key, cannot_confirm, finished, fold, lookup_keys, may_commit_again, post_confirmation,
     unexpected,
 };
 use crate::config::OperationName as Op;
@@ -58,6 +58,8 @@ enum Decision<T> {
 /// The shared machine of admin operations: gate, find, decide, commit, then (optionally) a
 /// PostConfirmation.
 struct AdminMachine<T> {
+    operation: Op,
+    bucket: Option<Bucket>,
     pool_id: String,
     username: String,
     now: Timestamp,
@@ -75,8 +77,17 @@ enum AdminState<T> {
 }
 
 impl<T> AdminMachine<T> {
-    fn new(pool_id: Option<&str>, username: Option<&str>, now: Timestamp) -> Self {
+    /// The machine of `operation`, which takes from `bucket` if it is throttled.
+    fn new(
+        operation: Op,
+        bucket: Option<Bucket>,
+        pool_id: Option<&str>,
+        username: Option<&str>,
+        now: Timestamp,
+    ) -> Self {
         Self {
+            operation,
+            bucket,
             pool_id: pool_id.unwrap_or_default().to_owned(),
             username: username.unwrap_or_default().to_owned(),
             now,
@@ -90,9 +101,18 @@ impl<T> AdminMachine<T> {
         Raw::Done(Err(e))
     }
 
-    fn start(&mut self, operation: Op, bucket: Option<Bucket>) -> Raw<T> {
-        let gate = AdminGate::new(operation, bucket, &self.pool_id, self.now);
+    fn start(&mut self) -> Raw<T> {
+        let gate = AdminGate::new(self.operation, self.bucket, &self.pool_id, self.now);
         let g = gate.start();
+        self.state = AdminState::Gate(gate);
+        self.gated(g)
+    }
+
+    /// A commit answered `Conflict`: the pool is resolved again first
+    /// ([conflict-resolve-again]).
+    fn conflict(&mut self) -> Raw<T> {
+        let mut gate = AdminGate::new(self.operation, self.bucket, &self.pool_id, self.now);
+        let g = gate.again();
         self.state = AdminState::Gate(gate);
         self.gated(g)
     }
@@ -102,6 +122,11 @@ impl<T> AdminMachine<T> {
             Gated::Need(n) => Raw::Need(n),
             Gated::Fail(e) => self.fail(e),
             Gated::Pass(pool) => self.find(pool),
+            // Read again with the pool as it is now, while the budget lasts.
+            Gated::Again(pool) => match may_commit_again(self.commits, &pool.pool) {
+                Ok(()) => self.find(pool),
+                Err(e) => self.fail(e),
+            },
         }
     }
 
@@ -158,12 +183,7 @@ impl<T> AdminMachine<T> {
             (AdminState::Commit(pool, record), Answer::Committed(CommitOutcome::Committed)) => {
                 after(&pool, record)
             }
-            (AdminState::Commit(pool, _), Answer::Committed(CommitOutcome::Conflict)) => {
-                if self.commits >= pool.pool.sign_up_policy.max_commit_attempts {
-                    return self.fail(too_many_conflicts());
-                }
-                self.find(pool)
-            }
+            (AdminState::Commit(..), Answer::Committed(CommitOutcome::Conflict)) => self.conflict(),
             (AdminState::PostConfirmation(out), Answer::Lambda(reply)) => {
                 Raw::Done(post(out, reply))
             }
@@ -192,6 +212,8 @@ impl AdminConfirmSignUp {
     #[must_use]
     pub fn new(request: AdminConfirmSignUpRequest, now: Timestamp) -> Self {
         let m = AdminMachine::new(
+            Op::AdminConfirmSignUp,
+            Some(Bucket::UserCreation),
             request.user_pool_id.as_deref(),
             request.username.as_deref(),
             now,
@@ -213,8 +235,7 @@ impl Machine for AdminConfirmSignUp {
         ) {
             return self.m.fail(e);
         }
-        self.m
-            .start(Op::AdminConfirmSignUp, Some(Bucket::UserCreation))
+        self.m.start()
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
@@ -275,6 +296,8 @@ impl AdminGetUser {
     #[must_use]
     pub fn new(request: AdminUserRequest, now: Timestamp) -> Self {
         let m = AdminMachine::new(
+            Op::AdminGetUser,
+            None,
             request.user_pool_id.as_deref(),
             request.username.as_deref(),
             now,
@@ -313,7 +336,7 @@ impl Machine for AdminGetUser {
         ) {
             return self.m.fail(e);
         }
-        self.m.start(Op::AdminGetUser, None)
+        self.m.start()
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
@@ -353,6 +376,8 @@ macro_rules! enabled_switch {
             #[must_use]
             pub fn new(request: AdminUserRequest, now: Timestamp) -> Self {
                 let m = AdminMachine::new(
+                    $op,
+                    None,
                     request.user_pool_id.as_deref(),
                     request.username.as_deref(),
                     now,
@@ -374,7 +399,7 @@ macro_rules! enabled_switch {
                 ) {
                     return self.m.fail(e);
                 }
-                self.m.start($op, None)
+                self.m.start()
             }
 
             fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {
@@ -435,6 +460,8 @@ impl AdminDeleteUser {
     #[must_use]
     pub fn new(request: AdminDeleteUserRequest, now: Timestamp) -> Self {
         let m = AdminMachine::new(
+            Op::AdminDeleteUser,
+            None,
             request.user_pool_id.as_deref(),
             request.username.as_deref(),
             now,
@@ -505,7 +532,7 @@ impl Machine for AdminDeleteUser {
         ) {
             return self.m.fail(e);
         }
-        self.m.start(Op::AdminDeleteUser, None)
+        self.m.start()
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<<Self as Operation>::Output> {

@@ -6,10 +6,10 @@
 //! ([alias-conflict]); one atomic commit ([atomic-commit]); PostConfirmation
 //! ([trigger-post-confirmation]); response.
 
-use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_again, gate_start, gate_step};
 use super::support::{
     alias_key, cannot_confirm, code_mismatch, count_in_window, finished, lookup_keys,
-    post_confirmation, record_in_window, too_many_conflicts, unexpected,
+    may_commit_again, post_confirmation, record_in_window, unexpected,
 };
 use crate::code::CodeVerified;
 use crate::config::{OperationName as Op, PreventUserExistenceErrors, VerifiableAttribute};
@@ -39,10 +39,9 @@ enum State {
         proof: CodeVerified,
     },
     /// A counted failure. A `hidden` one (a user who cannot be told apart from a missing one,
-    /// or the decoy) answers CodeMismatchException even on a conflict: there is nothing to
-    /// decide again.
+    /// or the decoy) answers CodeMismatchException even on a conflict, once the client resolved
+    /// again ([conflict-resolve-again]): there is nothing to decide again.
     CommitFailure {
-        cx: ClientContext,
         hidden: bool,
     },
     CommitConfirm {
@@ -60,6 +59,9 @@ pub struct ConfirmSignUp {
     req: ConfirmSignUpRequest,
     now: Timestamp,
     commits: u32,
+    /// The conflicting commit was a hidden failure: once the client resolved again, the answer
+    /// is CodeMismatchException, not a retry ([hide-same-work]).
+    hidden_conflict: bool,
     state: State,
 }
 
@@ -106,6 +108,7 @@ impl ConfirmSignUp {
             req: request,
             now,
             commits: 0,
+            hidden_conflict: false,
             state: State::Done,
         }
     }
@@ -138,12 +141,23 @@ impl ConfirmSignUp {
         Raw::Need(need)
     }
 
-    /// Re-reads after a conflict, until the policy's budget is spent.
-    fn retry(&mut self, cx: ClientContext) -> Raw<Out> {
-        if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
-            return self.fail(too_many_conflicts());
+    /// The client resolved again after a conflict ([conflict-resolve-again]): a hidden
+    /// failure answers CodeMismatchException; any other commit reads again with the pool as it
+    /// is now, until the policy's budget is spent.
+    fn again(&mut self, cx: ClientContext) -> Raw<Out> {
+        if self.hidden_conflict {
+            return self.fail(code_mismatch());
+        }
+        if let Err(e) = may_commit_again(self.commits, &cx.pool.pool) {
+            return self.fail(e);
         }
         self.find_user(cx)
+    }
+
+    /// A commit answered `Conflict`: the client is resolved again first.
+    fn conflict(&mut self, hidden: bool) -> Raw<Out> {
+        self.hidden_conflict = hidden;
+        gate_again(self)
     }
 
     fn commit(&mut self, cx: &ClientContext, commit: Commit) -> Raw<Out> {
@@ -173,7 +187,7 @@ impl ConfirmSignUp {
             }],
         };
         let step = self.commit(&cx, commit);
-        self.state = State::CommitFailure { cx, hidden: true };
+        self.state = State::CommitFailure { hidden: true };
         step
     }
 
@@ -210,7 +224,7 @@ impl ConfirmSignUp {
             index: Vec::new(),
         };
         let step = self.commit(&cx, commit);
-        self.state = State::CommitFailure { cx, hidden };
+        self.state = State::CommitFailure { hidden };
         step
     }
 
@@ -420,7 +434,13 @@ impl ConfirmSignUp {
     }
 }
 
-behind_gate!(ConfirmSignUp, find_user);
+behind_gate!(
+    ConfirmSignUp,
+    Op::ConfirmSignUp,
+    Bucket::UserCreation,
+    find_user,
+    again
+);
 
 impl Operation for ConfirmSignUp {
     type Output = ConfirmSignUpResponse;
@@ -435,8 +455,7 @@ impl Machine for ConfirmSignUp {
         if let Err(e) = validate(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(Op::ConfirmSignUp, Bucket::UserCreation, self.now);
-        gate_start(self, gate)
+        gate_start(self)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
@@ -457,14 +476,14 @@ impl Machine for ConfirmSignUp {
                 Answer::Found(holder) => self.on_holder(cx, *user, attribute, holder, proof),
                 answer => self.fail(unexpected(answer)),
             },
-            State::CommitFailure { cx, hidden } => match answer {
-                Answer::Committed(CommitOutcome::Conflict) if !hidden => self.retry(cx),
-                Answer::Committed(_) => self.fail(code_mismatch()),
+            State::CommitFailure { hidden } => match answer {
+                Answer::Committed(CommitOutcome::Conflict) => self.conflict(hidden),
+                Answer::Committed(CommitOutcome::Committed) => self.fail(code_mismatch()),
                 answer => self.fail(unexpected(answer)),
             },
             State::CommitConfirm { cx, user } => match answer {
                 Answer::Committed(CommitOutcome::Committed) => self.on_confirmed(cx, user),
-                Answer::Committed(CommitOutcome::Conflict) => self.retry(cx),
+                Answer::Committed(CommitOutcome::Conflict) => self.conflict(false),
                 answer => self.fail(unexpected(answer)),
             },
             State::PostConfirmation => match answer {

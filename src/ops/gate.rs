@@ -1,5 +1,6 @@
 //! The checks every operation makes before it looks at a user ([order-gate]): client or pool
-//! lookup, operation enabled, request guard, throttle, SecretHash.
+//! lookup, operation enabled, request guard, throttle, SecretHash; and the lookup repeated after
+//! a commit conflict ([conflict-resolve-again]).
 
 use super::support::unexpected;
 use crate::config::OperationName;
@@ -16,6 +17,8 @@ use std::sync::Arc;
 pub(crate) enum Gated<T> {
     Need(Ask),
     Pass(T),
+    /// The client or pool resolved again after a commit conflict ([conflict-resolve-again]).
+    Again(T),
     Fail(Error),
 }
 
@@ -25,6 +28,8 @@ pub(crate) enum Gated<T> {
 pub(crate) trait BehindGate {
     /// The operation's response.
     type Out;
+    /// The operation's gate, at its start.
+    fn new_gate(&self) -> PublicGate;
     /// What the gate reads of the request, lent at every step.
     fn asked(&self) -> Asked<'_>;
     /// Keeps the gate as the operation's state while it waits.
@@ -33,16 +38,23 @@ pub(crate) trait BehindGate {
     fn gate_failed(&mut self, e: Error) -> Raw<Self::Out>;
     /// The operation's body, once the gate passed.
     fn gate_passed(&mut self, cx: ClientContext) -> Raw<Self::Out>;
+    /// The operation's retry, once its client resolved again after a commit conflict
+    /// ([conflict-resolve-again]): `cx` is the client and pool as they are now.
+    fn gate_again(&mut self, cx: ClientContext) -> Raw<Self::Out>;
 }
 
-/// Implements [`BehindGate`] for a public operation, the same four methods for each: the
-/// operation has a request `req` (with `secret_hash` and `user_context_data`), a `state` with a
-/// `State::Gate` variant, an `Out` type, `client_id`, `username` and `fail` methods, and
-/// `$passed`, its body once the gate passed.
+/// Implements [`BehindGate`] for a public operation, the same six methods for each: the
+/// operation has a request `req` (with `secret_hash` and `user_context_data`), a time `now`, a
+/// `state` with a `State::Gate` variant, an `Out` type, `client_id`, `username` and `fail`
+/// methods, `$passed`, its body once the gate passed, and `$again`, its retry once the client
+/// resolved again after a commit conflict. Its gate is for `$operation` and takes from `$bucket`.
 macro_rules! behind_gate {
-    ($op:ty, $passed:ident) => {
+    ($op:ty, $operation:expr, $bucket:expr, $passed:ident, $again:ident) => {
         impl $crate::ops::gate::BehindGate for $op {
             type Out = Out;
+            fn new_gate(&self) -> $crate::ops::gate::PublicGate {
+                $crate::ops::gate::PublicGate::new($operation, $bucket, self.now)
+            }
             fn asked(&self) -> $crate::ops::gate::Asked<'_> {
                 $crate::ops::gate::Asked {
                     client_id: self.client_id(),
@@ -60,13 +72,17 @@ macro_rules! behind_gate {
             fn gate_passed(&mut self, cx: ClientContext) -> Raw<Out> {
                 self.$passed(cx)
             }
+            fn gate_again(&mut self, cx: ClientContext) -> Raw<Out> {
+                self.$again(cx)
+            }
         }
     };
 }
 pub(crate) use behind_gate;
 
 /// Starts the gate: its first ask is the operation's.
-pub(crate) fn gate_start<M: BehindGate>(op: &mut M, gate: PublicGate) -> Raw<M::Out> {
+pub(crate) fn gate_start<M: BehindGate>(op: &mut M) -> Raw<M::Out> {
+    let gate = op.new_gate();
     let g = gate.start();
     gate_next(op, gate, g)
 }
@@ -83,6 +99,19 @@ pub(crate) fn gate_step<M: BehindGate>(
     gate_next(op, gate, g)
 }
 
+/// After a commit answered `Conflict` ([conflict-resolve-again]): asks for the operation's
+/// client once more (the same [`Ask::Client`] the gate starts with), keeping a gate that waits
+/// for it as the operation's state. A client that no longer resolves ends the operation with the
+/// ResourceNotFoundException an operation starting now gets ([client-not-found]); one that does
+/// enters [`BehindGate::gate_again`]. Nothing else of the gate is repeated: the request was
+/// admitted (enabled, guard, throttle, SecretHash) when it started.
+pub(crate) fn gate_again<M: BehindGate>(op: &mut M) -> Raw<M::Out> {
+    let mut gate = op.new_gate();
+    gate.state = PublicState::Again;
+    op.keep_gate(gate);
+    Raw::Need(Ask::Client)
+}
+
 #[inline(always)]
 fn gate_next<M: BehindGate>(op: &mut M, gate: PublicGate, g: Gated<ClientContext>) -> Raw<M::Out> {
     op.keep_gate(gate);
@@ -90,6 +119,7 @@ fn gate_next<M: BehindGate>(op: &mut M, gate: PublicGate, g: Gated<ClientContext
         Gated::Need(n) => Raw::Need(n),
         Gated::Fail(e) => op.gate_failed(e),
         Gated::Pass(cx) => op.gate_passed(cx),
+        Gated::Again(cx) => op.gate_again(cx),
     }
 }
 
@@ -97,7 +127,25 @@ enum PublicState {
     Client,
     Guard(ClientContext),
     Throttle(ClientContext),
+    /// The client asked for again after a commit conflict.
+    Again,
     Done,
+}
+
+/// [client-not-found], as an operation starting now gets it.
+fn client_not_found(client_id: &str) -> Error {
+    Error::new(
+        Exception::ResourceNotFound,
+        format!("User pool client {client_id} does not exist."),
+    )
+}
+
+/// [pool-not-found], as an operation starting now gets it.
+fn pool_not_found(pool_id: &str) -> Error {
+    Error::new(
+        Exception::ResourceNotFound,
+        format!("User pool {pool_id} does not exist."),
+    )
 }
 
 /// What the gate reads of the request, lent by the operation that holds it at every step.
@@ -139,10 +187,7 @@ impl PublicGate {
         // built, which would copy the answer once more.
         match std::mem::replace(&mut self.state, PublicState::Done) {
             PublicState::Client => match answer {
-                Answer::Client(None) => Gated::Fail(Error::new(
-                    Exception::ResourceNotFound,
-                    format!("User pool client {} does not exist.", asked.client_id),
-                )),
+                Answer::Client(None) => Gated::Fail(client_not_found(asked.client_id)),
                 Answer::Client(Some(cx)) => {
                     if cx.pool.pool.disabled_operations.contains(&self.operation) {
                         return Gated::Fail(Error::new(
@@ -184,6 +229,11 @@ impl PublicGate {
                         Err(e) => Gated::Fail(e),
                     }
                 }
+                answer => Gated::Fail(unexpected(answer)),
+            },
+            PublicState::Again => match answer {
+                Answer::Client(None) => Gated::Fail(client_not_found(asked.client_id)),
+                Answer::Client(Some(cx)) => Gated::Again(cx),
                 answer => Gated::Fail(unexpected(answer)),
             },
             PublicState::Done => Gated::Fail(unexpected(answer)),
@@ -241,6 +291,8 @@ fn check_secret_hash(
 enum AdminState {
     Pool,
     Throttle(Arc<PoolContext>),
+    /// The pool asked for again after a commit conflict.
+    Again,
     Done,
 }
 
@@ -275,12 +327,21 @@ impl AdminGate {
         })
     }
 
+    /// After a commit answered `Conflict` ([conflict-resolve-again]): the pool once more (the
+    /// same [`Ask::Pool`] as [`AdminGate::start`]). A pool that no longer resolves is
+    /// [pool-not-found]; one that does is [`Gated::Again`]. The enabled check and the throttle
+    /// are not repeated: the request was admitted when it started.
+    pub(crate) fn again(&mut self) -> Gated<Arc<PoolContext>> {
+        self.state = AdminState::Again;
+        self.start()
+    }
+
     pub(crate) fn resume(&mut self, answer: Answer) -> Gated<Arc<PoolContext>> {
         match (std::mem::replace(&mut self.state, AdminState::Done), answer) {
-            (AdminState::Pool, Answer::Pool(None)) => Gated::Fail(Error::new(
-                Exception::ResourceNotFound,
-                format!("User pool {} does not exist.", self.pool_id),
-            )),
+            (AdminState::Pool | AdminState::Again, Answer::Pool(None)) => {
+                Gated::Fail(pool_not_found(&self.pool_id))
+            }
+            (AdminState::Again, Answer::Pool(Some(pool))) => Gated::Again(pool),
             (AdminState::Pool, Answer::Pool(Some(pool))) => {
                 if pool.pool.disabled_operations.contains(&self.operation) {
                     return Gated::Fail(Error::new(

@@ -9,10 +9,10 @@
 //! No budget is reset by a new code: the failed-confirmation window and the per-code counter of
 //! the old code are kept or replaced, never cleared in the user's favour ([limits-policy]).
 
-use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_again, gate_start, gate_step};
 use super::support::{
     code_target, compose, count_in_window, custom_message, delivery_details, delivery_failed,
-    finished, fold, lookup_keys, record_in_window, too_many_conflicts, unexpected,
+    finished, fold, lookup_keys, may_commit_again, record_in_window, unexpected,
 };
 use crate::code::Code;
 use crate::config::{
@@ -393,7 +393,24 @@ impl ResendConfirmationCode {
     }
 }
 
-behind_gate!(ResendConfirmationCode, find_user);
+impl ResendConfirmationCode {
+    /// The client resolved again after a conflict ([conflict-resolve-again]): read again with
+    /// the pool as it is now, while the budget lasts.
+    fn again(&mut self, cx: ClientContext) -> Raw<Out> {
+        if let Err(e) = may_commit_again(self.commits, &cx.pool.pool) {
+            return self.fail(e);
+        }
+        self.find_user(cx)
+    }
+}
+
+behind_gate!(
+    ResendConfirmationCode,
+    Op::ResendConfirmationCode,
+    Bucket::ResendConfirmationCode,
+    find_user,
+    again
+);
 
 impl Operation for ResendConfirmationCode {
     type Output = ResendConfirmationCodeResponse;
@@ -408,12 +425,7 @@ impl Machine for ResendConfirmationCode {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(
-            Op::ResendConfirmationCode,
-            Bucket::ResendConfirmationCode,
-            self.now,
-        );
-        gate_start(self, gate)
+        gate_start(self)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
@@ -448,12 +460,7 @@ impl Machine for ResendConfirmationCode {
             (State::Commit { cx, user, attr }, Answer::Committed(CommitOutcome::Committed)) => {
                 self.on_committed(&cx, &user, attr)
             }
-            (State::Commit { cx, .. }, Answer::Committed(CommitOutcome::Conflict)) => {
-                if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
-                    return self.fail(too_many_conflicts());
-                }
-                self.find_user(cx)
-            }
+            (State::Commit { .. }, Answer::Committed(CommitOutcome::Conflict)) => gate_again(self),
             (State::Deliver(response), Answer::Delivered(result)) => {
                 self.state = State::Done;
                 Raw::Done(match result {

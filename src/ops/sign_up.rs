@@ -8,10 +8,10 @@
 //! The user is committed before the code is delivered: a delivery failure answers
 //! CodeDeliveryFailureException and leaves an UNCONFIRMED user who can ask for a new code.
 
-use super::gate::{PublicGate, behind_gate, gate_start, gate_step};
+use super::gate::{PublicGate, behind_gate, gate_again, gate_start, gate_step};
 use super::support::{
     alias_key, claims_of_new_user, code_target, compose, custom_message, delivery_details,
-    delivery_failed, event, finished, fold, post_confirmation, sub_taken, too_many_conflicts,
+    delivery_failed, event, finished, fold, may_commit_again, post_confirmation, sub_taken,
     unexpected,
 };
 use crate::code::Code;
@@ -81,6 +81,8 @@ enum State {
         cx: ClientContext,
         holders: Vec<(VerifiableAttribute, Option<Versioned<UserRecord>>)>,
     },
+    /// Waiting for the commit's outcome. On a conflict the context is dropped and the client
+    /// resolved again ([conflict-resolve-again]).
     Commit(ClientContext),
     Deliver(SignUpResponse),
     PostConfirmation(SignUpResponse),
@@ -704,6 +706,16 @@ impl SignUp {
         Raw::Need(need)
     }
 
+    /// The client resolved again after a conflict ([conflict-resolve-again]): read again with
+    /// the pool as it is now, while the budget lasts. The draft (hash, triggers' answers, code)
+    /// is kept.
+    fn again(&mut self, cx: ClientContext) -> Raw<Out> {
+        if let Err(e) = may_commit_again(self.commits, &cx.pool.pool) {
+            return self.fail(e);
+        }
+        self.find_existing(cx)
+    }
+
     fn on_committed(&mut self, cx: ClientContext) -> Raw<Out> {
         let pool = &cx.pool.pool;
         let Some(d) = self.draft.take() else {
@@ -749,7 +761,7 @@ impl SignUp {
     }
 }
 
-behind_gate!(SignUp, on_client);
+behind_gate!(SignUp, Op::SignUp, Bucket::UserCreation, on_client, again);
 
 impl Operation for SignUp {
     type Output = SignUpResponse;
@@ -764,8 +776,7 @@ impl Machine for SignUp {
         if let Err(e) = validate_shape(&self.req) {
             return self.fail(e);
         }
-        let gate = PublicGate::new(Op::SignUp, Bucket::UserCreation, self.now);
-        gate_start(self, gate)
+        gate_start(self)
     }
 
     fn advance(&mut self, answer: Answer) -> Raw<Out> {
@@ -797,12 +808,7 @@ impl Machine for SignUp {
             (State::Commit(cx), Answer::Committed(CommitOutcome::Committed)) => {
                 self.on_committed(cx)
             }
-            (State::Commit(cx), Answer::Committed(CommitOutcome::Conflict)) => {
-                if self.commits >= cx.pool.pool.sign_up_policy.max_commit_attempts {
-                    return self.fail(too_many_conflicts());
-                }
-                self.find_existing(cx)
-            }
+            (State::Commit(_), Answer::Committed(CommitOutcome::Conflict)) => gate_again(self),
             (State::Deliver(response), Answer::Delivered(result)) => {
                 self.state = State::Done;
                 Raw::Done(match result {

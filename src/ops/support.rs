@@ -128,9 +128,16 @@ pub(crate) fn finished() -> Error {
     Error::internal("the operation was resumed after it finished".into())
 }
 
-/// The conflict-retry budget is spent.
-pub(crate) fn too_many_conflicts() -> Error {
-    Error::internal("the store reported a conflict on every attempt".into())
+/// After a conflict, once the client or pool resolved again ([conflict-resolve-again]): whether
+/// another commit may follow the `commits` made so far, under the budget of the pool as it is
+/// now ([atomic-commit]); InternalErrorException when the budget is spent.
+pub(crate) fn may_commit_again(commits: u32, pool: &UserPool) -> Result<(), Error> {
+    if commits >= pool.sign_up_policy.max_commit_attempts {
+        return Err(Error::internal(
+            "the store reported a conflict on every attempt".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// InternalErrorException for a SignUp whose drawn `sub` another user already holds: its seed

@@ -145,8 +145,11 @@ fn resume<O: Operation>(mut op: Box<O>, answer: Answer) -> Step<O> {
 #[non_exhaustive]
 pub enum Need<O> {
     /// The app client with this id and its pool ([`Directory::client`](crate::Directory::client)).
+    /// Asked first, and again after a commit that answered `Conflict` (the client may have gone
+    /// with its pool meanwhile: `docs/behaviour.md` [conflict-resolve-again]).
     Client(LookUpClient<O>),
-    /// The pool with this id ([`Directory::pool`](crate::Directory::pool)).
+    /// The pool with this id ([`Directory::pool`](crate::Directory::pool)). Asked first by the
+    /// admin operations, and again after a commit that answered `Conflict`.
     Pool(LookUpPool<O>),
     /// The request guard's verdict ([`RequestGuard::check`](crate::RequestGuard::check)).
     Guard(CheckGuard<O>),

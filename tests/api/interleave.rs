@@ -3,7 +3,8 @@
 
 use crate::harness::*;
 use cognito_signup::ops::{
-    AdminDeleteUser, CommitChanges, ConfirmSignUp, Need, Operation, ResendConfirmationCode, Step,
+    AdminConfirmSignUp, AdminDeleteUser, CommitChanges, ConfirmSignUp, Need, Operation,
+    ResendConfirmationCode, SignUp, Step,
 };
 use cognito_signup::protocol::{ClientContext, PoolContext};
 use cognito_signup::store::{CommitOutcome, DECOY_SUB, IndexKey};
@@ -535,4 +536,193 @@ fn a_deletion_in_flight_when_the_user_confirms_removes_the_alias_it_gained() {
     let code = h.sign_up("bob", "alice@example.com");
     h.confirm("bob", &code).unwrap();
     assert_eq!(h.get("alice@example.com").username, "bob");
+}
+
+/// The context of `h`'s client, with its pool changed by `f`: what the host answered before
+/// someone updated the pool.
+fn stale_client(h: &Host, f: impl FnOnce(&mut UserPool)) -> ClientContext {
+    ClientContext::new(stale_pool(h, f), std::sync::Arc::new(h.client.clone()))
+}
+
+/// `h`'s pool changed by `f`, with `h`'s code keys.
+fn stale_pool(h: &Host, f: impl FnOnce(&mut UserPool)) -> std::sync::Arc<PoolContext> {
+    let mut pool = h.pool.clone();
+    f(&mut pool);
+    std::sync::Arc::new(PoolContext::new(pool, CodeKeys::new(&[[7u8; 32]]).unwrap()))
+}
+
+/// Runs `op`: its first client (or pool) lookup is answered with `stale` (a context from
+/// before the pool changed), its first commit with a conflict (another request wrote first,
+/// the pool is still there), everything else by the host. Answers its outcome and the kinds
+/// of needs it raised.
+fn one_conflict<O: Operation>(
+    h: &Host,
+    op: O,
+    stale: ClientContext,
+) -> (Result<O::Output, Error>, Vec<&'static str>) {
+    let mut stale = Some(stale);
+    let mut conflicted = false;
+    let mut kinds = Vec::new();
+    let mut step = op.start();
+    loop {
+        step = match step {
+            Step::Done(r) => return (r, kinds),
+            Step::Need(n) => {
+                kinds.push(n.kind());
+                match n {
+                    Need::Client(n) if stale.is_some() => n.answer(stale.take()),
+                    Need::Pool(n) if stale.is_some() => {
+                        n.answer(stale.take().map(|cx| cx.pool.clone()))
+                    }
+                    Need::Commit(n) if !conflicted => {
+                        conflicted = true;
+                        n.answer(CommitOutcome::Conflict)
+                    }
+                    n => h.driver.answer(n),
+                }
+            }
+        };
+    }
+}
+
+#[test]
+fn a_sign_up_meeting_a_plain_conflict_resolves_its_client_again_and_retries_with_the_pool_as_it_is_now()
+ {
+    // [conflict-resolve-again] The stale pool allowed one commit; the pool as it is now allows
+    // the default eight, so the retry goes on (before, the stale budget ended it with
+    // InternalErrorException).
+    let h = host().build();
+    let stale = stale_client(&h, |p| p.sign_up_policy.max_commit_attempts = 1);
+    let op = SignUp::new(
+        h.sign_up_req("alice", Some("alice@example.com")),
+        START,
+        Seed::generate(&SeededRandomness::new([3; 32])).unwrap(),
+    );
+    let (outcome, kinds) = one_conflict(&h, op, stale);
+    let response = outcome.unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "client", "guard", "throttle", "find", "hash", "commit", "client", "find", "commit",
+            "deliver"
+        ]
+    );
+    assert_eq!(h.record("alice").sub.to_string(), response.user_sub);
+    assert_eq!(h.records().len(), 1);
+}
+
+#[test]
+fn a_confirmation_meeting_a_concurrent_writer_resolves_its_client_again_and_retries_with_the_pool_as_it_is_now()
+ {
+    // [conflict-resolve-again] [atomic-commit] A wrong code counted on alice's record while the
+    // right code was between its read and its commit: the commit conflicts, the client resolves
+    // again (the pool is still there, now with a PostConfirmation trigger the stale context did
+    // not have), alice is read again and confirmed, and the trigger the pool has now fires.
+    let h = host().post_confirmation().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    let stale = stale_client(&h, |p| p.lambda_config.post_confirmation = None);
+    let mut kinds = Vec::new();
+    let mut step = confirm_op(&h, "alice", &code, false).start();
+    let mut stale = Some(stale);
+    let mut wrote = false;
+    let outcome = loop {
+        step = match step {
+            Step::Done(r) => break r,
+            Step::Need(n) => {
+                kinds.push(n.kind());
+                match n {
+                    Need::Client(n) if stale.is_some() => n.answer(stale.take()),
+                    Need::Commit(n) if !wrote => {
+                        wrote = true;
+                        // The concurrent writer.
+                        h.confirm("alice", &Host::wrong(&code)).unwrap_err();
+                        h.driver.answer(Need::Commit(n))
+                    }
+                    n => h.driver.answer(n),
+                }
+            }
+        };
+    };
+    outcome.unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "client", "guard", "throttle", "find", "commit", "client", "find", "commit", "invoke"
+        ]
+    );
+    let alice = h.record("alice");
+    assert_eq!(alice.status, UserStatus::Confirmed);
+    assert_eq!(
+        alice.failed_confirmations.len(),
+        1,
+        "the writer's failure is kept"
+    );
+    assert_eq!(h.lambda.events("PostConfirmation_ConfirmSignUp").len(), 1);
+}
+
+#[test]
+fn a_hidden_failure_meeting_a_conflict_resolves_its_client_again_then_answers_code_mismatch() {
+    // [conflict-resolve-again] [hide-same-work] The client is asked for again (so that a
+    // deleted pool answers as it does for a present user), nothing is decided again.
+    let h = host().enabled().build();
+    let code = h.sign_up("alice", "alice@example.com");
+    let stale = stale_client(&h, |_| {});
+    let (outcome, kinds) = one_conflict(
+        &h,
+        confirm_op(&h, "nobody", &Host::wrong(&code), false),
+        stale,
+    );
+    assert_eq!(
+        err(outcome),
+        pair(
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again."
+        )
+    );
+    assert_eq!(
+        kinds,
+        ["client", "guard", "throttle", "find", "commit", "client"]
+    );
+}
+
+#[test]
+fn a_resend_meeting_a_plain_conflict_resolves_its_client_again_and_retries_with_the_pool_as_it_is_now()
+ {
+    // [conflict-resolve-again]
+    let h = host().build();
+    h.sign_up("alice", "alice@example.com");
+    let stale = stale_client(&h, |p| p.sign_up_policy.max_commit_attempts = 1);
+    let op = ResendConfirmationCode::new(
+        ResendConfirmationCodeRequest::new(CLIENT, "alice"),
+        START,
+        Seed::generate(&SeededRandomness::new([4; 32])).unwrap(),
+    );
+    let (outcome, kinds) = one_conflict(&h, op, stale);
+    outcome.unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "client", "guard", "throttle", "find", "commit", "client", "find", "commit", "deliver"
+        ]
+    );
+    assert_eq!(h.record("alice").resends.len(), 1);
+}
+
+#[test]
+fn an_admin_confirmation_meeting_a_plain_conflict_resolves_its_pool_again_and_retries_with_the_pool_as_it_is_now()
+ {
+    // [conflict-resolve-again] Only the pool is asked for again: no second throttle token.
+    let h = host().build();
+    h.sign_up("alice", "alice@example.com");
+    let stale = stale_client(&h, |p| p.sign_up_policy.max_commit_attempts = 1);
+    let op = AdminConfirmSignUp::new(AdminConfirmSignUpRequest::new(POOL, "alice"), START);
+    let (outcome, kinds) = one_conflict(&h, op, stale);
+    outcome.unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "pool", "throttle", "find", "commit", "pool", "find", "commit"
+        ]
+    );
+    assert_eq!(h.record("alice").status, UserStatus::Confirmed);
 }

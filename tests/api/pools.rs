@@ -808,16 +808,15 @@ impl UserStore for DeletesBeforeCommit {
     }
 }
 
-#[test]
-fn a_sign_up_in_flight_when_its_pool_is_deleted_leaves_no_user() {
-    // [pool-delete] The SignUp resolved its client before the delete and commits after it: the
-    // commit conflicts, every retry too, and no user of the deleted pool is left.
-    let h = host();
-    let p = pool(&h, "p");
-    let c = client(&h, &p.id, false);
+/// A driver over `h`'s store and catalog whose store deletes `pool_id` just before the first
+/// commit it is given.
+fn deleting_driver(
+    h: &Host,
+    pool_id: &str,
+) -> (Arc<DeletesBeforeCommit>, Driver<Arc<DeletesBeforeCommit>>) {
     let store = Arc::new(DeletesBeforeCommit {
         inner: h.store.clone(),
-        pool_id: p.id.clone(),
+        pool_id: pool_id.to_owned(),
         deleted: AtomicBool::new(false),
         commits: AtomicU32::new(0),
     });
@@ -826,30 +825,184 @@ fn a_sign_up_in_flight_when_its_pool_is_deleted_leaves_no_user() {
         .with_clock(h.clock.clone())
         .with_delivery(h.delivery.clone())
         .with_password_hashing(PasswordHashing::insecure_fast_for_tests());
-    err(
+    (store, driver)
+}
+
+/// A pool that auto-verifies email, with a client (ENABLED or LEGACY) and a user `alice`
+/// signed up (UNCONFIRMED); the code she was sent.
+fn pool_with_alice(h: &Host, enabled: bool) -> (UserPool, AppClient, String) {
+    let mut r = CreateUserPoolRequest::new("p");
+    r.settings.auto_verified_attributes = Some(vec!["email".into()]);
+    let p = h.driver.create_user_pool(r).unwrap().user_pool;
+    let mut r = CreateUserPoolClientRequest::new(&p.id, "app");
+    if enabled {
+        r.settings.prevent_user_existence_errors = Some("ENABLED".into());
+    }
+    let c = h
+        .driver
+        .create_user_pool_client(r)
+        .unwrap()
+        .user_pool_client;
+    h.driver
+        .sign_up(
+            SignUpRequest::new(&c.client_id, "alice", "Corr3ct-Horse!")
+                .attribute("email", "alice@example.com"),
+        )
+        .unwrap();
+    let code = h.delivery.last().unwrap().code.as_str().to_owned();
+    (p, c, code)
+}
+
+/// Nothing of the deleted pool `p` remains: no pool, client, record or index entry.
+fn nothing_of(h: &Host, p: &UserPool, c: &AppClient) {
+    assert!(h.store.pool(&p.id).unwrap().is_none());
+    assert!(h.store.client(&c.client_id).unwrap().is_none());
+    assert!(h.store.records(&p.id).unwrap().is_empty());
+    assert!(h.store.index(&p.id).unwrap().is_empty());
+}
+
+#[test]
+fn a_sign_up_in_flight_when_its_pool_is_deleted_leaves_no_user() {
+    // [pool-delete] [conflict-resolve-again] The SignUp resolved its client before the delete
+    // and commits after it: the commit conflicts, the client no longer resolves, and the answer
+    // is the one a SignUp starting now gets; no user of the deleted pool is left.
+    let h = host();
+    let p = pool(&h, "p");
+    let c = client(&h, &p.id, false);
+    let (store, driver) = deleting_driver(&h, &p.id);
+    not_found(
         driver
             .sign_up(
                 SignUpRequest::new(&c.client_id, "alice", "Corr3ct-Horse!")
                     .attribute("email", "alice@example.com"),
             )
             .unwrap_err(),
-        Exception::InternalError,
-        "Internal error encountered.",
+        &format!("User pool client {} does not exist.", c.client_id),
     );
     assert_eq!(
         store.commits.load(Ordering::SeqCst),
-        p.sign_up_policy.max_commit_attempts
+        1,
+        "no commit after the conflict"
     );
-    assert!(h.store.records(&p.id).unwrap().is_empty());
-    assert!(h.store.index(&p.id).unwrap().is_empty());
+    nothing_of(&h, &p, &c);
     assert!(h.delivery.messages().is_empty());
-    // The next SignUp finds no client.
+    // The next SignUp gets the same answer.
     not_found(
         driver
             .sign_up(SignUpRequest::new(&c.client_id, "bob", "Corr3ct-Horse!"))
             .unwrap_err(),
         &format!("User pool client {} does not exist.", c.client_id),
     );
+}
+
+#[test]
+fn a_confirm_sign_up_in_flight_when_its_pool_is_deleted_answers_its_client_is_gone() {
+    // [pool-delete] [conflict-resolve-again] The right code: the confirmation's commit
+    // conflicts (alice went with the pool), and the client no longer resolves.
+    let h = host();
+    let (p, c, code) = pool_with_alice(&h, false);
+    let (store, driver) = deleting_driver(&h, &p.id);
+    not_found(
+        driver
+            .confirm_sign_up(ConfirmSignUpRequest::new(&c.client_id, "alice", &code))
+            .unwrap_err(),
+        &format!("User pool client {} does not exist.", c.client_id),
+    );
+    assert_eq!(store.commits.load(Ordering::SeqCst), 1);
+    nothing_of(&h, &p, &c);
+}
+
+#[test]
+fn hidden_and_present_failures_in_flight_when_the_pool_is_deleted_answer_alike_under_enabled() {
+    // [pool-delete] [conflict-resolve-again] [hide-principle] Under ENABLED a wrong code for
+    // alice and any code for a missing name (whose commit creates the pool's decoy) both
+    // conflict with the deletion; both answer that the client is gone, as a request starting
+    // now does.
+    for name in ["alice", "nobody"] {
+        let h = host();
+        let (p, c, code) = pool_with_alice(&h, true);
+        let wrong = if code == "111111" { "222222" } else { "111111" };
+        let (store, driver) = deleting_driver(&h, &p.id);
+        not_found(
+            driver
+                .confirm_sign_up(ConfirmSignUpRequest::new(&c.client_id, name, wrong))
+                .unwrap_err(),
+            &format!("User pool client {} does not exist.", c.client_id),
+        );
+        assert_eq!(store.commits.load(Ordering::SeqCst), 1, "{name}");
+        nothing_of(&h, &p, &c);
+    }
+}
+
+#[test]
+fn a_resend_in_flight_when_its_pool_is_deleted_answers_its_client_is_gone() {
+    // [pool-delete] [conflict-resolve-again]
+    let h = host();
+    let (p, c, _) = pool_with_alice(&h, false);
+    let sent = h.delivery.messages().len();
+    let (store, driver) = deleting_driver(&h, &p.id);
+    not_found(
+        driver
+            .resend_confirmation_code(ResendConfirmationCodeRequest::new(&c.client_id, "alice"))
+            .unwrap_err(),
+        &format!("User pool client {} does not exist.", c.client_id),
+    );
+    assert_eq!(store.commits.load(Ordering::SeqCst), 1);
+    assert_eq!(h.delivery.messages().len(), sent, "no code delivered");
+    nothing_of(&h, &p, &c);
+}
+
+#[test]
+fn an_admin_confirm_sign_up_in_flight_when_its_pool_is_deleted_answers_the_pool_is_gone() {
+    // [pool-delete] [conflict-resolve-again] Admin operations resolve their pool again.
+    let h = host();
+    let (p, c, _) = pool_with_alice(&h, false);
+    let (store, driver) = deleting_driver(&h, &p.id);
+    not_found(
+        driver
+            .admin_confirm_sign_up(AdminConfirmSignUpRequest::new(&p.id, "alice"))
+            .unwrap_err(),
+        &format!("User pool {} does not exist.", p.id),
+    );
+    assert_eq!(store.commits.load(Ordering::SeqCst), 1);
+    nothing_of(&h, &p, &c);
+}
+
+#[test]
+fn admin_switches_and_deletions_in_flight_when_the_pool_is_deleted_answer_the_pool_is_gone() {
+    // [pool-delete] [conflict-resolve-again]
+    type Run = fn(&Driver<Arc<DeletesBeforeCommit>>, &str) -> Result<(), Error>;
+    let runs: [Run; 3] = [
+        |d, pool| {
+            d.admin_disable_user(AdminUserRequest::new(pool, "alice"))
+                .map(drop)
+        },
+        |d, pool| {
+            // Disabled first (by the test), so that enabling commits.
+            d.admin_enable_user(AdminUserRequest::new(pool, "alice"))
+                .map(drop)
+        },
+        |d, pool| {
+            d.admin_delete_user(AdminDeleteUserRequest::new(pool, "alice"))
+                .map(drop)
+        },
+    ];
+    for (i, run) in runs.into_iter().enumerate() {
+        let h = host();
+        let (p, c, _) = pool_with_alice(&h, false);
+        if i == 1 {
+            h.driver
+                .admin_disable_user(AdminUserRequest::new(&p.id, "alice"))
+                .unwrap();
+        }
+        let (store, driver) = deleting_driver(&h, &p.id);
+        not_found(
+            run(&driver, &p.id).unwrap_err(),
+            &format!("User pool {} does not exist.", p.id),
+        );
+        assert_eq!(store.commits.load(Ordering::SeqCst), 1, "{i}");
+        nothing_of(&h, &p, &c);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

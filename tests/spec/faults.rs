@@ -1,6 +1,8 @@
 //! Faults: the store fails (`Err` before or after applying) or reports a spurious `Conflict` at
 //! a proptest-chosen call. Every operation commits everything or nothing, and after an `Err`
-//! that applied nothing, a retry reaches the result a fault-free run reaches.
+//! that applied nothing, a retry reaches the result a fault-free run reaches. After a
+//! `Conflict` the operation resolves its client (or pool) again before anything else, and makes
+//! none of the gate's other checks again ([conflict-resolve-again]).
 
 use crate::interleave::{Outcome, Stepper, stepper};
 use crate::model::{Client, Config, PoolKind};
@@ -121,11 +123,47 @@ fn make(w: &World, op: Op) -> Box<dyn Stepper> {
 
 /// Runs one operation, store needs answered by `store`, the others by the world's driver.
 fn run(w: &World, op: Op, store: &dyn UserStore) -> Outcome {
+    traced(w, op, store, || false).0
+}
+
+/// What a run under a fault raised.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Trace {
+    /// The kinds of needs, in order.
+    kinds: Vec<&'static str>,
+    /// What came right after the commit the fault hit: the next need's kind, or "done".
+    after_fault: Option<&'static str>,
+}
+
+impl Trace {
+    fn count(&self, kind: &str) -> usize {
+        self.kinds.iter().filter(|k| **k == kind).count()
+    }
+}
+
+/// [`run`], tracing the needs; `fired` tells whether the store's fault has fired.
+fn traced(w: &World, op: Op, store: &dyn UserStore, fired: impl Fn() -> bool) -> (Outcome, Trace) {
     let mut op = make(w, op);
+    let mut trace = Trace::default();
     loop {
-        if let Err(outcome) = op.step(&w.sut, Some(store)) {
-            return outcome;
+        let before = fired();
+        let answered = trace.kinds.last().copied();
+        let step = op.step(&w.sut, Some(store));
+        if !before && fired() && answered == Some("commit") {
+            trace.after_fault = Some(*step.as_ref().unwrap_or(&"done"));
         }
+        match step {
+            Ok(kind) => trace.kinds.push(kind),
+            Err(outcome) => return (outcome, trace),
+        }
+    }
+}
+
+/// The lookup an operation starts with and repeats after a conflict.
+fn lookup(op: Op) -> &'static str {
+    match op {
+        Op::AdminConfirm | Op::Disable => "pool",
+        Op::SignUp | Op::ConfirmMovingAlias | Op::ConfirmWrong | Op::Resend => "client",
     }
 }
 
@@ -188,14 +226,15 @@ proptest! {
         // The fault-free run, in an identical world.
         let clean = world();
         let pre = state(&clean);
-        let clean_outcome = run(&clean, op, clean.sut.store.as_ref());
+        let (clean_outcome, clean_trace) =
+            traced(&clean, op, clean.sut.store.as_ref(), || false);
         let clean_post = state(&clean);
         prop_assert!(clean_outcome.is_ok() || op == Op::ConfirmWrong, "{:?}", clean_outcome);
 
         let w = world();
         prop_assert_eq!(&state(&w), &pre, "the worlds differ");
         let faulty = FaultyStore::new(Arc::clone(&w.sut.store), Some(Fault { at_call, kind }));
-        let outcome = run(&w, op, &faulty);
+        let (outcome, trace) = traced(&w, op, &faulty, || faulty.fired());
         let post = state(&w);
         check_store(&w);
         if !faulty.fired() {
@@ -208,6 +247,17 @@ proptest! {
                 // A conflict is retried: the same result as without it.
                 prop_assert_eq!(&outcome, &clean_outcome);
                 prop_assert_eq!(&post, &clean_post);
+                if trace.after_fault.is_some() {
+                    // [conflict-resolve-again]: the conflict hit a commit; the client (or pool)
+                    // is resolved again first, and the request is not admitted again.
+                    prop_assert_eq!(trace.after_fault, Some(lookup(op)), "{:?}", trace);
+                    prop_assert_eq!(trace.count(lookup(op)), clean_trace.count(lookup(op)) + 1);
+                    for kind in ["guard", "throttle"] {
+                        prop_assert_eq!(trace.count(kind), clean_trace.count(kind), "{}", kind);
+                    }
+                } else {
+                    prop_assert_eq!(&trace, &clean_trace);
+                }
             }
             FaultKind::ErrBefore | FaultKind::ErrAfter => {
                 prop_assert_eq!(
