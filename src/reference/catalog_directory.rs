@@ -1,33 +1,67 @@
-//! A directory over a [`PoolCatalog`]: pools fixed at start first, then the catalog
+//! A directory over a [`PoolCatalog`]: pools fixed at start first, then the catalog, whose
+//! resolved pools and clients are kept while the catalog's versions say they are current
 //! ([pool-directory]).
 
 use super::directory::StaticDirectory;
 use crate::code::CodeKeys;
 use crate::error::HostError;
 use crate::host::{Directory, PoolCatalog};
-use crate::protocol::{ClientContext, PoolContext};
+use crate::protocol::{CatalogVersion, ClientContext, ClientVersion, PoolContext};
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The function that gives the code keys of a catalog pool, by pool id (a host derives them
 /// from its master keys, as it does for configured pools).
 pub type CodeKeysFn = dyn Fn(&str) -> Result<CodeKeys, HostError> + Send + Sync;
 
+/// The fewest entries the cache holds before it sweeps: every entry is checked against the
+/// catalog and those whose pool or client is gone or changed are dropped.
+const SWEEP_FLOOR: usize = 64;
+
 /// A [`Directory`] of the pools and clients fixed at start (a [`StaticDirectory`]), then those
-/// of a [`PoolCatalog`], which is read on every call: a pool created, updated or deleted
-/// through the API (by this process or another on the same database) is seen by the next
-/// operation. A client whose pool is gone does not resolve, so the codes of a deleted pool
-/// confirm nothing ([pool-directory]).
+/// of a [`PoolCatalog`]: a pool or client created, updated or deleted through the API (by this
+/// process or another on the same database) is seen by the next operation. A client whose
+/// pool is gone does not resolve, so the codes of a deleted pool confirm nothing
+/// ([pool-directory]).
+///
+/// Every call asks the catalog for the entry's version
+/// ([`PoolCatalog::client_version`], [`PoolCatalog::pool_version`]: one cheap read, no settings
+/// parsed). The pool and client resolved last (settings parsed, code keys derived) are kept
+/// with the version read before them and served again while the catalog answers that same
+/// version; any other answer reads the entry again, and an absent entry is dropped. A catalog
+/// that keeps no versions ([`CatalogVersion::Unversioned`], the trait's default) is read in full
+/// on every call. The cache holds at most about twice the entries still in use: when it
+/// reaches its threshold it checks every entry against the catalog, drops those gone or
+/// changed, and sets the next threshold to twice what is left (at least 64), so pools created
+/// and deleted in a churn do not accumulate.
 pub struct CatalogDirectory {
     fixed: StaticDirectory,
     catalog: Arc<dyn PoolCatalog>,
     code_keys: Arc<CodeKeysFn>,
+    cache: Mutex<Cache>,
+}
+
+/// The resolved catalog entries, each with the version read before it was read.
+struct Cache {
+    pools: HashMap<String, (u64, Arc<PoolContext>)>,
+    clients: HashMap<String, (ClientVersion, ClientContext)>,
+    /// When the entries reach this many, the next insertion sweeps first; `usize::MAX` while a
+    /// sweep runs.
+    sweep_at: usize,
+}
+
+impl Cache {
+    fn len(&self) -> usize {
+        self.pools.len().saturating_add(self.clients.len())
+    }
 }
 
 impl fmt::Debug for CatalogDirectory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CatalogDirectory")
             .field("fixed", &self.fixed)
+            .field("cached_entries", &self.cached_entries())
             .finish_non_exhaustive()
     }
 }
@@ -44,6 +78,11 @@ impl CatalogDirectory {
             fixed,
             catalog,
             code_keys: Arc::new(code_keys),
+            cache: Mutex::new(Cache {
+                pools: HashMap::new(),
+                clients: HashMap::new(),
+                sweep_at: SWEEP_FLOOR,
+            }),
         }
     }
 
@@ -53,20 +92,55 @@ impl CatalogDirectory {
         &self.fixed
     }
 
-    fn catalog_pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError> {
+    /// How many catalog pools and clients the cache holds now (for tests and monitoring).
+    #[must_use]
+    pub fn cached_entries(&self) -> usize {
+        self.cache().len()
+    }
+
+    /// The cache. It only ever holds whole entries, so a panic elsewhere while it was locked
+    /// leaves nothing half-written: a poisoned lock is taken as it is.
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The pool read from the catalog, with its code keys: no cache.
+    fn read_pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError> {
         let Some(pool) = self.catalog.pool(pool_id)? else {
             return Ok(None);
         };
         let keys = (self.code_keys)(pool_id)?;
         Ok(Some(Arc::new(PoolContext::new(pool, keys))))
     }
-}
 
-impl Directory for CatalogDirectory {
-    fn client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError> {
-        if let Some(found) = self.fixed.client(client_id)? {
-            return Ok(Some(found));
+    /// The catalog pool, from the cache while its version holds.
+    fn catalog_pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError> {
+        let version = match self.catalog.pool_version(pool_id)? {
+            CatalogVersion::Unversioned => return self.read_pool(pool_id),
+            CatalogVersion::Absent => {
+                self.cache().pools.remove(pool_id);
+                return Ok(None);
+            }
+            CatalogVersion::At(version) => version,
+        };
+        if let Some((v, pool)) = self.cache().pools.get(pool_id) {
+            if *v == version {
+                return Ok(Some(Arc::clone(pool)));
+            }
         }
+        let Some(pool) = self.read_pool(pool_id)? else {
+            self.cache().pools.remove(pool_id);
+            return Ok(None);
+        };
+        self.make_room();
+        self.cache()
+            .pools
+            .insert(pool_id.to_owned(), (version, Arc::clone(&pool)));
+        Ok(Some(pool))
+    }
+
+    /// The client read from the catalog, with its pool.
+    fn read_client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError> {
         let Some(client) = self.catalog.client(client_id)? else {
             return Ok(None);
         };
@@ -77,6 +151,99 @@ impl Directory for CatalogDirectory {
             return Ok(None);
         };
         Ok(Some(ClientContext::new(pool, Arc::new(client))))
+    }
+
+    /// The catalog client, from the cache while its version (and its pool's) holds.
+    fn catalog_client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError> {
+        let version = match self.catalog.client_version(client_id)? {
+            CatalogVersion::Unversioned => return self.read_client(client_id),
+            CatalogVersion::Absent => {
+                self.cache().clients.remove(client_id);
+                return Ok(None);
+            }
+            CatalogVersion::At(version) => version,
+        };
+        if let Some((v, client)) = self.cache().clients.get(client_id) {
+            if *v == version {
+                return Ok(Some(client.clone()));
+            }
+        }
+        let Some(client) = self.read_client(client_id)? else {
+            self.cache().clients.remove(client_id);
+            return Ok(None);
+        };
+        self.make_room();
+        self.cache()
+            .clients
+            .insert(client_id.to_owned(), (version, client.clone()));
+        Ok(Some(client))
+    }
+
+    /// Sweeps the cache before an insertion when it has reached its threshold.
+    fn make_room(&self) {
+        let (pools, clients) = {
+            let mut cache = self.cache();
+            if cache.len() < cache.sweep_at {
+                return;
+            }
+            cache.sweep_at = usize::MAX;
+            let pools: Vec<(String, u64)> = cache
+                .pools
+                .iter()
+                .map(|(id, (v, _))| (id.clone(), *v))
+                .collect();
+            let clients: Vec<(String, ClientVersion)> = cache
+                .clients
+                .iter()
+                .map(|(id, (v, _))| (id.clone(), *v))
+                .collect();
+            (pools, clients)
+        };
+        // The catalog is asked without the lock held; an entry is dropped only if it still
+        // holds the version found out of date.
+        let mut stale_pools = Vec::new();
+        let mut stale_clients = Vec::new();
+        let mut complete = true;
+        for (id, v) in pools {
+            match self.catalog.pool_version(&id) {
+                Ok(CatalogVersion::At(now)) if now == v => {}
+                Ok(_) => stale_pools.push((id, v)),
+                Err(_) => complete = false,
+            }
+        }
+        for (id, v) in clients {
+            match self.catalog.client_version(&id) {
+                Ok(CatalogVersion::At(now)) if now == v => {}
+                Ok(_) => stale_clients.push((id, v)),
+                Err(_) => complete = false,
+            }
+        }
+        let mut cache = self.cache();
+        for (id, v) in stale_pools {
+            if cache.pools.get(&id).is_some_and(|(held, _)| *held == v) {
+                cache.pools.remove(&id);
+            }
+        }
+        for (id, v) in stale_clients {
+            if cache.clients.get(&id).is_some_and(|(held, _)| *held == v) {
+                cache.clients.remove(&id);
+            }
+        }
+        // A sweep the catalog failed part of is tried again at the next insertion.
+        cache.sweep_at = if complete {
+            cache.len().saturating_mul(2).max(SWEEP_FLOOR)
+        } else {
+            cache.len()
+        };
+    }
+}
+
+impl Directory for CatalogDirectory {
+    fn client(&self, client_id: &str) -> Result<Option<ClientContext>, HostError> {
+        if let Some(found) = self.fixed.client(client_id)? {
+            return Ok(Some(found));
+        }
+        self.catalog_client(client_id)
     }
 
     fn pool(&self, pool_id: &str) -> Result<Option<Arc<PoolContext>>, HostError> {
@@ -94,6 +261,7 @@ mod tests {
     use crate::config::{AppClient, UserPool};
     use crate::protocol::CatalogOutcome;
     use crate::reference::MemoryStore;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn keys(_: &str) -> Result<CodeKeys, HostError> {
         Ok(CodeKeys::new(&[[3u8; 32]])?)
@@ -141,6 +309,315 @@ mod tests {
         );
         assert!(d.client("apiclient").unwrap().is_none());
         assert!(d.pool("us-east-1_Api").unwrap().is_none());
+    }
+
+    /// A catalog over a [`MemoryStore`] that counts the full reads (`pool`, `client`), and
+    /// forwards versions or keeps none.
+    struct Counting {
+        inner: MemoryStore,
+        versions: bool,
+        reads: AtomicUsize,
+    }
+
+    impl Counting {
+        fn new(versions: bool) -> Arc<Self> {
+            Arc::new(Self {
+                inner: MemoryStore::new(),
+                versions,
+                reads: AtomicUsize::new(0),
+            })
+        }
+        fn reads(&self) -> usize {
+            self.reads.load(Ordering::SeqCst)
+        }
+    }
+
+    impl PoolCatalog for Counting {
+        fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
+            self.inner.insert_pool(pool)
+        }
+        fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
+            self.inner.replace_pool(pool)
+        }
+        fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
+            self.inner.delete_pool(pool_id)
+        }
+        fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.pool(pool_id)
+        }
+        fn list_pools(
+            &self,
+            after: Option<&str>,
+            limit: usize,
+        ) -> Result<Vec<UserPool>, HostError> {
+            self.inner.list_pools(after, limit)
+        }
+        fn insert_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
+            self.inner.insert_client(client)
+        }
+        fn replace_client(&self, client: &AppClient) -> Result<CatalogOutcome, HostError> {
+            self.inner.replace_client(client)
+        }
+        fn delete_client(
+            &self,
+            pool_id: &str,
+            client_id: &str,
+        ) -> Result<CatalogOutcome, HostError> {
+            self.inner.delete_client(pool_id, client_id)
+        }
+        fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.client(client_id)
+        }
+        fn list_clients(
+            &self,
+            pool_id: &str,
+            after: Option<&str>,
+            limit: usize,
+        ) -> Result<Vec<AppClient>, HostError> {
+            self.inner.list_clients(pool_id, after, limit)
+        }
+        fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+            if self.versions {
+                self.inner.pool_version(pool_id)
+            } else {
+                Ok(CatalogVersion::Unversioned)
+            }
+        }
+        fn client_version(
+            &self,
+            client_id: &str,
+        ) -> Result<CatalogVersion<ClientVersion>, HostError> {
+            if self.versions {
+                self.inner.client_version(client_id)
+            } else {
+                Ok(CatalogVersion::Unversioned)
+            }
+        }
+    }
+
+    const POOL: &str = "us-east-1_Api";
+
+    fn api_client(id: &str, pool: &str, secret: Option<&str>) -> AppClient {
+        let mut c = AppClient::new(id);
+        c.user_pool_id = Some(pool.into());
+        c.client_secret = secret.map(Into::into);
+        c
+    }
+
+    fn named_pool(name: &str) -> UserPool {
+        let mut p = UserPool::new(POOL);
+        p.name = Some(name.into());
+        p
+    }
+
+    /// A catalog with the pool `POOL` named `name` and its client `apiclient`, and a directory
+    /// over it that counts the code keys it derives.
+    fn setup(versions: bool, name: &str) -> (Arc<Counting>, CatalogDirectory, Arc<AtomicUsize>) {
+        let catalog = Counting::new(versions);
+        assert_eq!(
+            catalog.insert_pool(&named_pool(name)).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(
+            catalog
+                .insert_client(&api_client("apiclient", POOL, None))
+                .unwrap(),
+            CatalogOutcome::Done
+        );
+        let derived = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&derived);
+        let d = CatalogDirectory::new(StaticDirectory::new(), catalog.clone(), move |p: &str| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            keys(p)
+        });
+        (catalog, d, derived)
+    }
+
+    /// The resolved client's pool name and secret, or `None`.
+    fn seen(d: &CatalogDirectory) -> Option<(Option<String>, Option<String>)> {
+        d.client("apiclient")
+            .unwrap()
+            .map(|c| (c.pool.pool.name.clone(), c.client.client_secret.clone()))
+    }
+
+    fn named(name: &str, secret: Option<&str>) -> Option<(Option<String>, Option<String>)> {
+        Some((Some(name.into()), secret.map(Into::into)))
+    }
+
+    #[test]
+    fn a_kept_client_is_served_without_reading_settings_or_deriving_keys() {
+        // [pool-directory]
+        let (catalog, d, derived) = setup(true, "first");
+        let first = d.client("apiclient").unwrap().unwrap();
+        let (reads, keys_derived) = (catalog.reads(), derived.load(Ordering::SeqCst));
+        assert_eq!(
+            (reads, keys_derived),
+            (2, 1),
+            "one client and one pool read"
+        );
+        for _ in 0..5 {
+            let again = d.client("apiclient").unwrap().unwrap();
+            assert!(Arc::ptr_eq(&again.pool, &first.pool));
+            assert!(Arc::ptr_eq(&again.client, &first.client));
+            assert!(Arc::ptr_eq(&d.pool(POOL).unwrap().unwrap(), &first.pool));
+        }
+        assert_eq!(catalog.reads(), reads);
+        assert_eq!(derived.load(Ordering::SeqCst), keys_derived);
+        assert_eq!(d.cached_entries(), 2);
+    }
+
+    #[test]
+    fn a_catalog_without_versions_is_read_on_every_call() {
+        // [pool-directory] The trait's default: nothing is kept.
+        let (catalog, d, derived) = setup(false, "first");
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(catalog.reads(), 4);
+        assert_eq!(derived.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            catalog.replace_pool(&named_pool("second")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), named("second", None));
+        assert_eq!(d.cached_entries(), 0);
+    }
+
+    #[test]
+    fn an_update_through_the_api_is_seen_by_the_next_call() {
+        // [pool-directory]
+        let (catalog, d, _) = setup(true, "first");
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(
+            d.pool(POOL).unwrap().unwrap().pool.name.as_deref(),
+            Some("first")
+        );
+        assert_eq!(
+            catalog.replace_pool(&named_pool("second")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(
+            d.pool(POOL).unwrap().unwrap().pool.name.as_deref(),
+            Some("second")
+        );
+        assert_eq!(seen(&d), named("second", None));
+        // A secret added to the client.
+        assert_eq!(
+            catalog
+                .replace_client(&api_client("apiclient", POOL, Some("s3cret")))
+                .unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), named("second", Some("s3cret")));
+        // The pool changed again, seen through the client first.
+        assert_eq!(
+            catalog.replace_pool(&named_pool("third")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), named("third", Some("s3cret")));
+        assert_eq!(
+            d.pool(POOL).unwrap().unwrap().pool.name.as_deref(),
+            Some("third")
+        );
+    }
+
+    #[test]
+    fn a_delete_is_seen_at_once() {
+        // [pool-directory] [pool-delete]
+        let (catalog, d, _) = setup(true, "first");
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(
+            catalog.delete_client(POOL, "apiclient").unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), None);
+        assert_eq!(
+            catalog
+                .insert_client(&api_client("apiclient", POOL, None))
+                .unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(catalog.delete_pool(POOL).unwrap(), CatalogOutcome::Done);
+        assert_eq!(seen(&d), None);
+        assert!(d.pool(POOL).unwrap().is_none());
+        assert_eq!(d.cached_entries(), 0, "what is gone is dropped");
+    }
+
+    #[test]
+    fn a_pool_made_again_under_its_id_is_the_new_one() {
+        // [pool-directory] [pool-delete]
+        let (catalog, d, _) = setup(true, "first");
+        assert_eq!(seen(&d), named("first", None));
+        assert_eq!(catalog.delete_pool(POOL).unwrap(), CatalogOutcome::Done);
+        assert_eq!(
+            catalog.insert_pool(&named_pool("again")).unwrap(),
+            CatalogOutcome::Done
+        );
+        // The old client went with the old pool.
+        assert_eq!(seen(&d), None);
+        assert_eq!(
+            d.pool(POOL).unwrap().unwrap().pool.name.as_deref(),
+            Some("again")
+        );
+        assert_eq!(
+            catalog
+                .insert_client(&api_client("apiclient", POOL, Some("new")))
+                .unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(seen(&d), named("again", Some("new")));
+    }
+
+    #[test]
+    fn the_cache_keeps_no_deleted_pools() {
+        // [pool-directory] 400 pools made, resolved and deleted: the cache stays small.
+        let (catalog, d, _) = setup(true, "first");
+        for n in 0..400 {
+            let id = format!("us-east-1_Churn{n}");
+            let client = format!("churn{n}");
+            assert_eq!(
+                catalog.insert_pool(&UserPool::new(&id)).unwrap(),
+                CatalogOutcome::Done
+            );
+            assert_eq!(
+                catalog
+                    .insert_client(&api_client(&client, &id, None))
+                    .unwrap(),
+                CatalogOutcome::Done
+            );
+            assert!(d.client(&client).unwrap().is_some());
+            assert!(d.pool(&id).unwrap().is_some());
+            assert_eq!(catalog.delete_pool(&id).unwrap(), CatalogOutcome::Done);
+        }
+        assert!(
+            d.cached_entries() <= SWEEP_FLOOR,
+            "{} entries",
+            d.cached_entries()
+        );
+        // Pools still there are all kept, past the floor.
+        for n in 0..100 {
+            let id = format!("us-east-1_Live{n}");
+            let client = format!("live{n}");
+            assert_eq!(
+                catalog.insert_pool(&UserPool::new(&id)).unwrap(),
+                CatalogOutcome::Done
+            );
+            assert_eq!(
+                catalog
+                    .insert_client(&api_client(&client, &id, None))
+                    .unwrap(),
+                CatalogOutcome::Done
+            );
+            assert!(d.client(&client).unwrap().is_some());
+        }
+        let reads = catalog.reads();
+        for n in 0..100 {
+            assert!(d.client(&format!("live{n}")).unwrap().is_some());
+        }
+        assert_eq!(catalog.reads(), reads, "every live client is kept");
+        assert!(d.cached_entries() >= 200);
     }
 
     #[test]
