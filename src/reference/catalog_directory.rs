@@ -7,7 +7,7 @@ use crate::code::CodeKeys;
 use crate::error::HostError;
 use crate::host::{Directory, PoolCatalog};
 use crate::protocol::{CatalogVersion, ClientContext, ClientVersion, PoolContext};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -15,9 +15,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 /// from its master keys, as it does for configured pools).
 pub type CodeKeysFn = dyn Fn(&str) -> Result<CodeKeys, HostError> + Send + Sync;
 
-/// The fewest entries the cache holds before it sweeps: every entry is checked against the
-/// catalog and those whose pool or client is gone or changed are dropped.
-const SWEEP_FLOOR: usize = 64;
+/// How many entries the cache holds before each insertion also checks older ones against the
+/// catalog.
+const TIDY_FLOOR: usize = 64;
+
+/// How many older entries an insertion checks, once the cache holds [`TIDY_FLOOR`] entries.
+/// More than one, so that the entries of a churn are dropped faster than they come.
+const TIDY_PER_INSERT: usize = 3;
 
 /// A [`Directory`] of the pools and clients fixed at start (a [`StaticDirectory`]), then those
 /// of a [`PoolCatalog`]: a pool or client created, updated or deleted through the API (by this
@@ -31,10 +35,10 @@ const SWEEP_FLOOR: usize = 64;
 /// with the version read before them and served again while the catalog answers that same
 /// version; any other answer reads the entry again, and an absent entry is dropped. A catalog
 /// that keeps no versions ([`CatalogVersion::Unversioned`], the trait's default) is read in full
-/// on every call. The cache holds at most about twice the entries still in use: when it
-/// reaches its threshold it checks every entry against the catalog, drops those gone or
-/// changed, and sets the next threshold to twice what is left (at least 64), so pools created
-/// and deleted in a churn do not accumulate.
+/// on every call. The cache stays near the entries still in use: once it holds 64 entries, every
+/// insertion also checks the three oldest-checked ones against the catalog (in turn, so each
+/// entry is checked once a round) and drops those gone or changed. Pools created and deleted in
+/// a churn do not accumulate, and no request pays for checking the whole cache.
 pub struct CatalogDirectory {
     fixed: StaticDirectory,
     catalog: Arc<dyn PoolCatalog>,
@@ -46,14 +50,49 @@ pub struct CatalogDirectory {
 struct Cache {
     pools: HashMap<String, (u64, Arc<PoolContext>)>,
     clients: HashMap<String, (ClientVersion, ClientContext)>,
-    /// When the entries reach this many, the next insertion sweeps first; `usize::MAX` while a
-    /// sweep runs.
-    sweep_at: usize,
+    /// Every kept entry's id, in the order they are next checked; an id whose entry has gone
+    /// since is passed over when its turn comes.
+    turns: VecDeque<Kept>,
+}
+
+/// The id of a kept entry.
+enum Kept {
+    Pool(String),
+    Client(String),
+}
+
+/// The version a kept entry is held at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Pool(u64),
+    Client(ClientVersion),
 }
 
 impl Cache {
     fn len(&self) -> usize {
         self.pools.len().saturating_add(self.clients.len())
+    }
+
+    /// The version `kept` is held at, if it is still held.
+    fn held(&self, kept: &Kept) -> Option<Held> {
+        match kept {
+            Kept::Pool(id) => self.pools.get(id).map(|(v, _)| Held::Pool(*v)),
+            Kept::Client(id) => self.clients.get(id).map(|(v, _)| Held::Client(*v)),
+        }
+    }
+
+    /// Drops `kept` if it is still held at `at`: a newer copy read meanwhile stays.
+    fn drop_at(&mut self, kept: &Kept, at: Held) {
+        if self.held(kept) == Some(at) {
+            match kept {
+                Kept::Pool(id) => {
+                    self.pools.remove(id);
+                }
+                Kept::Client(id) => {
+                    self.clients.remove(id);
+                }
+            }
+        }
     }
 }
 
@@ -81,7 +120,7 @@ impl CatalogDirectory {
             cache: Mutex::new(Cache {
                 pools: HashMap::new(),
                 clients: HashMap::new(),
-                sweep_at: SWEEP_FLOOR,
+                turns: VecDeque::new(),
             }),
         }
     }
@@ -132,10 +171,15 @@ impl CatalogDirectory {
             self.cache().pools.remove(pool_id);
             return Ok(None);
         };
-        self.make_room();
-        self.cache()
+        self.tidy();
+        let mut cache = self.cache();
+        let new = cache
             .pools
-            .insert(pool_id.to_owned(), (version, Arc::clone(&pool)));
+            .insert(pool_id.to_owned(), (version, Arc::clone(&pool)))
+            .is_none();
+        if new {
+            cache.turns.push_back(Kept::Pool(pool_id.to_owned()));
+        }
         Ok(Some(pool))
     }
 
@@ -172,69 +216,60 @@ impl CatalogDirectory {
             self.cache().clients.remove(client_id);
             return Ok(None);
         };
-        self.make_room();
-        self.cache()
+        self.tidy();
+        let mut cache = self.cache();
+        let new = cache
             .clients
-            .insert(client_id.to_owned(), (version, client.clone()));
+            .insert(client_id.to_owned(), (version, client.clone()))
+            .is_none();
+        if new {
+            cache.turns.push_back(Kept::Client(client_id.to_owned()));
+        }
         Ok(Some(client))
     }
 
-    /// Sweeps the cache before an insertion when it has reached its threshold.
-    fn make_room(&self) {
-        let (pools, clients) = {
+    /// Before an insertion, once the cache holds [`TIDY_FLOOR`] entries: checks the
+    /// [`TIDY_PER_INSERT`] entries whose turn it is against the catalog, drops those gone or
+    /// changed and puts the others back at the end of the turns. The catalog is asked without
+    /// the lock held; an entry is dropped only if it is still held at the version found out of
+    /// date, and one read again meanwhile keeps its turn. A failed read keeps the entry.
+    fn tidy(&self) {
+        let mut checked = 0;
+        while checked < TIDY_PER_INSERT {
+            let (kept, held) = {
+                let mut cache = self.cache();
+                if cache.turns.len() < TIDY_FLOOR {
+                    return;
+                }
+                let Some(kept) = cache.turns.pop_front() else {
+                    return;
+                };
+                // An id whose entry has gone is passed over without a read.
+                let Some(held) = cache.held(&kept) else {
+                    continue;
+                };
+                (kept, held)
+            };
+            checked = checked.saturating_add(1);
+            let current = match (&kept, held) {
+                (Kept::Pool(id), Held::Pool(v)) => self
+                    .catalog
+                    .pool_version(id)
+                    .map(|now| now == CatalogVersion::At(v)),
+                (Kept::Client(id), Held::Client(v)) => self
+                    .catalog
+                    .client_version(id)
+                    .map(|now| now == CatalogVersion::At(v)),
+                _ => Ok(false),
+            };
             let mut cache = self.cache();
-            if cache.len() < cache.sweep_at {
-                return;
+            if matches!(current, Ok(false)) {
+                cache.drop_at(&kept, held);
             }
-            cache.sweep_at = usize::MAX;
-            let pools: Vec<(String, u64)> = cache
-                .pools
-                .iter()
-                .map(|(id, (v, _))| (id.clone(), *v))
-                .collect();
-            let clients: Vec<(String, ClientVersion)> = cache
-                .clients
-                .iter()
-                .map(|(id, (v, _))| (id.clone(), *v))
-                .collect();
-            (pools, clients)
-        };
-        // The catalog is asked without the lock held; an entry is dropped only if it still
-        // holds the version found out of date.
-        let mut stale_pools = Vec::new();
-        let mut stale_clients = Vec::new();
-        let mut complete = true;
-        for (id, v) in pools {
-            match self.catalog.pool_version(&id) {
-                Ok(CatalogVersion::At(now)) if now == v => {}
-                Ok(_) => stale_pools.push((id, v)),
-                Err(_) => complete = false,
+            if cache.held(&kept).is_some() {
+                cache.turns.push_back(kept);
             }
         }
-        for (id, v) in clients {
-            match self.catalog.client_version(&id) {
-                Ok(CatalogVersion::At(now)) if now == v => {}
-                Ok(_) => stale_clients.push((id, v)),
-                Err(_) => complete = false,
-            }
-        }
-        let mut cache = self.cache();
-        for (id, v) in stale_pools {
-            if cache.pools.get(&id).is_some_and(|(held, _)| *held == v) {
-                cache.pools.remove(&id);
-            }
-        }
-        for (id, v) in stale_clients {
-            if cache.clients.get(&id).is_some_and(|(held, _)| *held == v) {
-                cache.clients.remove(&id);
-            }
-        }
-        // A sweep the catalog failed part of is tried again at the next insertion.
-        cache.sweep_at = if complete {
-            cache.len().saturating_mul(2).max(SWEEP_FLOOR)
-        } else {
-            cache.len()
-        };
     }
 }
 
@@ -592,7 +627,7 @@ mod tests {
             assert_eq!(catalog.delete_pool(&id).unwrap(), CatalogOutcome::Done);
         }
         assert!(
-            d.cached_entries() <= SWEEP_FLOOR,
+            d.cached_entries() <= TIDY_FLOOR,
             "{} entries",
             d.cached_entries()
         );
