@@ -6,9 +6,9 @@
 use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
 use crate::protocol::{
-    CatalogOutcome, ClientContext, Commit, CommitOutcome, GuardRequest, GuardVerdict,
-    HiddenResendRequest, IndexKey, LambdaInvocation, LambdaReply, Message, PoolContext,
-    ThrottleRequest, Versioned,
+    CatalogOutcome, CatalogVersion, ClientContext, ClientVersion, Commit, CommitOutcome,
+    GuardRequest, GuardVerdict, HiddenResendRequest, IndexKey, LambdaInvocation, LambdaReply,
+    Message, PoolContext, ThrottleRequest, Versioned,
 };
 use crate::time::Timestamp;
 use crate::user::UserRecord;
@@ -184,6 +184,17 @@ pub trait UserStore: Send + Sync {
 /// * Reads see every write that answered [`CatalogOutcome::Done`] before them.
 /// * A store that keeps users in the same database implements this trait on the same value, so
 ///   that [`delete_pool`](Self::delete_pool) can remove the users in the same transaction.
+/// * **Versions** (optional: the default methods answer [`CatalogVersion::Unversioned`]). A
+///   catalog that keeps them gives a pool or client a new version on every write that creates
+///   or changes it (insert, replace), one never given before to an entry under the same id: a
+///   pool (or client) deleted and made again under its id has a version it never had. So two
+///   reads of one id answer the same version only if no write to the entry came between them,
+///   and a reader that keeps an entry with the version it read *before* reading the entry
+///   knows it current while [`pool_version`](Self::pool_version) (or
+///   [`client_version`](Self::client_version)) answers that version ([pool-directory]).
+///   [`client_version`](Self::client_version) reads the client's version and its pool's as
+///   one consistent read, and answers [`CatalogVersion::Absent`] when either is missing.
+///   Reads of versions see every write that answered [`CatalogOutcome::Done`] before them.
 ///
 /// The conformance kit `cognito_signup_testkit::catalog` checks this contract on such a value.
 pub trait PoolCatalog: Send + Sync {
@@ -259,6 +270,28 @@ pub trait PoolCatalog: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<AppClient>, HostError>;
+
+    /// The version of the pool with this id (see the contract), one cheap read: no settings
+    /// are read or parsed. The default answers [`CatalogVersion::Unversioned`]: readers then
+    /// read the pool itself every time.
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+        let _ = pool_id;
+        Ok(CatalogVersion::Unversioned)
+    }
+
+    /// The versions of the client with this id and of its pool, read together (see the
+    /// contract); [`CatalogVersion::Absent`] if the client or its pool is missing. The default
+    /// answers [`CatalogVersion::Unversioned`].
+    ///
+    /// # Errors
+    /// The host's failure; the operation answers InternalErrorException.
+    fn client_version(&self, client_id: &str) -> Result<CatalogVersion<ClientVersion>, HostError> {
+        let _ = client_id;
+        Ok(CatalogVersion::Unversioned)
+    }
 }
 
 impl<S: UserStore + ?Sized> UserStore for &S {
@@ -342,6 +375,15 @@ macro_rules! forward_pool_catalog {
                 limit: usize,
             ) -> Result<Vec<AppClient>, HostError> {
                 (**self).list_clients(pool_id, after, limit)
+            }
+            fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+                (**self).pool_version(pool_id)
+            }
+            fn client_version(
+                &self,
+                client_id: &str,
+            ) -> Result<CatalogVersion<ClientVersion>, HostError> {
+                (**self).client_version(client_id)
             }
         }
     )*};

@@ -15,7 +15,7 @@ pub mod settings;
 pub use crate::decoy::DECOY_SUB;
 pub use crate::host::{PoolCatalog, UserStore};
 pub use crate::protocol::{
-    CatalogOutcome, Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite,
-    Versioned,
+    CatalogOutcome, CatalogVersion, ClientVersion, Commit, CommitOutcome, IndexKey, IndexWrite,
+    RecordRemoval, RecordWrite, Versioned,
 };
 pub use crate::reference::{MemoryStore, PoisonedStore};

@@ -140,8 +140,9 @@ async fn run(args: Args, store: Opened) -> Result<(), BoxError> {
         .map(|c| (c.access_key_id.clone(), c.secret_access_key.clone()))
         .collect();
     // Configured pools first (as fixed as the config file), then the pools made through the API,
-    // read from the store on every call; their code keys derive from the same master keys
-    // ([server-management], [server-code-keys]).
+    // checked against the store's versions on every call and read again when changed; their
+    // code keys derive from the same master keys ([server-management], [server-code-keys],
+    // [pool-directory]).
     let masters = loaded.masters.clone();
     let directory = CatalogDirectory::new(
         loaded.directory.clone(),

@@ -292,6 +292,31 @@ pub enum CatalogOutcome {
     NotFound,
 }
 
+/// What [`PoolCatalog::pool_version`](crate::host::PoolCatalog::pool_version) and
+/// [`PoolCatalog::client_version`](crate::host::PoolCatalog::client_version) answer: how a
+/// reader that keeps an entry tells, without reading it again, whether it is still current
+/// ([pool-directory]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogVersion<T> {
+    /// The catalog keeps no versions: a reader reads the entry itself every time. What the
+    /// trait's default methods answer.
+    Unversioned,
+    /// No such entry (for a client: no such client, or its pool is gone).
+    Absent,
+    /// The entry is present, at this version.
+    At(T),
+}
+
+/// The version of a client and that of its pool, read together
+/// ([`PoolCatalog::client_version`](crate::host::PoolCatalog::client_version)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientVersion {
+    /// The client's version.
+    pub client: u64,
+    /// Its pool's version.
+    pub pool: u64,
+}
+
 /// What [`UserStore::commit`](crate::host::UserStore::commit) did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]

@@ -10,8 +10,8 @@ mod step;
 
 pub(crate) use commit::KeyList;
 pub use commit::{
-    CatalogOutcome, Commit, CommitOutcome, IndexKey, IndexWrite, RecordRemoval, RecordWrite,
-    Versioned,
+    CatalogOutcome, CatalogVersion, ClientVersion, Commit, CommitOutcome, IndexKey, IndexWrite,
+    RecordRemoval, RecordWrite, Versioned,
 };
 pub use requests::{
     Bucket, ClientContext, GuardRequest, GuardVerdict, HiddenResendRequest, InvokeFailure,

@@ -8,7 +8,7 @@ use super::memory_store::{Catalog, MemoryStore, PoisonedStore};
 use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
 use crate::host::PoolCatalog;
-use crate::protocol::CatalogOutcome;
+use crate::protocol::{CatalogOutcome, CatalogVersion, ClientVersion, Versioned};
 use std::ops::Bound;
 
 fn after(start: Option<&str>) -> (Bound<&str>, Bound<&str>) {
@@ -36,19 +36,31 @@ impl PoolCatalog for MemoryStore {
         }
         // A pool made again under a deleted pool's id takes users again.
         self.revive_pool(&pool.id)?;
-        c.pools.insert(pool.id.clone(), pool.clone());
+        let version = c.next_version();
+        c.pools.insert(
+            pool.id.clone(),
+            Versioned {
+                version,
+                value: pool.clone(),
+            },
+        );
         Ok(CatalogOutcome::Done)
     }
 
     fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
         let mut c = self.catalog_write()?;
-        Ok(match c.pools.get_mut(&pool.id) {
-            Some(p) => {
-                *p = pool.clone();
-                CatalogOutcome::Done
-            }
-            None => CatalogOutcome::NotFound,
-        })
+        if !c.pools.contains_key(&pool.id) {
+            return Ok(CatalogOutcome::NotFound);
+        }
+        let version = c.next_version();
+        c.pools.insert(
+            pool.id.clone(),
+            Versioned {
+                version,
+                value: pool.clone(),
+            },
+        );
+        Ok(CatalogOutcome::Done)
     }
 
     fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
@@ -62,12 +74,16 @@ impl PoolCatalog for MemoryStore {
         self.delete_pool_users(pool_id)?;
         c.pools.remove(pool_id);
         c.clients
-            .retain(|_, client| client.user_pool_id.as_deref() != Some(pool_id));
+            .retain(|_, client| client.value.user_pool_id.as_deref() != Some(pool_id));
         Ok(CatalogOutcome::Done)
     }
 
     fn pool(&self, pool_id: &str) -> Result<Option<UserPool>, HostError> {
-        Ok(self.catalog_read()?.pools.get(pool_id).cloned())
+        Ok(self
+            .catalog_read()?
+            .pools
+            .get(pool_id)
+            .map(|p| p.value.clone()))
     }
 
     fn list_pools(&self, start: Option<&str>, limit: usize) -> Result<Vec<UserPool>, HostError> {
@@ -75,7 +91,7 @@ impl PoolCatalog for MemoryStore {
         Ok(c.pools
             .range::<str, _>(after(start))
             .take(limit)
-            .map(|(_, p)| p.clone())
+            .map(|(_, p)| p.value.clone())
             .collect())
     }
 
@@ -91,7 +107,14 @@ impl PoolCatalog for MemoryStore {
         if c.clients.contains_key(&client.client_id) {
             return Ok(CatalogOutcome::Conflict);
         }
-        c.clients.insert(client.client_id.clone(), client.clone());
+        let version = c.next_version();
+        c.clients.insert(
+            client.client_id.clone(),
+            Versioned {
+                version,
+                value: client.clone(),
+            },
+        );
         Ok(CatalogOutcome::Done)
     }
 
@@ -99,13 +122,22 @@ impl PoolCatalog for MemoryStore {
         let mut c = self.catalog_write()?;
         let pool_id = client.user_pool_id.as_deref();
         let in_pool = pool_id.is_some_and(|p| c.pools.contains_key(p));
-        Ok(match c.clients.get_mut(&client.client_id) {
-            Some(old) if in_pool && old.user_pool_id.as_deref() == pool_id => {
-                *old = client.clone();
-                CatalogOutcome::Done
-            }
-            _ => CatalogOutcome::NotFound,
-        })
+        let ours = c
+            .clients
+            .get(&client.client_id)
+            .is_some_and(|old| old.value.user_pool_id.as_deref() == pool_id);
+        if !in_pool || !ours {
+            return Ok(CatalogOutcome::NotFound);
+        }
+        let version = c.next_version();
+        c.clients.insert(
+            client.client_id.clone(),
+            Versioned {
+                version,
+                value: client.clone(),
+            },
+        );
+        Ok(CatalogOutcome::Done)
     }
 
     fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<CatalogOutcome, HostError> {
@@ -113,7 +145,7 @@ impl PoolCatalog for MemoryStore {
         let ours = c
             .clients
             .get(client_id)
-            .is_some_and(|cl| cl.user_pool_id.as_deref() == Some(pool_id));
+            .is_some_and(|cl| cl.value.user_pool_id.as_deref() == Some(pool_id));
         if !ours || !c.pools.contains_key(pool_id) {
             return Ok(CatalogOutcome::NotFound);
         }
@@ -122,7 +154,11 @@ impl PoolCatalog for MemoryStore {
     }
 
     fn client(&self, client_id: &str) -> Result<Option<AppClient>, HostError> {
-        Ok(self.catalog_read()?.clients.get(client_id).cloned())
+        Ok(self
+            .catalog_read()?
+            .clients
+            .get(client_id)
+            .map(|cl| cl.value.clone()))
     }
 
     fn list_clients(
@@ -134,10 +170,36 @@ impl PoolCatalog for MemoryStore {
         let c = self.catalog_read()?;
         Ok(c.clients
             .range::<str, _>(after(start))
-            .filter(|(_, cl)| cl.user_pool_id.as_deref() == Some(pool_id))
+            .filter(|(_, cl)| cl.value.user_pool_id.as_deref() == Some(pool_id))
             .take(limit)
-            .map(|(_, cl)| cl.clone())
+            .map(|(_, cl)| cl.value.clone())
             .collect())
+    }
+
+    fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+        Ok(match self.catalog_read()?.pools.get(pool_id) {
+            Some(p) => CatalogVersion::At(p.version),
+            None => CatalogVersion::Absent,
+        })
+    }
+
+    fn client_version(&self, client_id: &str) -> Result<CatalogVersion<ClientVersion>, HostError> {
+        let c = self.catalog_read()?;
+        let Some(client) = c.clients.get(client_id) else {
+            return Ok(CatalogVersion::Absent);
+        };
+        let pool = client
+            .value
+            .user_pool_id
+            .as_deref()
+            .and_then(|id| c.pools.get(id));
+        Ok(match pool {
+            Some(pool) => CatalogVersion::At(ClientVersion {
+                client: client.version,
+                pool: pool.version,
+            }),
+            None => CatalogVersion::Absent,
+        })
     }
 }
 

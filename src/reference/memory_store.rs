@@ -568,12 +568,25 @@ pub struct MemoryStore {
     pub(super) catalog: RwLock<Catalog>,
 }
 
-/// The catalog part of a [`MemoryStore`]: pools by id, clients by client id. Its
-/// [`PoolCatalog`](crate::host::PoolCatalog) implementation is in `memory_catalog.rs`.
+/// The catalog part of a [`MemoryStore`]: pools by id, clients by client id, each with its
+/// version ([pool-directory]). Its [`PoolCatalog`](crate::host::PoolCatalog) implementation is
+/// in `memory_catalog.rs`.
 #[derive(Default)]
 pub(super) struct Catalog {
-    pub(super) pools: BTreeMap<String, UserPool>,
-    pub(super) clients: BTreeMap<String, AppClient>,
+    pub(super) pools: BTreeMap<String, Versioned<UserPool>>,
+    pub(super) clients: BTreeMap<String, Versioned<AppClient>>,
+    /// The last version given to a pool or client: every insert and replace takes the next,
+    /// so no two writes (of any id) ever share a version.
+    pub(super) last_version: u64,
+}
+
+impl Catalog {
+    /// The next version, never given before by this catalog.
+    pub(super) fn next_version(&mut self) -> u64 {
+        // 2^64 writes are out of reach; saturating keeps the arithmetic total regardless.
+        self.last_version = self.last_version.saturating_add(1);
+        self.last_version
+    }
 }
 
 impl Default for MemoryStore {

@@ -35,24 +35,35 @@
 //!   conflicts too; pools the host configures itself (never in the catalog) take users as
 //!   always; a pool inserted again under the id takes users again, and nothing of the old pool
 //!   comes back;
+//! * **versions** (when the catalog keeps them: a catalog whose `pool_version` answers
+//!   `Unversioned` must answer it from `client_version` too, and the rest is skipped): a
+//!   missing pool or client is `Absent` (a client also when its pool is gone); reads without
+//!   writes between them answer the same version; every insert and replace gives the entry a
+//!   version it never had; `client_version` answers the client's version with its pool's
+//!   current one; a pool or client deleted and made again under its id has a version it never
+//!   had before. [`check_directories`] also checks two `CatalogDirectory`s over two handles
+//!   of one catalog (two processes on one database) against each other;
 //! * **racing a deletion**: writer threads sign users up (and add clients) while the pool is
 //!   deleted: afterwards no user or client of the pool is found or listed, and no commit or
 //!   insert that started after `delete_pool` returned succeeded.
 
 use crate::conformance::{CheckResult, Report, claim, insert, removal, update, user};
+use cognito_signup::CodeKeys;
 use cognito_signup::config::{
     AliasAttribute, AppClient, PreventUserExistenceErrors, UserPool, VerifiableAttribute,
 };
 use cognito_signup::decoy::DECOY_SUB;
 use cognito_signup::error::HostError;
-use cognito_signup::host::{PoolCatalog, UserStore};
+use cognito_signup::host::{Directory, PoolCatalog, UserStore};
 use cognito_signup::protocol::{
-    CatalogOutcome, Commit, CommitOutcome, IndexKey, RecordWrite, Versioned,
+    CatalogOutcome, CatalogVersion, ClientVersion, Commit, CommitOutcome, IndexKey, RecordWrite,
+    Versioned,
 };
+use cognito_signup::reference::{CatalogDirectory, StaticDirectory};
 use cognito_signup::user::UserRecord;
 use std::fmt::Debug;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The pool most checks use.
 const POOL: &str = "us-east-1_CatalogKit";
@@ -106,6 +117,11 @@ pub fn check_all<S: UserStore + PoolCatalog>(make: impl Fn() -> S) -> Report {
         (
             "delete_pool_racing_writers_leaves_nothing_behind",
             delete_pool_racing_writers,
+        ),
+        ("versions_change_with_every_write", versions_follow_writes),
+        (
+            "versions_of_entries_made_again_are_new",
+            versions_after_recreation,
         ),
     ];
     let mut report = Report::default();
@@ -1082,4 +1098,389 @@ fn delete_pool_racing_writers<S: UserStore + PoolCatalog>(s: &S) -> Result<(), S
     insert_pool(s, &pool(POOL), CatalogOutcome::Done)?;
     check_gone("once the pool is made again")?;
     same("the other pool", read_pool(s, OTHER)?, Some(pool(OTHER)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions ([pool-directory])
+
+fn pool_version<S: PoolCatalog>(s: &S, id: &str) -> Result<CatalogVersion<u64>, String> {
+    call(&format!("pool_version({id})"), s.pool_version(id))
+}
+
+fn client_version<S: PoolCatalog>(
+    s: &S,
+    id: &str,
+) -> Result<CatalogVersion<ClientVersion>, String> {
+    call(&format!("client_version({id})"), s.client_version(id))
+}
+
+/// Whether the catalog keeps versions; one that does not must say so from both methods.
+fn keeps_versions<S: PoolCatalog>(s: &S) -> Result<bool, String> {
+    match pool_version(s, "us-east-1_NeverMade")? {
+        CatalogVersion::Unversioned => {
+            same(
+                "client_version of a catalog whose pool_version answers Unversioned",
+                client_version(s, "kitneverclient")?,
+                CatalogVersion::Unversioned,
+            )?;
+            Ok(false)
+        }
+        CatalogVersion::Absent => Ok(true),
+        other => Err(format!(
+            "pool_version of a missing pool: expected Absent, got {other:?}"
+        )),
+    }
+}
+
+/// The pool's version, which must be present.
+fn pool_at<S: PoolCatalog>(s: &S, id: &str) -> Result<u64, String> {
+    match pool_version(s, id)? {
+        CatalogVersion::At(v) => Ok(v),
+        other => Err(format!(
+            "pool_version({id}) of a present pool: got {other:?}"
+        )),
+    }
+}
+
+/// The client's versions, which must be present.
+fn client_at<S: PoolCatalog>(s: &S, id: &str) -> Result<ClientVersion, String> {
+    match client_version(s, id)? {
+        CatalogVersion::At(v) => Ok(v),
+        other => Err(format!(
+            "client_version({id}) of a present client: got {other:?}"
+        )),
+    }
+}
+
+/// `v` must be none of `seen`; then it is seen.
+fn fresh(what: &str, v: u64, seen: &mut Vec<u64>) -> Result<(), String> {
+    if seen.contains(&v) {
+        return Err(format!("{what}: version {v} was given before ({seen:?})"));
+    }
+    seen.push(v);
+    Ok(())
+}
+
+fn versions_follow_writes<S: PoolCatalog>(s: &S) -> Result<(), String> {
+    if !keeps_versions(s)? {
+        return Ok(());
+    }
+    same(
+        "client_version of a missing client",
+        client_version(s, "kitclient1")?,
+        CatalogVersion::Absent,
+    )?;
+    let mut pools = Vec::new();
+    let mut clients = Vec::new();
+    insert_pool(s, &pool(POOL), CatalogOutcome::Done)?;
+    let v = pool_at(s, POOL)?;
+    fresh("pool after insert", v, &mut pools)?;
+    same(
+        "pool_version read again",
+        pool_version(s, POOL)?,
+        CatalogVersion::At(v),
+    )?;
+    let mut renamed = pool(POOL);
+    renamed.name = Some("renamed".to_owned());
+    same(
+        "replace_pool",
+        call("replace_pool", s.replace_pool(&renamed))?,
+        CatalogOutcome::Done,
+    )?;
+    let v = pool_at(s, POOL)?;
+    fresh("pool after replace", v, &mut pools)?;
+    let c = client(POOL, "kitclient1", None);
+    insert_client(s, &c, CatalogOutcome::Done)?;
+    let cv = client_at(s, "kitclient1")?;
+    same("the pool's version in client_version", cv.pool, v)?;
+    fresh("client after insert", cv.client, &mut clients)?;
+    same(
+        "client_version read again",
+        client_version(s, "kitclient1")?,
+        CatalogVersion::At(cv),
+    )?;
+    // A secret added: a new client version, the pool's unchanged.
+    let mut secret = c.clone();
+    secret.client_secret = Some("new-secret".to_owned());
+    same(
+        "replace_client",
+        call("replace_client", s.replace_client(&secret))?,
+        CatalogOutcome::Done,
+    )?;
+    let cv = client_at(s, "kitclient1")?;
+    same("the pool's version after a client replace", cv.pool, v)?;
+    fresh("client after replace", cv.client, &mut clients)?;
+    // The pool changed: client_version carries its new version.
+    same(
+        "replace_pool",
+        call("replace_pool", s.replace_pool(&pool(POOL)))?,
+        CatalogOutcome::Done,
+    )?;
+    let v = pool_at(s, POOL)?;
+    fresh("pool after a second replace", v, &mut pools)?;
+    same(
+        "client_version after its pool was replaced",
+        client_version(s, "kitclient1")?,
+        CatalogVersion::At(ClientVersion {
+            client: cv.client,
+            pool: v,
+        }),
+    )?;
+    // A deleted client is absent; its pool keeps its version.
+    same(
+        "delete_client",
+        call("delete_client", s.delete_client(POOL, "kitclient1"))?,
+        CatalogOutcome::Done,
+    )?;
+    same(
+        "client_version of a deleted client",
+        client_version(s, "kitclient1")?,
+        CatalogVersion::Absent,
+    )?;
+    same(
+        "pool_version after a client delete",
+        pool_version(s, POOL)?,
+        CatalogVersion::At(v),
+    )
+}
+
+fn versions_after_recreation<S: PoolCatalog>(s: &S) -> Result<(), String> {
+    if !keeps_versions(s)? {
+        return Ok(());
+    }
+    let mut pools = Vec::new();
+    let mut clients = Vec::new();
+    for round in 0..3 {
+        insert_pool(s, &pool(POOL), CatalogOutcome::Done)?;
+        fresh(
+            &format!("pool made (round {round})"),
+            pool_at(s, POOL)?,
+            &mut pools,
+        )?;
+        insert_client(s, &client(POOL, "kitclient1", None), CatalogOutcome::Done)?;
+        let cv = client_at(s, "kitclient1")?;
+        fresh(
+            &format!("client made (round {round})"),
+            cv.client,
+            &mut clients,
+        )?;
+        same(
+            "delete_client",
+            call("delete_client", s.delete_client(POOL, "kitclient1"))?,
+            CatalogOutcome::Done,
+        )?;
+        insert_client(s, &client(POOL, "kitclient1", None), CatalogOutcome::Done)?;
+        let cv = client_at(s, "kitclient1")?;
+        fresh(
+            &format!("client made again (round {round})"),
+            cv.client,
+            &mut clients,
+        )?;
+        delete_pool(s, POOL, CatalogOutcome::Done)?;
+        same(
+            "pool_version of a deleted pool",
+            pool_version(s, POOL)?,
+            CatalogVersion::Absent,
+        )?;
+        same(
+            "client_version of a client of a deleted pool",
+            client_version(s, "kitclient1")?,
+            CatalogVersion::Absent,
+        )?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two directories over one catalog
+
+/// Runs [`check_directories`] and panics with what it found.
+///
+/// # Panics
+/// When the check failed.
+#[allow(clippy::panic)] // A test kit reports a failure by panicking.
+pub fn run_directories(one: Arc<dyn PoolCatalog>, other: Arc<dyn PoolCatalog>) {
+    if let Err(e) = check_directories(one, other) {
+        panic!("the directories over one catalog disagree: {e}");
+    }
+}
+
+/// Two [`CatalogDirectory`]s, one over each of two handles of one catalog (two stores on one
+/// database file or server, as two processes have; or the same value twice), each seeing what
+/// is written through the other at once ([pool-directory]): a pool and client made, the pool's
+/// settings and the client's secret changed, the client deleted, the pool deleted and made
+/// again under its id with other settings; and, after 200 pools made, resolved and deleted,
+/// neither directory's cache holds more than 64 entries.
+///
+/// The handles must be empty and must keep versions or not alike.
+///
+/// # Errors
+/// What was expected and what a directory answered.
+pub fn check_directories(
+    one: Arc<dyn PoolCatalog>,
+    other: Arc<dyn PoolCatalog>,
+) -> Result<(), String> {
+    const DIR_POOL: &str = "us-east-1_DirectoryKit";
+    const DIR_CLIENT: &str = "kitdirectoryclient";
+    let keys = |_: &str| -> Result<CodeKeys, HostError> { Ok(CodeKeys::new(&[[5; 32]])?) };
+    let dirs = [
+        CatalogDirectory::new(StaticDirectory::new(), Arc::clone(&one), keys),
+        CatalogDirectory::new(StaticDirectory::new(), Arc::clone(&other), keys),
+    ];
+    let catalogs = [one, other];
+    // What both directories answer for the client: its pool's name and its secret.
+    let seen = |what: &str, want: Option<(Option<&str>, Option<&str>)>| -> Result<(), String> {
+        for (i, d) in dirs.iter().enumerate() {
+            let got = call(what, d.client(DIR_CLIENT))?;
+            let got = got.as_ref().map(|c| {
+                (
+                    c.pool.pool.name.as_deref(),
+                    c.client.client_secret.as_deref(),
+                )
+            });
+            same(&format!("{what}: directory {i}'s client"), got, want)?;
+            let pool = call(what, d.pool(DIR_POOL))?;
+            let pool_name = pool.as_ref().map(|p| p.pool.name.as_deref());
+            same(
+                &format!("{what}: directory {i}'s pool"),
+                pool_name,
+                want.map(|(name, _)| name),
+            )?;
+        }
+        Ok(())
+    };
+    let mut p = pool(DIR_POOL);
+    p.name = Some("first".to_owned());
+    insert_pool(&catalogs[0], &p, CatalogOutcome::Done)?;
+    insert_client(
+        &catalogs[0],
+        &client(DIR_POOL, DIR_CLIENT, None),
+        CatalogOutcome::Done,
+    )?;
+    seen("made through the first", Some((Some("first"), None)))?;
+    seen("resolved again", Some((Some("first"), None)))?;
+    p.name = Some("second".to_owned());
+    same(
+        "replace_pool",
+        call("replace_pool", catalogs[1].replace_pool(&p))?,
+        CatalogOutcome::Done,
+    )?;
+    seen(
+        "pool renamed through the second",
+        Some((Some("second"), None)),
+    )?;
+    let secret = client(DIR_POOL, DIR_CLIENT, Some("added-secret"));
+    same(
+        "replace_client",
+        call("replace_client", catalogs[0].replace_client(&secret))?,
+        CatalogOutcome::Done,
+    )?;
+    seen(
+        "secret added through the first",
+        Some((Some("second"), Some("added-secret"))),
+    )?;
+    same(
+        "delete_client",
+        call(
+            "delete_client",
+            catalogs[1].delete_client(DIR_POOL, DIR_CLIENT),
+        )?,
+        CatalogOutcome::Done,
+    )?;
+    for (i, d) in dirs.iter().enumerate() {
+        same(
+            &format!("client deleted through the second: directory {i}"),
+            call("client", d.client(DIR_CLIENT))?.is_none(),
+            true,
+        )?;
+    }
+    insert_client(
+        &catalogs[1],
+        &client(DIR_POOL, DIR_CLIENT, None),
+        CatalogOutcome::Done,
+    )?;
+    seen(
+        "client made again through the second",
+        Some((Some("second"), None)),
+    )?;
+    delete_pool(&catalogs[0], DIR_POOL, CatalogOutcome::Done)?;
+    seen("pool deleted through the first", None)?;
+    // Made again under its id, with other settings and a client: the new pool, not the old.
+    let mut again = pool(DIR_POOL);
+    again.name = Some("made again".to_owned());
+    insert_pool(&catalogs[1], &again, CatalogOutcome::Done)?;
+    for (i, d) in dirs.iter().enumerate() {
+        same(
+            &format!("pool made again without its client: directory {i}'s client"),
+            call("client", d.client(DIR_CLIENT))?.is_none(),
+            true,
+        )?;
+        let pool = call("pool", d.pool(DIR_POOL))?;
+        same(
+            &format!("pool made again: directory {i}'s pool"),
+            pool.as_ref().map(|p| p.pool.name.as_deref()),
+            Some(Some("made again")),
+        )?;
+    }
+    insert_client(
+        &catalogs[1],
+        &client(DIR_POOL, DIR_CLIENT, Some("new-secret")),
+        CatalogOutcome::Done,
+    )?;
+    seen(
+        "pool made again through the second",
+        Some((Some("made again"), Some("new-secret"))),
+    )?;
+    delete_pool(&catalogs[1], DIR_POOL, CatalogOutcome::Done)?;
+    seen("pool deleted again", None)?;
+    // Deleted and made again through one while the other looks at neither step.
+    let mut old = pool(DIR_POOL);
+    old.name = Some("old".to_owned());
+    insert_pool(&catalogs[0], &old, CatalogOutcome::Done)?;
+    for (i, d) in dirs.iter().enumerate() {
+        let pool = call("pool", d.pool(DIR_POOL))?;
+        same(
+            &format!("pool made: directory {i}'s pool"),
+            pool.as_ref().map(|p| p.pool.name.as_deref()),
+            Some(Some("old")),
+        )?;
+    }
+    delete_pool(&catalogs[1], DIR_POOL, CatalogOutcome::Done)?;
+    let mut new = pool(DIR_POOL);
+    new.name = Some("new".to_owned());
+    insert_pool(&catalogs[1], &new, CatalogOutcome::Done)?;
+    for (i, d) in dirs.iter().enumerate() {
+        let pool = call("pool", d.pool(DIR_POOL))?;
+        same(
+            &format!("pool made again unseen: directory {i}'s pool"),
+            pool.as_ref().map(|p| p.pool.name.as_deref()),
+            Some(Some("new")),
+        )?;
+    }
+    delete_pool(&catalogs[0], DIR_POOL, CatalogOutcome::Done)?;
+    // A churn: each directory resolves every pool while it lives; none is kept after.
+    for n in 0..200 {
+        let id = format!("us-east-1_Churn{n}");
+        let client_id = format!("kitchurnclient{n}");
+        let writer = &catalogs[n % 2];
+        insert_pool(writer, &pool(&id), CatalogOutcome::Done)?;
+        insert_client(writer, &client(&id, &client_id, None), CatalogOutcome::Done)?;
+        for (i, d) in dirs.iter().enumerate() {
+            same(
+                &format!("churn pool {n}: directory {i} resolves its client"),
+                call("client", d.client(&client_id))?.is_some(),
+                true,
+            )?;
+        }
+        delete_pool(writer, &id, CatalogOutcome::Done)?;
+    }
+    for (i, d) in dirs.iter().enumerate() {
+        let held = d.cached_entries();
+        if held > 64 {
+            return Err(format!(
+                "after 200 pools made and deleted, directory {i}'s cache holds {held} entries"
+            ));
+        }
+    }
+    Ok(())
 }

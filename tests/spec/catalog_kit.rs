@@ -2,16 +2,43 @@
 //! one of its rules (so that the kit is known to be able to fail).
 
 use cognito_signup::store::{
-    CatalogOutcome, Commit, CommitOutcome, IndexKey, PoolCatalog, UserStore, Versioned,
+    CatalogOutcome, CatalogVersion, ClientVersion, Commit, CommitOutcome, IndexKey, PoolCatalog,
+    UserStore, Versioned,
 };
 use cognito_signup::{AppClient, HostError, MemoryStore, UserPool, UserRecord};
 use cognito_signup_testkit::catalog;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 #[test]
 fn memory_store_passes_the_catalog_kit() {
     let report = catalog::run_all(MemoryStore::new);
     assert_eq!(report.failures().len(), 0);
-    assert_eq!(report.checks.len(), 16, "{report:?}");
+    assert_eq!(report.checks.len(), 18, "{report:?}");
+}
+
+#[test]
+fn two_directories_over_one_memory_store_agree() {
+    // [pool-directory] One store shared by two directories (two handles of one catalog).
+    let store = std::sync::Arc::new(MemoryStore::new());
+    catalog::run_directories(store.clone(), store);
+}
+
+#[test]
+fn kit_rejects_versions_that_start_again_with_a_pool_made_again() {
+    assert_eq!(
+        failed_checks(Defect::VersionRestartsWithThePool),
+        ["versions_of_entries_made_again_are_new"]
+    );
+}
+
+#[test]
+fn directories_over_versions_that_start_again_serve_a_deleted_pool() {
+    // [pool-directory] A directory trusts versions: a catalog that gives a pool made again the
+    // version of the one deleted makes it serve the old settings, and the check says so.
+    let broken = std::sync::Arc::new(Broken::new(Defect::VersionRestartsWithThePool));
+    let failure = catalog::check_directories(broken.clone(), broken).unwrap_err();
+    assert!(failure.contains("pool made again"), "{failure}");
 }
 
 /// A catalog with one deliberate defect, over [`MemoryStore`].
@@ -22,12 +49,17 @@ enum Defect {
     CatalogApartFromUsers,
     /// A client insert looks at the client id before the pool.
     ClientIdBeforePool,
+    /// A pool's version counts its writes since it was inserted: a pool made again under a
+    /// deleted pool's id has the version the deleted one had.
+    VersionRestartsWithThePool,
 }
 
 struct Broken {
     defect: Defect,
     users: MemoryStore,
     catalog: MemoryStore,
+    /// [`Defect::VersionRestartsWithThePool`]: the writes of each pool since its insert.
+    writes: Mutex<HashMap<String, u64>>,
 }
 
 impl Broken {
@@ -36,6 +68,7 @@ impl Broken {
             defect,
             users: MemoryStore::new(),
             catalog: MemoryStore::new(),
+            writes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -43,7 +76,7 @@ impl Broken {
     fn catalog(&self) -> &MemoryStore {
         match self.defect {
             Defect::CatalogApartFromUsers => &self.catalog,
-            Defect::ClientIdBeforePool => &self.users,
+            Defect::ClientIdBeforePool | Defect::VersionRestartsWithThePool => &self.users,
         }
     }
 }
@@ -71,10 +104,23 @@ impl UserStore for Broken {
 
 impl PoolCatalog for Broken {
     fn insert_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        self.catalog().insert_pool(pool)
+        let done = self.catalog().insert_pool(pool)?;
+        if done == CatalogOutcome::Done {
+            self.writes.lock().unwrap().insert(pool.id.clone(), 1);
+        }
+        Ok(done)
     }
     fn replace_pool(&self, pool: &UserPool) -> Result<CatalogOutcome, HostError> {
-        self.catalog().replace_pool(pool)
+        let done = self.catalog().replace_pool(pool)?;
+        if done == CatalogOutcome::Done {
+            *self
+                .writes
+                .lock()
+                .unwrap()
+                .entry(pool.id.clone())
+                .or_default() += 1;
+        }
+        Ok(done)
     }
     fn delete_pool(&self, pool_id: &str) -> Result<CatalogOutcome, HostError> {
         self.catalog().delete_pool(pool_id)
@@ -109,6 +155,48 @@ impl PoolCatalog for Broken {
         limit: usize,
     ) -> Result<Vec<AppClient>, HostError> {
         self.catalog().list_clients(pool_id, after, limit)
+    }
+    fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+        if self.defect != Defect::VersionRestartsWithThePool {
+            return Ok(CatalogVersion::Unversioned);
+        }
+        Ok(match self.catalog().pool_version(pool_id)? {
+            CatalogVersion::At(_) => CatalogVersion::At(
+                self.writes
+                    .lock()
+                    .unwrap()
+                    .get(pool_id)
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            other => other,
+        })
+    }
+    fn client_version(&self, client_id: &str) -> Result<CatalogVersion<ClientVersion>, HostError> {
+        if self.defect != Defect::VersionRestartsWithThePool {
+            return Ok(CatalogVersion::Unversioned);
+        }
+        let Some(pool_id) = self
+            .catalog()
+            .client(client_id)?
+            .and_then(|c| c.user_pool_id)
+        else {
+            return Ok(CatalogVersion::Absent);
+        };
+        Ok(
+            match (
+                self.catalog().client_version(client_id)?,
+                self.pool_version(&pool_id)?,
+            ) {
+                (CatalogVersion::At(v), CatalogVersion::At(pool)) => {
+                    CatalogVersion::At(ClientVersion {
+                        client: v.client,
+                        pool,
+                    })
+                }
+                _ => CatalogVersion::Absent,
+            },
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{Connection, GATE_KEY, POOL_GATE, PostgresStore, StoreError};
 use cognito_signup::store::settings;
-use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+use cognito_signup::store::{CatalogOutcome, CatalogVersion, ClientVersion, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use postgres::IsolationLevel;
 use postgres::error::SqlState;
@@ -11,6 +11,13 @@ use postgres::error::SqlState;
 /// A limit PostgreSQL can take; more rows than it can count are all of them.
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// A stored version as the trait's: the cast keeps every bit, so distinct versions stay
+/// distinct (they are only compared for equality).
+#[allow(clippy::cast_sign_loss)]
+fn version(v: i64) -> u64 {
+    v as u64
 }
 
 fn outcome(changed: u64, otherwise: CatalogOutcome) -> CatalogOutcome {
@@ -27,7 +34,8 @@ impl PostgresStore {
         let mut conn = self.pool.get()?;
         let mut tx = conn.client.transaction()?;
         let inserted = tx.execute(
-            "INSERT INTO cognito_pools (pool_id, settings) VALUES ($1, $2)
+            "INSERT INTO cognito_pools (pool_id, settings, version)
+             VALUES ($1, $2, nextval('cognito_catalog_versions'))
              ON CONFLICT DO NOTHING",
             &[&pool.id, &json],
         )?;
@@ -47,7 +55,8 @@ impl PostgresStore {
         let json = settings::encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
-            "UPDATE cognito_pools SET settings = $2 WHERE pool_id = $1",
+            "UPDATE cognito_pools SET settings = $2, version = nextval('cognito_catalog_versions')
+              WHERE pool_id = $1",
             &[&pool.id, &json],
         )?;
         Ok(outcome(changed, CatalogOutcome::NotFound))
@@ -139,7 +148,8 @@ impl PostgresStore {
             return Ok(CatalogOutcome::NotFound);
         }
         let inserted = tx.execute(
-            "INSERT INTO cognito_clients (client_id, pool_id, settings) VALUES ($1, $2, $3)
+            "INSERT INTO cognito_clients (client_id, pool_id, settings, version)
+             VALUES ($1, $2, $3, nextval('cognito_catalog_versions'))
              ON CONFLICT DO NOTHING",
             &[&client.client_id, &pool_id, &json],
         );
@@ -163,7 +173,8 @@ impl PostgresStore {
         let json = settings::encode_client(client)?;
         let mut conn = self.pool.get()?;
         let changed = conn.client.execute(
-            "UPDATE cognito_clients SET settings = $3 WHERE client_id = $1 AND pool_id = $2",
+            "UPDATE cognito_clients SET settings = $3, version = nextval('cognito_catalog_versions')
+              WHERE client_id = $1 AND pool_id = $2",
             &[&client.client_id, &pool_id, &json],
         )?;
         Ok(outcome(changed, CatalogOutcome::NotFound))
@@ -228,6 +239,32 @@ impl PostgresStore {
         }
         Ok(out)
     }
+
+    fn pool_version_inner(&self, pool_id: &str) -> Result<CatalogVersion<u64>, StoreError> {
+        let mut conn = self.pool.get()?;
+        let Connection { client, stmts } = &mut *conn;
+        Ok(match client.query_opt(&stmts.pool_version, &[&pool_id])? {
+            Some(row) => CatalogVersion::At(version(row.try_get(0)?)),
+            None => CatalogVersion::Absent,
+        })
+    }
+
+    fn client_version_inner(
+        &self,
+        client_id: &str,
+    ) -> Result<CatalogVersion<ClientVersion>, StoreError> {
+        let mut conn = self.pool.get()?;
+        let Connection { client, stmts } = &mut *conn;
+        Ok(
+            match client.query_opt(&stmts.client_version, &[&client_id])? {
+                Some(row) => CatalogVersion::At(ClientVersion {
+                    client: version(row.try_get(0)?),
+                    pool: version(row.try_get(1)?),
+                }),
+                None => CatalogVersion::Absent,
+            },
+        )
+    }
 }
 
 impl PoolCatalog for PostgresStore {
@@ -274,5 +311,13 @@ impl PoolCatalog for PostgresStore {
         limit: usize,
     ) -> Result<Vec<AppClient>, HostError> {
         Ok(self.list_clients_inner(pool_id, after, limit)?)
+    }
+
+    fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+        Ok(self.pool_version_inner(pool_id)?)
+    }
+
+    fn client_version(&self, client_id: &str) -> Result<CatalogVersion<ClientVersion>, HostError> {
+        Ok(self.client_version_inner(client_id)?)
     }
 }

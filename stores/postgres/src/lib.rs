@@ -137,6 +137,17 @@
 //! catalog, so they are never refused. Making a pool again under a deleted id
 //! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
+//! Migration 4 gives the catalog versions ([pool-directory]): a `version` column in
+//! `cognito_pools` and `cognito_clients`, and the sequence `cognito_catalog_versions`. Every
+//! insert or replace of a pool or client sets the row's version to the sequence's next value
+//! (rows from before the migration are at 0, which the sequence never gives), so a version is
+//! never given twice, not even to a pool made again under a deleted pool's id, and every server
+//! on the database draws from the same sequence.
+//! [`pool_version`](cognito_signup::store::PoolCatalog::pool_version) reads one integer by
+//! primary key, and [`client_version`](cognito_signup::store::PoolCatalog::client_version) the
+//! client's and its pool's in one statement; no settings are read or parsed. A
+//! `CatalogDirectory` keeps what it resolved while these answer the versions it read.
+//!
 //! The record is kept as JSON text (its serde form) rather than in columns: the store never
 //! queries inside it, it is always read and written whole, and keeping the core's type out of
 //! the schema means a new field of [`UserRecord`] needs no migration. It is `text`, not `jsonb`,
@@ -241,10 +252,24 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     );
     "#,
     ),
+    (
+        4,
+        "catalog versions",
+        "
+    -- [pool-directory] Every insert or replace of a pool or client takes the next value of this
+    -- sequence as the row's version, so a version is never given twice (not even to a pool made
+    -- again under a deleted pool's id): a reader that kept a pool or client knows it current
+    -- while the row's version is the one it read.
+    CREATE SEQUENCE cognito_catalog_versions;
+    -- Rows from before this migration are at version 0, which the sequence never gives.
+    ALTER TABLE cognito_pools ADD COLUMN version bigint NOT NULL DEFAULT 0;
+    ALTER TABLE cognito_clients ADD COLUMN version bigint NOT NULL DEFAULT 0;
+    ",
+    ),
 ];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The first key of the advisory locks that order a pool's deletion against the commits that
 /// create rows in it (the second key is a hash of the schema and the pool id).
@@ -417,10 +442,14 @@ struct Prepared {
     insert_index: Statement,
     move_index: Statement,
     delete_index: Statement,
-    /// A pool's settings, read on every call by a directory over the catalog.
+    /// A pool's settings, read when a directory over the catalog resolves it.
     pool_settings: Statement,
     /// A client's pool and settings, likewise.
     client_settings: Statement,
+    /// A pool's version, read on every call by a directory over the catalog.
+    pool_version: Statement,
+    /// A client's version and its pool's, likewise.
+    client_version: Statement,
 }
 
 /// A pooled connection with its prepared statements.
@@ -500,6 +529,13 @@ impl Manager {
                 .prepare("SELECT settings FROM cognito_pools WHERE pool_id = $1")?,
             client_settings: client
                 .prepare("SELECT pool_id, settings FROM cognito_clients WHERE client_id = $1")?,
+            pool_version: client.prepare("SELECT version FROM cognito_pools WHERE pool_id = $1")?,
+            // One statement, so one snapshot: the client's version and its pool's.
+            client_version: client.prepare(
+                "SELECT c.version, p.version FROM cognito_clients AS c
+                   JOIN cognito_pools AS p ON p.pool_id = c.pool_id
+                  WHERE c.client_id = $1",
+            )?,
         };
         Ok(Connection { client, stmts })
     }

@@ -413,8 +413,8 @@ fn migrations_2_and_3_upgrade_a_version_1_database() {
     assert!(has_table(&url, &schema, "cognito_decoys"));
     let options = || PostgresOptions::default().schema(schema.clone());
     let store = PostgresStore::connect_with(&url, options()).unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(store.schema_version().unwrap(), 4);
     assert!(
         !has_table(&url, &schema, "cognito_decoys"),
         "cognito_decoys is gone"
@@ -433,7 +433,8 @@ fn migrations_2_and_3_upgrade_a_version_1_database() {
         vec![
             (1, "users and index".to_owned()),
             (2, "drop cognito_decoys".to_owned()),
-            (3, "pools and clients".to_owned())
+            (3, "pools and clients".to_owned()),
+            (4, "catalog versions".to_owned())
         ]
     );
     // The users are kept.
@@ -459,12 +460,12 @@ fn migrations_2_and_3_upgrade_a_version_1_database() {
     // Connecting again migrates nothing.
     drop(store);
     let again = PostgresStore::connect_with(&url, options()).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 3);
+    assert_eq!(again.schema_version().unwrap(), 4);
     let applied: i64 = raw(&url, &schema)
         .query_one("SELECT COUNT(*) FROM cognito_signup_migrations", &[])
         .unwrap()
         .get(0);
-    assert_eq!(applied, 3);
+    assert_eq!(applied, 4);
 }
 
 /// Rows of a table of the schema with the pool's id.
@@ -674,4 +675,107 @@ fn stored_settings_decode_past_unknown_members_and_corrupt_ones_do_not_show_the_
     );
     assert!(!text.contains("hush-hush"), "{text}");
     assert!(!format!("{store:?}").contains("hush-hush"));
+}
+
+/// Migrations 2 and 3 as a version 3 database has them.
+const V3_CATALOG: &str = r#"
+    DROP TABLE cognito_decoys;
+    CREATE TABLE cognito_pools (
+        pool_id  text COLLATE "C" PRIMARY KEY,
+        settings text NOT NULL
+    );
+    CREATE TABLE cognito_clients (
+        client_id text COLLATE "C" PRIMARY KEY,
+        pool_id   text COLLATE "C" NOT NULL
+                  REFERENCES cognito_pools (pool_id) ON DELETE CASCADE,
+        settings  text NOT NULL
+    );
+    CREATE UNIQUE INDEX cognito_clients_by_pool ON cognito_clients (pool_id, client_id);
+    CREATE TABLE cognito_deleted_pools (
+        pool_id text COLLATE "C" PRIMARY KEY
+    );
+    INSERT INTO cognito_signup_migrations (version, description)
+    VALUES (2, 'drop cognito_decoys'), (3, 'pools and clients');
+"#;
+
+#[test]
+fn a_version_3_catalog_is_upgraded_in_place_with_versions() {
+    // [pool-directory] Migration 4: pools and clients kept, at version 0 until written.
+    use cognito_signup::store::{
+        CatalogOutcome, CatalogVersion, ClientVersion, PoolCatalog, settings,
+    };
+    let Some(url) = pg::url("a_version_3_catalog_is_upgraded_in_place_with_versions") else {
+        return;
+    };
+    let schema = pg::unique_schema("v3");
+    let _guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let mut kept = catalog::pool("us-east-1_Kept");
+    kept.name = Some("kept".into());
+    let client = catalog::client("us-east-1_Kept", "keptclient", Some("kept-secret"));
+    {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\""
+        ))
+        .unwrap();
+        c.batch_execute(V1_SCHEMA).unwrap();
+        c.batch_execute(V3_CATALOG).unwrap();
+        c.execute(
+            "INSERT INTO cognito_pools (pool_id, settings) VALUES ($1, $2)",
+            &[&kept.id, &settings::encode_pool(&kept).unwrap()],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO cognito_clients (client_id, pool_id, settings) VALUES ($1, $2, $3)",
+            &[
+                &client.client_id,
+                &kept.id,
+                &settings::encode_client(&client).unwrap(),
+            ],
+        )
+        .unwrap();
+    }
+    let options = || PostgresOptions::default().schema(schema.clone());
+    let store = PostgresStore::connect_with(&url, options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.pool("us-east-1_Kept").unwrap(), Some(kept.clone()));
+    assert_eq!(store.client("keptclient").unwrap(), Some(client.clone()));
+    assert_eq!(
+        store.pool_version("us-east-1_Kept").unwrap(),
+        CatalogVersion::At(0)
+    );
+    assert_eq!(
+        store.client_version("keptclient").unwrap(),
+        CatalogVersion::At(ClientVersion { client: 0, pool: 0 })
+    );
+    // The first write after the upgrade gives a version no row had.
+    assert_eq!(store.replace_pool(&kept).unwrap(), CatalogOutcome::Done);
+    let CatalogVersion::At(v) = store.pool_version("us-east-1_Kept").unwrap() else {
+        panic!("the pool has no version");
+    };
+    assert!(v > 0);
+    drop(store);
+    let again = PostgresStore::connect_with(&url, options()).unwrap();
+    assert_eq!(again.schema_version().unwrap(), 4);
+}
+
+#[test]
+fn two_stores_on_one_schema_see_each_others_catalog_changes_at_once() {
+    // [pool-directory] Two directories, each over its own store on one database (two servers).
+    let Some(url) = pg::url("two_stores_on_one_schema_see_each_others_catalog_changes_at_once")
+    else {
+        return;
+    };
+    let schema = pg::unique_schema("dirs");
+    let _guard = pg::SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let options = || PostgresOptions::default().schema(schema.clone());
+    let one = Arc::new(PostgresStore::connect_with(&url, options()).unwrap());
+    let other = Arc::new(PostgresStore::connect_with(&url, options()).unwrap());
+    cognito_signup_testkit::catalog::run_directories(one, other);
 }

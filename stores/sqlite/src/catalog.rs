@@ -3,13 +3,28 @@
 
 use crate::{SqliteStore, StoreError};
 use cognito_signup::store::settings;
-use cognito_signup::store::{CatalogOutcome, PoolCatalog};
+use cognito_signup::store::{CatalogOutcome, CatalogVersion, ClientVersion, PoolCatalog};
 use cognito_signup::{AppClient, HostError, UserPool};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 /// A limit SQLite can take; more rows than it can count are all of them.
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// The next catalog version, in the write's transaction ([pool-directory]).
+fn next_version(tx: &rusqlite::Transaction<'_>) -> Result<i64, rusqlite::Error> {
+    tx.prepare_cached(
+        "UPDATE cognito_catalog_versions SET last = last + 1 WHERE id = 0 RETURNING last",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
+/// A stored version as the trait's: the cast keeps every bit, so distinct versions stay
+/// distinct (they are only compared for equality).
+#[allow(clippy::cast_sign_loss)]
+fn version(v: i64) -> u64 {
+    v as u64
 }
 
 fn outcome(changed: usize, otherwise: CatalogOutcome) -> CatalogOutcome {
@@ -25,12 +40,13 @@ impl SqliteStore {
         let json = settings::encode_pool(pool)?;
         let mut conn = self.pool.get()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = next_version(&tx)?;
         let inserted = tx
             .prepare_cached(
-                "INSERT INTO cognito_pools (pool_id, settings) VALUES (?1, ?2)
+                "INSERT INTO cognito_pools (pool_id, settings, version) VALUES (?1, ?2, ?3)
                  ON CONFLICT DO NOTHING",
             )?
-            .execute(params![pool.id, json])?;
+            .execute(params![pool.id, json, version])?;
         if inserted != 1 {
             return Ok(CatalogOutcome::Conflict);
         }
@@ -43,10 +59,17 @@ impl SqliteStore {
 
     fn replace_pool_inner(&self, pool: &UserPool) -> Result<CatalogOutcome, StoreError> {
         let json = settings::encode_pool(pool)?;
-        let conn = self.pool.get()?;
-        let changed = conn
-            .prepare_cached("UPDATE cognito_pools SET settings = ?2 WHERE pool_id = ?1")?
-            .execute(params![pool.id, json])?;
+        let mut conn = self.pool.get()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = next_version(&tx)?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE cognito_pools SET settings = ?2, version = ?3 WHERE pool_id = ?1",
+            )?
+            .execute(params![pool.id, json, version])?;
+        if changed == 1 {
+            tx.commit()?;
+        }
         Ok(outcome(changed, CatalogOutcome::NotFound))
     }
 
@@ -124,12 +147,14 @@ impl SqliteStore {
         if !pool_exists {
             return Ok(CatalogOutcome::NotFound);
         }
+        let version = next_version(&tx)?;
         let inserted = tx
             .prepare_cached(
-                "INSERT INTO cognito_clients (client_id, pool_id, settings) VALUES (?1, ?2, ?3)
+                "INSERT INTO cognito_clients (client_id, pool_id, settings, version)
+                 VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO NOTHING",
             )?
-            .execute(params![client.client_id, pool_id, json])?;
+            .execute(params![client.client_id, pool_id, json, version])?;
         if inserted != 1 {
             return Ok(CatalogOutcome::Conflict);
         }
@@ -142,12 +167,18 @@ impl SqliteStore {
             return Ok(CatalogOutcome::NotFound);
         };
         let json = settings::encode_client(client)?;
-        let conn = self.pool.get()?;
-        let changed = conn
+        let mut conn = self.pool.get()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = next_version(&tx)?;
+        let changed = tx
             .prepare_cached(
-                "UPDATE cognito_clients SET settings = ?3 WHERE client_id = ?1 AND pool_id = ?2",
+                "UPDATE cognito_clients SET settings = ?3, version = ?4
+                  WHERE client_id = ?1 AND pool_id = ?2",
             )?
-            .execute(params![client.client_id, pool_id, json])?;
+            .execute(params![client.client_id, pool_id, json, version])?;
+        if changed == 1 {
+            tx.commit()?;
+        }
         Ok(outcome(changed, CatalogOutcome::NotFound))
     }
 
@@ -202,6 +233,37 @@ impl SqliteStore {
         }
         Ok(out)
     }
+
+    fn pool_version_inner(&self, pool_id: &str) -> Result<CatalogVersion<u64>, StoreError> {
+        let conn = self.pool.get()?;
+        let found: Option<i64> = conn
+            .prepare_cached("SELECT version FROM cognito_pools WHERE pool_id = ?1")?
+            .query_row([pool_id], |r| r.get(0))
+            .optional()?;
+        Ok(found.map_or(CatalogVersion::Absent, |v| CatalogVersion::At(version(v))))
+    }
+
+    fn client_version_inner(
+        &self,
+        client_id: &str,
+    ) -> Result<CatalogVersion<ClientVersion>, StoreError> {
+        let conn = self.pool.get()?;
+        // One statement: the client's version and its pool's from one snapshot.
+        let found: Option<(i64, i64)> = conn
+            .prepare_cached(
+                "SELECT c.version, p.version FROM cognito_clients AS c
+                   JOIN cognito_pools AS p ON p.pool_id = c.pool_id
+                  WHERE c.client_id = ?1",
+            )?
+            .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(found.map_or(CatalogVersion::Absent, |(c, p)| {
+            CatalogVersion::At(ClientVersion {
+                client: version(c),
+                pool: version(p),
+            })
+        }))
+    }
 }
 
 impl PoolCatalog for SqliteStore {
@@ -248,5 +310,13 @@ impl PoolCatalog for SqliteStore {
         limit: usize,
     ) -> Result<Vec<AppClient>, HostError> {
         Ok(self.list_clients_inner(pool_id, after, limit)?)
+    }
+
+    fn pool_version(&self, pool_id: &str) -> Result<CatalogVersion<u64>, HostError> {
+        Ok(self.pool_version_inner(pool_id)?)
+    }
+
+    fn client_version(&self, client_id: &str) -> Result<CatalogVersion<ClientVersion>, HostError> {
+        Ok(self.client_version_inner(client_id)?)
     }
 }

@@ -99,6 +99,17 @@
 //! a pool again under a deleted id
 //! ([`insert_pool`](cognito_signup::store::PoolCatalog::insert_pool)) removes the tombstone.
 //!
+//! Migration 4 gives the catalog versions ([pool-directory]): a `version` column in
+//! `cognito_pools` and `cognito_clients`, and the one-row counter `cognito_catalog_versions`.
+//! Every insert or replace of a pool or client takes the counter's next value, in its
+//! transaction, as the row's version (rows from before the migration are at 0, which no write
+//! gives), so a version is never given twice, not even to a pool made again under a deleted
+//! pool's id. [`pool_version`](cognito_signup::store::PoolCatalog::pool_version) reads one
+//! integer by primary key, and
+//! [`client_version`](cognito_signup::store::PoolCatalog::client_version) the client's and its
+//! pool's in one statement; no settings are read or parsed. A `CatalogDirectory` keeps what it
+//! resolved while these answer the versions it read.
+//!
 //! The record is kept as JSON text (its serde form) rather than in columns. The store never
 //! queries inside it (every lookup goes through the index), it is always read and written whole,
 //! and keeping the core's type out of the schema means a new field of [`UserRecord`] needs no
@@ -196,10 +207,28 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ) WITHOUT ROWID;
     ",
     ),
+    (
+        4,
+        "catalog versions",
+        "
+    -- [pool-directory] Every insert or replace of a pool or client takes the next value of this
+    -- one counter as the row's version, so a version is never given twice (not even to a pool
+    -- made again under a deleted pool's id): a reader that kept a pool or client knows it
+    -- current while the row's version is the one it read.
+    CREATE TABLE cognito_catalog_versions (
+        id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 0),
+        last INTEGER NOT NULL
+    );
+    INSERT INTO cognito_catalog_versions (id, last) VALUES (0, 0);
+    -- Rows from before this migration are at version 0, which no later write gives.
+    ALTER TABLE cognito_pools ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE cognito_clients ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    ",
+    ),
 ];
 
 /// The latest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How `synchronous` is set on every connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

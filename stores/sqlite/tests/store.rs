@@ -297,8 +297,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(store.schema_version().unwrap(), 4);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let tables: i64 = conn
         .query_row(
@@ -320,7 +320,8 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
         vec![
             (1, "users and index".to_owned()),
             (2, "drop cognito_decoys".to_owned()),
-            (3, "pools and clients".to_owned())
+            (3, "pools and clients".to_owned()),
+            (4, "catalog versions".to_owned())
         ]
     );
     // The users are kept.
@@ -335,14 +336,14 @@ fn migration_2_drops_cognito_decoys_from_a_version_1_database() {
     drop(store);
     assert_eq!(
         SqliteStore::open(&path).unwrap().schema_version().unwrap(),
-        3
+        4
     );
     let applied: i64 = conn
         .query_row("SELECT COUNT(*) FROM cognito_signup_migrations", [], |r| {
             r.get(0)
         })
         .unwrap();
-    assert_eq!(applied, 3);
+    assert_eq!(applied, 4);
 }
 
 /// The permission bits of a file.
@@ -521,7 +522,7 @@ fn a_version_2_database_is_upgraded_in_place_and_keeps_its_users() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     let listed = store.list(suite::POOL, None, 10).unwrap();
     assert_eq!(
         listed,
@@ -606,4 +607,93 @@ fn stored_settings_decode_past_unknown_members_and_corrupt_ones_do_not_show_the_
         store.list_pools(None, 10),
         Err(e) if e.to_string().contains("pool id differs")
     ));
+}
+
+/// Migration 3's tables, as a version 3 database has them.
+const V3_CATALOG: &str = "
+    DROP TABLE cognito_decoys;
+    CREATE TABLE cognito_pools (
+        pool_id  TEXT NOT NULL PRIMARY KEY,
+        settings TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE cognito_clients (
+        client_id TEXT NOT NULL PRIMARY KEY,
+        pool_id   TEXT NOT NULL,
+        settings  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX cognito_clients_by_pool ON cognito_clients (pool_id, client_id);
+    CREATE TABLE cognito_deleted_pools (
+        pool_id TEXT NOT NULL PRIMARY KEY
+    ) WITHOUT ROWID;
+    INSERT INTO cognito_signup_migrations (version, description)
+    VALUES (2, 'drop cognito_decoys'), (3, 'pools and clients');
+";
+
+#[test]
+fn a_version_3_catalog_is_upgraded_in_place_with_versions() {
+    // [pool-directory] Migration 4: pools and clients kept, at version 0 until written.
+    use cognito_signup::store::{
+        CatalogOutcome, CatalogVersion, ClientVersion, PoolCatalog, settings,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let mut kept = catalog::pool("us-east-1_Kept");
+    kept.name = Some("kept".into());
+    let client = catalog::client("us-east-1_Kept", "keptclient", Some("kept-secret"));
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let _: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        conn.execute_batch(V1_SCHEMA).unwrap();
+        conn.execute_batch(V3_CATALOG).unwrap();
+        conn.execute(
+            "INSERT INTO cognito_pools (pool_id, settings) VALUES (?1, ?2)",
+            rusqlite::params![kept.id, settings::encode_pool(&kept).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO cognito_clients (client_id, pool_id, settings) VALUES (?1, ?2, ?3)",
+            rusqlite::params![
+                client.client_id,
+                kept.id,
+                settings::encode_client(&client).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.pool("us-east-1_Kept").unwrap(), Some(kept.clone()));
+    assert_eq!(store.client("keptclient").unwrap(), Some(client.clone()));
+    assert_eq!(
+        store.pool_version("us-east-1_Kept").unwrap(),
+        CatalogVersion::At(0)
+    );
+    assert_eq!(
+        store.client_version("keptclient").unwrap(),
+        CatalogVersion::At(ClientVersion { client: 0, pool: 0 })
+    );
+    // The first write after the upgrade gives a version no row had.
+    assert_eq!(store.replace_pool(&kept).unwrap(), CatalogOutcome::Done);
+    let CatalogVersion::At(v) = store.pool_version("us-east-1_Kept").unwrap() else {
+        panic!("the pool has no version");
+    };
+    assert!(v > 0);
+    // Opening again migrates nothing.
+    drop(store);
+    assert_eq!(
+        SqliteStore::open(&path).unwrap().schema_version().unwrap(),
+        4
+    );
+}
+
+#[test]
+fn two_stores_on_one_file_see_each_others_catalog_changes_at_once() {
+    // [pool-directory] Two directories, each over its own store on one file (two processes).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.db");
+    let one = Arc::new(SqliteStore::open(&path).unwrap());
+    let other = Arc::new(SqliteStore::open(&path).unwrap());
+    cognito_signup_testkit::catalog::run_directories(one, other);
 }
