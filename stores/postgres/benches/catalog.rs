@@ -28,14 +28,18 @@ fn benches(c: &mut Criterion) {
     let Some(url) = pg::url("postgres catalog benchmarks") else {
         return;
     };
-    let schema = pg::unique_schema("catbench");
-    let _guard = pg::SchemaGuard {
-        url: url.clone(),
-        schema: schema.clone(),
+    let guards = std::sync::Mutex::new(Vec::new());
+    let postgres = || {
+        let schema = pg::unique_schema("catbench");
+        guards.lock().unwrap().push(pg::SchemaGuard {
+            url: url.clone(),
+            schema: schema.clone(),
+        });
+        let store =
+            PostgresStore::connect_with(&url, PostgresOptions::default().schema(schema)).unwrap();
+        Arc::new(store)
     };
-    let store =
-        PostgresStore::connect_with(&url, PostgresOptions::default().schema(schema)).unwrap();
-    directory_bench::directory_benches(c, "catalog_postgres", Arc::new(store));
+    directory_bench::directory_benches(c, "catalog_postgres", postgres);
 }
 
 criterion_group!(catalog, benches);

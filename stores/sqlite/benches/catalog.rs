@@ -24,13 +24,18 @@ use std::sync::Arc;
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(
-        dir.path().join("catalog.db"),
-        SqliteOptions::default().synchronous(Synchronous::Normal),
-    )
-    .unwrap();
-    directory_bench::directory_benches(c, "catalog_sqlite", Arc::new(store));
-    directory_bench::directory_benches(c, "catalog_memory", Arc::new(MemoryStore::new()));
+    let files = std::sync::atomic::AtomicUsize::new(0);
+    let sqlite = || {
+        let n = files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let store = SqliteStore::open_with(
+            dir.path().join(format!("catalog{n}.db")),
+            SqliteOptions::default().synchronous(Synchronous::Normal),
+        )
+        .unwrap();
+        Arc::new(store)
+    };
+    directory_bench::directory_benches(c, "catalog_sqlite", sqlite);
+    directory_bench::directory_benches(c, "catalog_memory", || Arc::new(MemoryStore::new()));
 }
 
 criterion_group!(catalog, benches);
