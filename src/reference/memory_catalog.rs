@@ -1,7 +1,7 @@
 //! [`PoolCatalog`] for [`MemoryStore`]: the pools and clients created through the API, held
 //! beside the users ([pool-delete]). Deleting a pool removes its users and leaves its
-//! tombstone in the shards (`MemoryStore::delete_pool_users`); inserting a pool removes a
-//! tombstone its id may have (`MemoryStore::revive_pool`). Both run under the catalog's write
+//! tombstone (`MemoryStore::delete_pool_users`); inserting a pool removes a tombstone its id
+//! may have (`MemoryStore::revive_pool`). Both run under the catalog's write
 //! lock, so a deletion and a re-creation of one id never interleave.
 
 use super::memory_store::{Catalog, MemoryStore, PoisonedStore};
@@ -219,7 +219,8 @@ mod tests {
         c
     }
 
-    fn add_user(store: &MemoryStore, pool: &str, sub: &str) {
+    /// The commit that creates user `sub` (its record and username key).
+    fn new_user(sub: &str) -> Commit {
         let record = UserRecord {
             username: sub.into(),
             sub: sub.into(),
@@ -237,7 +238,7 @@ mod tests {
             failed_confirmations: Vec::new(),
             resends: Vec::new(),
         };
-        let commit = Commit {
+        Commit {
             records: vec![RecordWrite {
                 record,
                 expected_version: None,
@@ -248,9 +249,12 @@ mod tests {
                 new: Some(sub.to_owned()),
             }],
             ..Commit::default()
-        };
+        }
+    }
+
+    fn add_user(store: &MemoryStore, pool: &str, sub: &str) {
         assert_eq!(
-            store.commit(pool, &commit).unwrap(),
+            store.commit(pool, &new_user(sub)).unwrap(),
             CommitOutcome::Committed
         );
     }
@@ -380,6 +384,69 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_deleted_pool_keeps_one_tombstone_until_it_is_made_again() {
+        // [pool-delete] One entry per deleted pool for the whole store, gone when the id is
+        // made again; a commit creating a user in a deleted pool conflicts.
+        let s = MemoryStore::new();
+        for n in 0..300 {
+            let id = format!("us-east-1_Churn{n}");
+            assert_eq!(
+                s.insert_pool(&UserPool::new(&id)).unwrap(),
+                CatalogOutcome::Done
+            );
+            add_user(&s, &id, "someone");
+            assert_eq!(s.delete_pool(&id).unwrap(), CatalogOutcome::Done);
+        }
+        assert_eq!(s.tombstones(), 300);
+        assert_eq!(
+            s.commit("us-east-1_Churn7", &new_user("late")).unwrap(),
+            CommitOutcome::Conflict
+        );
+        assert!(s.records("us-east-1_Churn7").unwrap().is_empty());
+        assert_eq!(
+            s.insert_pool(&UserPool::new("us-east-1_Churn7")).unwrap(),
+            CatalogOutcome::Done
+        );
+        assert_eq!(s.tombstones(), 299);
+        assert_eq!(
+            s.commit("us-east-1_Churn7", &new_user("again")).unwrap(),
+            CommitOutcome::Committed
+        );
+    }
+
+    #[test]
+    fn a_creating_commit_racing_a_deletion_leaves_nothing_behind() {
+        // [pool-delete] Writers creating users while the pool is deleted: every commit lands
+        // before the deletion (and goes with the pool) or conflicts after it.
+        for round in 0..20 {
+            let s = Arc::new(MemoryStore::new());
+            let id = format!("us-east-1_Race{round}");
+            assert_eq!(
+                s.insert_pool(&UserPool::new(&id)).unwrap(),
+                CatalogOutcome::Done
+            );
+            let writers: Vec<_> = (0..2)
+                .map(|w| {
+                    let (s, id) = (Arc::clone(&s), id.clone());
+                    std::thread::spawn(move || {
+                        for i in 0..100 {
+                            let sub = format!("w{w}u{i}");
+                            let _ = s.commit(&id, &new_user(&sub)).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            std::thread::yield_now();
+            assert_eq!(s.delete_pool(&id).unwrap(), CatalogOutcome::Done);
+            for w in writers {
+                w.join().unwrap();
+            }
+            assert!(s.records(&id).unwrap().is_empty(), "round {round}");
+            assert!(s.index(&id).unwrap().is_empty(), "round {round}");
+        }
     }
 
     #[test]

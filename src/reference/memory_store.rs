@@ -9,7 +9,7 @@ use crate::protocol::{Commit, CommitOutcome, IndexKey, Versioned};
 use crate::time::Timestamp;
 use crate::user::{Attribute, PasswordHash, PendingCode, SharedStr, UserRecord, UserStatus};
 use hashbrown::HashTable;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher as _, RandomState};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -28,10 +28,6 @@ struct PaddedShard(RwLock<Shard>);
 #[derive(Default)]
 struct Shard {
     pools: HashTable<PoolShard>,
-    /// The tombstones of the pools deleted from the catalog, by pool hash: every shard holds
-    /// each (one shared id, a table slot per shard), so a commit checks the one of a shard it
-    /// already holds ([pool-delete]).
-    deleted: HashTable<Arc<str>>,
 }
 
 /// Where a record lives: its shard and its slot there. Slots are never freed (a removed record
@@ -391,11 +387,6 @@ impl Shard {
         self.pools.find(hash, |p| *p.id == *id)
     }
 
-    /// Whether the pool is deleted from the catalog (and not created again).
-    fn is_deleted(&self, hash: u64, id: &str) -> bool {
-        self.deleted.find(hash, |d| **d == *id).is_some()
-    }
-
     fn pool_mut(&mut self, hash: u64, id: &str) -> &mut PoolShard {
         self.pools
             .entry(hash, |p| *p.id == *id, |p| p.hash)
@@ -553,16 +544,21 @@ impl PoolShard {
 /// one optional box) and index entries as a key and a slot reference; keys are hashed with
 /// SipHash under the store's own random keys.
 ///
-/// A pool deleted through its [`PoolCatalog`](crate::host::PoolCatalog) leaves a tombstone in
-/// every shard (one shared copy of the id, a 16-byte table slot per shard: 1 to 2 KiB per
-/// deleted pool), which a commit creating a record or an index entry in the pool finds in the
-/// first shard it holds, and answers `Conflict` ([pool-delete]). Making a pool again under the
-/// id removes it.
+/// A pool deleted through its [`PoolCatalog`](crate::host::PoolCatalog) leaves a tombstone (its
+/// id, in one table for the whole store: tens of bytes per deleted pool), which a commit
+/// creating a record or an index entry in the pool finds, and answers `Conflict`
+/// ([pool-delete]). Making a pool again under the id removes it.
 pub struct MemoryStore {
     /// This store's id among the process's stores (see [`FoundHint`]).
     id: u64,
     hashes: Hashes,
     shards: Box<[PaddedShard]>,
+    /// The tombstones of the pools deleted from the catalog ([pool-delete]). Lock order: this
+    /// lock before any shard's. A commit that creates a record or an index entry holds it for
+    /// reading from its check to its end, and a deletion holds it for writing while it empties
+    /// the pool's shards, so no such commit lands in a pool between its deletion's check and its
+    /// tombstone. Commits that create nothing (a confirmation, a counted failure) never take it.
+    deleted: RwLock<HashSet<Box<str>>>,
     /// The pools and clients created through the API ([pool-delete]); see
     /// `memory_catalog.rs`.
     pub(super) catalog: RwLock<Catalog>,
@@ -595,6 +591,7 @@ impl Default for MemoryStore {
             id: STORE_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             hashes: Hashes(RandomState::new()),
             shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
+            deleted: RwLock::default(),
             catalog: RwLock::default(),
         }
     }
@@ -709,43 +706,40 @@ impl MemoryStore {
         Ok(guards)
     }
 
-    /// Removes every record and index entry of a pool and leaves its tombstone in every shard,
-    /// with every shard write-locked at once: a concurrent call sees all of the pool's users or
-    /// none, and a commit after it that would create a record or an index entry in the pool
-    /// answers `Conflict` ([pool-delete]).
+    /// Removes every record and index entry of a pool and leaves its tombstone, with the
+    /// tombstones and every shard write-locked at once: a concurrent call sees all of the pool's
+    /// users or none, and a commit after it that would create a record or an index entry in the
+    /// pool answers `Conflict` ([pool-delete]).
     pub(super) fn delete_pool_users(&self, pool_id: &str) -> Result<(), PoisonedStore> {
+        let mut deleted = self.deleted.write().map_err(|_| PoisonedStore)?;
         let mut guards: WriteGuards<'_> = Held::new();
         self.write(u64::MAX, &mut guards)?;
         let hash = self.hashes.pool(pool_id);
-        let tombstone: Arc<str> = Arc::from(pool_id);
         for s in shards_in(u64::MAX) {
             if let Some(shard) = guards.get_mut(s) {
                 if let Ok(entry) = shard.pools.find_entry(hash, |p| *p.id == *pool_id) {
                     entry.remove();
                 }
-                shard
-                    .deleted
-                    .entry(hash, |d| **d == *pool_id, |d| self.hashes.pool(d))
-                    .or_insert_with(|| Arc::clone(&tombstone));
             }
         }
+        deleted.insert(pool_id.into());
         Ok(())
     }
 
-    /// Removes the pool's tombstones, if it has any, with every shard write-locked at once: a
-    /// pool created again under a deleted pool's id takes users again ([pool-delete]).
+    /// Removes the pool's tombstone, if it has one: a pool created again under a deleted pool's
+    /// id takes users again ([pool-delete]).
     pub(super) fn revive_pool(&self, pool_id: &str) -> Result<(), PoisonedStore> {
-        let mut guards: WriteGuards<'_> = Held::new();
-        self.write(u64::MAX, &mut guards)?;
-        let hash = self.hashes.pool(pool_id);
-        for s in shards_in(u64::MAX) {
-            if let Some(shard) = guards.get_mut(s) {
-                if let Ok(entry) = shard.deleted.find_entry(hash, |d| **d == *pool_id) {
-                    entry.remove();
-                }
-            }
-        }
+        self.deleted
+            .write()
+            .map_err(|_| PoisonedStore)?
+            .remove(pool_id);
         Ok(())
+    }
+
+    /// How many deleted pools' tombstones the store holds (for tests and monitoring).
+    #[must_use]
+    pub fn tombstones(&self) -> usize {
+        self.deleted.read().map_or(0, |d| d.len())
     }
 
     /// Every record of a pool with its version, in no particular order (for tests and tools).
@@ -986,21 +980,23 @@ impl UserStore for MemoryStore {
                 mask |= bit(shard_of(x));
             }
         }
-        let mut guards: WriteGuards<'_> = Held::new();
-        self.write(mask, &mut guards)?;
         // A commit that would create a record or an index entry in a deleted pool: the
-        // operation read the pool before it was deleted, and must leave nothing of it behind.
-        // Every shard holds the tombstone, so the lowest shard held answers ([pool-delete]).
+        // operation read the pool before it was deleted, and must leave nothing of it behind
+        // ([pool-delete]). The tombstones stay read-locked (before the shards, the lock order)
+        // until the commit is applied.
         let creates = commit.records.iter().any(|w| w.expected_version.is_none())
             || commit.index.iter().any(|w| w.expected.is_none());
-        if creates
-            && shards_in(mask)
-                .next()
-                .and_then(|s| guards.get(s))
-                .is_some_and(|g| g.is_deleted(pool_hash, pool_id))
-        {
-            return Ok(CommitOutcome::Conflict);
-        }
+        let _tombstones = if creates {
+            let deleted = self.deleted.read().map_err(|_| PoisonedStore)?;
+            if deleted.contains(pool_id) {
+                return Ok(CommitOutcome::Conflict);
+            }
+            Some(deleted)
+        } else {
+            None
+        };
+        let mut guards: WriteGuards<'_> = Held::new();
+        self.write(mask, &mut guards)?;
         // The slot of a sub, if it has one.
         let locate = |guards: &WriteGuards<'_>, h: u64, sub: &str| -> Option<Target> {
             let shard = shard_of(h);
