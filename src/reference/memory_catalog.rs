@@ -8,7 +8,7 @@ use super::memory_store::{Catalog, MemoryStore, PoisonedStore};
 use crate::config::{AppClient, UserPool};
 use crate::error::HostError;
 use crate::host::PoolCatalog;
-use crate::protocol::{CatalogOutcome, CatalogVersion, ClientVersion, Versioned};
+use crate::protocol::{CatalogOutcome, CatalogVersion, ClientVersion};
 use std::ops::Bound;
 
 fn after(start: Option<&str>) -> (Bound<&str>, Bound<&str>) {
@@ -36,14 +36,7 @@ impl PoolCatalog for MemoryStore {
         }
         // A pool made again under a deleted pool's id takes users again.
         self.revive_pool(&pool.id)?;
-        let version = c.next_version();
-        c.pools.insert(
-            pool.id.clone(),
-            Versioned {
-                version,
-                value: pool.clone(),
-            },
-        );
+        c.put_pool(pool);
         Ok(CatalogOutcome::Done)
     }
 
@@ -52,14 +45,7 @@ impl PoolCatalog for MemoryStore {
         if !c.pools.contains_key(&pool.id) {
             return Ok(CatalogOutcome::NotFound);
         }
-        let version = c.next_version();
-        c.pools.insert(
-            pool.id.clone(),
-            Versioned {
-                version,
-                value: pool.clone(),
-            },
-        );
+        c.put_pool(pool);
         Ok(CatalogOutcome::Done)
     }
 
@@ -107,14 +93,7 @@ impl PoolCatalog for MemoryStore {
         if c.clients.contains_key(&client.client_id) {
             return Ok(CatalogOutcome::Conflict);
         }
-        let version = c.next_version();
-        c.clients.insert(
-            client.client_id.clone(),
-            Versioned {
-                version,
-                value: client.clone(),
-            },
-        );
+        c.put_client(client);
         Ok(CatalogOutcome::Done)
     }
 
@@ -129,14 +108,7 @@ impl PoolCatalog for MemoryStore {
         if !in_pool || !ours {
             return Ok(CatalogOutcome::NotFound);
         }
-        let version = c.next_version();
-        c.clients.insert(
-            client.client_id.clone(),
-            Versioned {
-                version,
-                value: client.clone(),
-            },
-        );
+        c.put_client(client);
         Ok(CatalogOutcome::Done)
     }
 

@@ -578,10 +578,26 @@ pub(super) struct Catalog {
 
 impl Catalog {
     /// The next version, never given before by this catalog.
-    pub(super) fn next_version(&mut self) -> u64 {
+    fn next_version(&mut self) -> u64 {
         // 2^64 writes are out of reach; saturating keeps the arithmetic total regardless.
         self.last_version = self.last_version.saturating_add(1);
         self.last_version
+    }
+
+    /// Stores `pool` (inserted or replaced) at a new version.
+    pub(super) fn put_pool(&mut self, pool: &UserPool) {
+        let version = self.next_version();
+        let value = pool.clone();
+        self.pools
+            .insert(pool.id.clone(), Versioned { version, value });
+    }
+
+    /// Stores `client` (inserted or replaced) at a new version.
+    pub(super) fn put_client(&mut self, client: &AppClient) {
+        let version = self.next_version();
+        let value = client.clone();
+        self.clients
+            .insert(client.client_id.clone(), Versioned { version, value });
     }
 }
 

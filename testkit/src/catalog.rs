@@ -1433,30 +1433,28 @@ pub fn check_directories(
     )?;
     delete_pool(&catalogs[1], DIR_POOL, CatalogOutcome::Done)?;
     seen("pool deleted again", None)?;
+    // Every directory resolves the pool under this name.
+    let all_see = |what: &str, name: &str| -> Result<(), String> {
+        for (i, d) in dirs.iter().enumerate() {
+            let pool = call("pool", d.pool(DIR_POOL))?;
+            same(
+                &format!("{what}: directory {i}'s pool"),
+                pool.as_ref().map(|p| p.pool.name.as_deref()),
+                Some(Some(name)),
+            )?;
+        }
+        Ok(())
+    };
     // Deleted and made again through one while the other looks at neither step.
     let mut old = pool(DIR_POOL);
     old.name = Some("old".to_owned());
     insert_pool(&catalogs[0], &old, CatalogOutcome::Done)?;
-    for (i, d) in dirs.iter().enumerate() {
-        let pool = call("pool", d.pool(DIR_POOL))?;
-        same(
-            &format!("pool made: directory {i}'s pool"),
-            pool.as_ref().map(|p| p.pool.name.as_deref()),
-            Some(Some("old")),
-        )?;
-    }
+    all_see("pool made", "old")?;
     delete_pool(&catalogs[1], DIR_POOL, CatalogOutcome::Done)?;
     let mut new = pool(DIR_POOL);
     new.name = Some("new".to_owned());
     insert_pool(&catalogs[1], &new, CatalogOutcome::Done)?;
-    for (i, d) in dirs.iter().enumerate() {
-        let pool = call("pool", d.pool(DIR_POOL))?;
-        same(
-            &format!("pool made again unseen: directory {i}'s pool"),
-            pool.as_ref().map(|p| p.pool.name.as_deref()),
-            Some(Some("new")),
-        )?;
-    }
+    all_see("pool made again unseen", "new")?;
     delete_pool(&catalogs[0], DIR_POOL, CatalogOutcome::Done)?;
     // A churn: each directory resolves every pool while it lives; none is kept after.
     for n in 0..200 {
